@@ -1,0 +1,41 @@
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+
+use crate::App;
+use crate::audit::model::AuditEntry;
+use crate::audit::store::{self, AuditFilter};
+use crate::auth::Action;
+use crate::error::Result;
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::http::pagination::{Page, Paginated};
+
+pub struct AuditApi;
+
+#[OpenApi(tag = "ApiTags::Audit")]
+impl AuditApi {
+    /// List audit entries, newest first
+    ///
+    /// Every change and every read of a patient's record is here. Admins only.
+    #[oai(path = "/audit", method = "get", operation_id = "list_audit_entries")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        /// Singular entity name, e.g. `patient` or `staff`.
+        entity: Query<Option<String>>,
+        entity_id: Query<Option<i64>>,
+        /// Staff id of the actor.
+        actor: Query<Option<i64>>,
+        page: Query<Option<i64>>,
+        page_size: Query<Option<i64>>,
+    ) -> Result<Json<Paginated<AuditEntry>>> {
+        auth.caller().require(Action::AuditRead)?;
+        let page = Page::from_query(page.0, page_size.0)?;
+        let filter = AuditFilter { entity: entity.0, entity_id: entity_id.0, actor_id: actor.0 };
+        let (rows, total) = app.db.read(move |conn| store::list(conn, &filter, page.limit(), page.offset())).await?;
+        Ok(Json(page.wrap(rows, total)))
+    }
+}

@@ -1,0 +1,20 @@
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+
+#[derive(Object, Clone, Debug)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The staff account that acted; absent for actions taken before sign-in.
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    /// For example `patient.create`, `patient.read`, `staff.update`, `auth.login`.
+    pub action: String,
+    /// Singular entity name, e.g. `patient`, `staff`.
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+    /// Extra facts, such as the names of the fields a change touched (never their values).
+    pub details: Option<serde_json::Value>,
+}

@@ -1,0 +1,128 @@
+use poem::Request;
+use poem::web::Data;
+use poem::web::cookie::{Cookie, CookieJar, SameSite};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use crate::App;
+use crate::auth::model::{
+    LoginRequest, RefreshRequest, SessionInfo, SetupRequest, SetupStatus, StaffMember, TokenPair,
+};
+use crate::auth::{service, setup, tokens};
+use crate::error::Result;
+use crate::http::ApiTags;
+use crate::http::auth::{SESSION_COOKIE, SessionAuth, StaffAuth};
+use crate::http::context::RequestContext;
+
+pub struct AuthApi;
+
+#[derive(ApiResponse)]
+enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
+enum SetupCreated {
+    /// The first administrator was created; sign in with their email and password.
+    #[oai(status = 201)]
+    Created(Json<StaffMember>),
+}
+
+fn session_cookie(app: &App, value: &str, max_age: std::time::Duration) -> Cookie {
+    let mut cookie = Cookie::new_with_str(SESSION_COOKIE, value);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_path("/");
+    cookie.set_secure(app.config.cookies_secure());
+    cookie.set_max_age(max_age);
+    cookie
+}
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Sign in and get bearer tokens
+    ///
+    /// For integrations. The access token lasts 15 minutes; the refresh token
+    /// lasts 30 days and works once. Repeated failures for one account or one
+    /// client address are refused with 429 for a while.
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(&self, app: Data<&App>, req: &Request, body: Json<LoginRequest>) -> Result<Json<TokenPair>> {
+        let context = RequestContext::of(req);
+        Ok(Json(service::login(&app, &body.email, &body.password, context).await?))
+    }
+
+    /// Exchange a refresh token for a new token pair
+    ///
+    /// The presented refresh token stops working. Presenting an already-used
+    /// refresh token revokes every token of that sign-in.
+    #[oai(path = "/auth/refresh", method = "post", operation_id = "refresh_tokens")]
+    async fn refresh(&self, app: Data<&App>, body: Json<RefreshRequest>) -> Result<Json<TokenPair>> {
+        Ok(Json(service::refresh(&app, &body.refresh_token).await?))
+    }
+
+    /// Sign out: revoke the presented token and every token of its sign-in
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, app: Data<&App>, auth: StaffAuth) -> Result<NoContent> {
+        service::logout(&app, auth.caller()).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// The signed-in staff member
+    #[oai(path = "/auth/me", method = "get", operation_id = "get_me")]
+    async fn me(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<StaffMember>> {
+        Ok(Json(service::get_staff(&app, auth.caller().staff_id).await?))
+    }
+
+    /// Sign in a browser
+    ///
+    /// Sets an HttpOnly, SameSite=Strict session cookie and returns the CSRF
+    /// token that must accompany every changing request as `X-CSRF-Token`.
+    #[oai(path = "/auth/session", method = "post", operation_id = "create_session")]
+    async fn create_session(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        cookies: &CookieJar,
+        body: Json<LoginRequest>,
+    ) -> Result<Json<SessionInfo>> {
+        let context = RequestContext::of(req);
+        let (secret, user) = service::create_session(&app, &body.email, &body.password, context).await?;
+        let max_age = std::time::Duration::from_secs(service::SESSION_TTL_HOURS as u64 * 3600);
+        cookies.add(session_cookie(&app, &secret, max_age));
+        Ok(Json(SessionInfo { user, csrf_token: tokens::csrf_for_session(&secret) }))
+    }
+
+    /// The browser's current session and its CSRF token
+    #[oai(path = "/auth/session", method = "get", operation_id = "get_session")]
+    async fn get_session(&self, app: Data<&App>, auth: SessionAuth, cookies: &CookieJar) -> Result<Json<SessionInfo>> {
+        let secret = cookies.get(SESSION_COOKIE).map(|c| c.value_str().to_owned()).unwrap_or_default();
+        let user = service::get_staff(&app, auth.0.staff_id).await?;
+        Ok(Json(SessionInfo { user, csrf_token: tokens::csrf_for_session(&secret) }))
+    }
+
+    /// Sign the browser out
+    #[oai(path = "/auth/session", method = "delete", operation_id = "delete_session")]
+    async fn delete_session(&self, app: Data<&App>, auth: SessionAuth, cookies: &CookieJar) -> Result<NoContent> {
+        service::logout(&app, &auth.0).await?;
+        cookies.add(session_cookie(&app, "", std::time::Duration::ZERO));
+        Ok(NoContent::Done)
+    }
+
+    /// Whether the first administrator still has to be created
+    #[oai(path = "/setup", method = "get", operation_id = "get_setup_status", tag = "ApiTags::Setup")]
+    async fn setup_status(&self, app: Data<&App>) -> Result<Json<SetupStatus>> {
+        Ok(Json(SetupStatus { needs_setup: setup::needs_setup(&app).await? }))
+    }
+
+    /// Create the first administrator
+    ///
+    /// Needs the one-time token the server printed at start. Refused with 409
+    /// once an administrator exists.
+    #[oai(path = "/setup", method = "post", operation_id = "complete_setup", tag = "ApiTags::Setup")]
+    async fn setup(&self, app: Data<&App>, req: &Request, body: Json<SetupRequest>) -> Result<SetupCreated> {
+        let admin = setup::complete(&app, body.0, RequestContext::of(req)).await?;
+        Ok(SetupCreated::Created(Json(admin)))
+    }
+}

@@ -1,0 +1,142 @@
+use chrono::{DateTime, Utc};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{Enum, Object};
+
+use crate::http::context::RequestContext;
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Clinician,
+    FrontDesk,
+    Billing,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Clinician => "clinician",
+            Role::FrontDesk => "front_desk",
+            Role::Billing => "billing",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "admin" => Role::Admin,
+            "manager" => Role::Manager,
+            "clinician" => Role::Clinician,
+            "front_desk" => Role::FrontDesk,
+            "billing" => Role::Billing,
+            _ => return None,
+        })
+    }
+}
+
+/// A staff account as the API shows it. The password hash never leaves the store.
+#[derive(Object, Clone, Debug)]
+pub struct StaffMember {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Who is making a request, established from a bearer token or a session.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub staff_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The sign-in this credential belongs to; logout revokes all of it.
+    pub token_family: String,
+    pub context: RequestContext,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The staff member's email address (case does not matter).
+    pub email: String,
+    #[oai(write_only)]
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").field("email", &self.email).field("password", &"<redacted>").finish()
+    }
+}
+
+#[derive(Object)]
+pub struct TokenPair {
+    /// Send as `Authorization: Bearer <access_token>`. Valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Exchange at `/auth/refresh` for a new pair; each works once.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    pub expires_in: i64,
+    pub user: StaffMember,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A browser session: the cookie carries the secret; `csrf_token` must be
+/// sent back as the `X-CSRF-Token` header on every request that changes data.
+#[derive(Object)]
+pub struct SessionInfo {
+    pub user: StaffMember,
+    pub csrf_token: String,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewStaff {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// 12 to 128 characters.
+    #[oai(write_only)]
+    pub password: String,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct StaffPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// Deactivating signs the person out everywhere.
+    pub active: Option<bool>,
+    /// Sets a new password (12 to 128 characters) and signs the person out everywhere.
+    #[oai(write_only)]
+    pub password: MaybeUndefined<String>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SetupRequest {
+    /// The one-time token printed by the server at start.
+    pub token: String,
+    pub email: String,
+    pub name: String,
+    #[oai(write_only)]
+    pub password: String,
+}
+
+#[derive(Object)]
+pub struct SetupStatus {
+    /// True until the first administrator exists.
+    pub needs_setup: bool,
+}

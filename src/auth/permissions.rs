@@ -1,0 +1,75 @@
+//! The one permission table: which role may do what. Handlers ask it through
+//! `Caller::require`; nothing else decides access.
+
+use crate::auth::{Caller, Role};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    PatientRead,
+    PatientWrite,
+    StaffManage,
+    AuditRead,
+}
+
+impl Action {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::PatientRead => "read patients",
+            Action::PatientWrite => "change patients",
+            Action::StaffManage => "manage staff accounts",
+            Action::AuditRead => "read the audit log",
+        }
+    }
+}
+
+/// Role × action. Read it as a table: each action lists the roles allowed.
+const TABLE: &[(Action, &[Role])] = &[
+    (Action::PatientRead, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk, Role::Billing]),
+    (Action::PatientWrite, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk]),
+    (Action::StaffManage, &[Role::Admin]),
+    (Action::AuditRead, &[Role::Admin]),
+];
+
+pub fn allows(role: Role, action: Action) -> bool {
+    TABLE.iter().any(|(a, roles)| *a == action && roles.contains(&role))
+}
+
+impl Caller {
+    pub fn require(&self, action: Action) -> Result<()> {
+        if allows(self.role, action) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!("the {} role may not {}", self.role.as_str(), action.describe())))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn billing_reads_patients_but_does_not_change_them() {
+        assert!(allows(Role::Billing, Action::PatientRead));
+        assert!(!allows(Role::Billing, Action::PatientWrite));
+        assert!(allows(Role::FrontDesk, Action::PatientWrite));
+    }
+
+    #[test]
+    fn only_admins_manage_staff_and_read_the_audit_log() {
+        for role in [Role::Manager, Role::Clinician, Role::FrontDesk, Role::Billing] {
+            assert!(!allows(role, Action::StaffManage));
+            assert!(!allows(role, Action::AuditRead));
+        }
+        assert!(allows(Role::Admin, Action::StaffManage));
+        assert!(allows(Role::Admin, Action::AuditRead));
+    }
+
+    #[test]
+    fn every_action_is_in_the_table() {
+        for action in [Action::PatientRead, Action::PatientWrite, Action::StaffManage, Action::AuditRead] {
+            assert!(TABLE.iter().any(|(a, _)| *a == action), "{action:?}");
+        }
+    }
+}

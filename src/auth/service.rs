@@ -1,0 +1,337 @@
+//! Sign-in, token rotation, sessions and staff management rules.
+
+use chrono::Duration;
+use email_address::EmailAddress;
+
+use crate::App;
+use crate::audit::{self, Actor};
+use crate::auth::model::{Caller, NewStaff, Role, StaffMember, StaffPatch, TokenPair};
+use crate::auth::store::{self, StaffUpdate, TokenKind};
+use crate::auth::{password, tokens};
+use crate::error::{Error, Result, Validator};
+use crate::http::context::RequestContext;
+
+pub const ACCESS_TTL_SECONDS: i64 = 15 * 60;
+pub const REFRESH_TTL_DAYS: i64 = 30;
+pub const SESSION_TTL_HOURS: i64 = 12;
+const NAME_MAX: usize = 100;
+
+fn invalid_credentials() -> Error {
+    Error::unauthorized("INVALID_CREDENTIALS", "the email or password is not right")
+}
+
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks the fields common to creating staff by the admin and by setup.
+pub fn validate_new_account(v: &mut Validator, email: &str, name: &str, password: &str) {
+    let email = normalise_email(email);
+    if email.is_empty() {
+        v.add("email", "is required");
+    } else if !EmailAddress::is_valid(&email) || email.len() > 254 {
+        v.add("email", "is not a valid email address");
+    }
+    validate_name(v, name);
+    if let Some(problem) = password::check_policy(password) {
+        v.add("password", problem);
+    }
+}
+
+fn validate_name(v: &mut Validator, name: &str) {
+    let name = name.trim();
+    if name.is_empty() {
+        v.add("name", "is required");
+    } else if name.chars().count() > NAME_MAX {
+        v.add("name", format!("must be at most {NAME_MAX} characters"));
+    } else if name.chars().any(char::is_control) {
+        v.add("name", "must not contain control characters");
+    }
+}
+
+/// Checks email and password; on success returns the account. Applies the
+/// failed sign-in lock-out and keeps unknown emails as slow as wrong passwords.
+async fn verify_credentials(app: &App, email: &str, secret: &str, context: &RequestContext) -> Result<StaffMember> {
+    let email = normalise_email(email);
+    if let Err(retry_after_secs) = app.throttle.check(&email, context.client_addr) {
+        return Err(Error::TooManyRequests { retry_after_secs });
+    }
+    let lookup = email.clone();
+    let found = app.db.read(move |conn| store::staff_with_hash_by_email(conn, &lookup)).await?;
+    let (account, hash) = match found {
+        Some((account, hash)) if account.active => (Some(account), Some(hash)),
+        _ => (None, None),
+    };
+    let ok = password::verify(secret.to_owned(), hash).await?;
+    match account {
+        Some(account) if ok => {
+            app.throttle.record_success(&email);
+            Ok(account)
+        }
+        _ => {
+            app.throttle.record_failure(&email, context.client_addr);
+            tracing::info!(request_id = %context.request_id, "sign-in refused");
+            Err(invalid_credentials())
+        }
+    }
+}
+
+pub async fn login(app: &App, email: &str, secret: &str, context: RequestContext) -> Result<TokenPair> {
+    let account = verify_credentials(app, email, secret, &context).await?;
+    let family = tokens::generate("")?;
+    let pair = issue_pair(app, account, family, Some(context)).await?;
+    Ok(pair)
+}
+
+/// Issues an access + refresh pair in `family`, writing the login audit row
+/// when `login_context` is given.
+async fn issue_pair(
+    app: &App,
+    account: StaffMember,
+    family: String,
+    login_context: Option<RequestContext>,
+) -> Result<TokenPair> {
+    let access = tokens::generate(tokens::ACCESS_PREFIX)?;
+    let refresh = tokens::generate(tokens::REFRESH_PREFIX)?;
+    let now = app.clock.now();
+    let (access_hash, refresh_hash) = (tokens::hash(&access), tokens::hash(&refresh));
+    let staff_id = account.id;
+    let email = account.email.clone();
+    app.db
+        .write(move |tx| {
+            store::insert_token(
+                tx,
+                staff_id,
+                TokenKind::Access,
+                &access_hash,
+                &family,
+                now,
+                now + Duration::seconds(ACCESS_TTL_SECONDS),
+            )?;
+            store::insert_token(
+                tx,
+                staff_id,
+                TokenKind::Refresh,
+                &refresh_hash,
+                &family,
+                now,
+                now + Duration::days(REFRESH_TTL_DAYS),
+            )?;
+            if let Some(context) = &login_context {
+                let actor = Actor { id: Some(staff_id), email: Some(&email), context };
+                audit::record(tx, now, actor, "auth.login", "staff", Some(staff_id), None)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: ACCESS_TTL_SECONDS,
+        user: account,
+    })
+}
+
+enum RefreshOutcome {
+    Rotated(i64, String),
+    Reused,
+    Invalid,
+}
+
+/// Exchanges a refresh token for a new pair. A refresh token works once:
+/// presenting it again means it was stolen or replayed, so the whole
+/// family (every token of that sign-in) is revoked.
+pub async fn refresh(app: &App, refresh_token: &str) -> Result<TokenPair> {
+    let hash = tokens::hash(refresh_token);
+    let now = app.clock.now();
+    let outcome = app
+        .db
+        .write(move |tx| {
+            let Some(record) = store::find_token(tx, TokenKind::Refresh, &hash)? else {
+                return Ok(RefreshOutcome::Invalid);
+            };
+            if record.used || record.revoked {
+                store::revoke_family(tx, &record.family, now)?;
+                return Ok(RefreshOutcome::Reused);
+            }
+            if record.expires_at <= now || !record.staff_active {
+                return Ok(RefreshOutcome::Invalid);
+            }
+            store::mark_token_used(tx, record.id, now)?;
+            Ok(RefreshOutcome::Rotated(record.staff_id, record.family))
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated(staff_id, family) => {
+            let account = app
+                .db
+                .read(move |conn| store::staff_by_id(conn, staff_id))
+                .await?
+                .ok_or_else(|| Error::unauthorized("INVALID_TOKEN", "the refresh token is not valid"))?;
+            issue_pair(app, account, family, None).await
+        }
+        RefreshOutcome::Reused => Err(Error::unauthorized(
+            "TOKEN_REUSED",
+            "this refresh token was already used; every token of that sign-in has been revoked",
+        )),
+        RefreshOutcome::Invalid => Err(Error::unauthorized("INVALID_TOKEN", "the refresh token is not valid")),
+    }
+}
+
+/// Signs a browser in; returns the session secret (for the cookie) and the account.
+pub async fn create_session(
+    app: &App,
+    email: &str,
+    secret: &str,
+    context: RequestContext,
+) -> Result<(String, StaffMember)> {
+    let account = verify_credentials(app, email, secret, &context).await?;
+    let session = tokens::generate(tokens::SESSION_PREFIX)?;
+    let family = tokens::generate("")?;
+    let hash = tokens::hash(&session);
+    let now = app.clock.now();
+    let (staff_id, staff_email) = (account.id, account.email.clone());
+    app.db
+        .write(move |tx| {
+            store::insert_token(
+                tx,
+                staff_id,
+                TokenKind::Session,
+                &hash,
+                &family,
+                now,
+                now + Duration::hours(SESSION_TTL_HOURS),
+            )?;
+            let actor = Actor { id: Some(staff_id), email: Some(&staff_email), context: &context };
+            audit::record(
+                tx,
+                now,
+                actor,
+                "auth.login",
+                "staff",
+                Some(staff_id),
+                Some(serde_json::json!({"via": "session"})),
+            )
+        })
+        .await?;
+    Ok((session, account))
+}
+
+/// Resolves a presented credential to the caller, or 401.
+pub async fn authenticate(app: &App, kind: TokenKind, token: &str, context: RequestContext) -> Result<Caller> {
+    let hash = tokens::hash(token);
+    let record = app.db.read(move |conn| store::find_token(conn, kind, &hash)).await?;
+    let now = app.clock.now();
+    match record {
+        Some(r) if !r.revoked && !r.used && r.expires_at > now && r.staff_active => Ok(Caller {
+            staff_id: r.staff_id,
+            email: r.staff_email,
+            role: r.staff_role,
+            token_family: r.family,
+            context,
+        }),
+        Some(r) if r.expires_at <= now => {
+            Err(Error::unauthorized("TOKEN_EXPIRED", "the token has expired; sign in or refresh"))
+        }
+        _ => Err(Error::unauthorized("UNAUTHENTICATED", "sign in to continue")),
+    }
+}
+
+/// Revokes every token of the caller's sign-in.
+pub async fn logout(app: &App, caller: &Caller) -> Result<()> {
+    let now = app.clock.now();
+    let caller = caller.clone();
+    app.db
+        .write(move |tx| {
+            store::revoke_family(tx, &caller.token_family, now)?;
+            audit::record(tx, now, Actor::from(&caller), "auth.logout", "staff", Some(caller.staff_id), None)
+        })
+        .await
+}
+
+pub async fn create_staff(app: &App, caller: &Caller, input: NewStaff) -> Result<StaffMember> {
+    let mut v = Validator::new();
+    validate_new_account(&mut v, &input.email, &input.name, &input.password);
+    v.finish()?;
+    let hash = password::hash(input.password).await?;
+    let now = app.clock.now();
+    let caller = caller.clone();
+    let (email, name, role) = (normalise_email(&input.email), input.name.trim().to_owned(), input.role);
+    app.db
+        .write(move |tx| {
+            let member = store::insert_staff(tx, &email, &name, role, &hash, now)?;
+            let details = serde_json::json!({ "role": role.as_str() });
+            audit::record(tx, now, Actor::from(&caller), "staff.create", "staff", Some(member.id), Some(details))?;
+            crate::db::changes::record(tx, now, "staff", member.id, crate::db::changes::ChangeOp::Create)?;
+            Ok(member)
+        })
+        .await
+}
+
+pub async fn get_staff(app: &App, id: i64) -> Result<StaffMember> {
+    app.db.read(move |conn| store::staff_by_id(conn, id)).await?.ok_or(Error::NotFound { entity: "staff member" })
+}
+
+pub async fn update_staff(app: &App, caller: &Caller, id: i64, patch: StaffPatch) -> Result<StaffMember> {
+    let mut v = Validator::new();
+    if let Some(name) = &patch.name {
+        validate_name(&mut v, name);
+    }
+    let new_password = match patch.password {
+        poem_openapi::types::MaybeUndefined::Value(p) => {
+            if let Some(problem) = password::check_policy(&p) {
+                v.add("password", problem);
+            }
+            Some(p)
+        }
+        poem_openapi::types::MaybeUndefined::Null => {
+            v.add("password", "cannot be removed; give a new password instead");
+            None
+        }
+        poem_openapi::types::MaybeUndefined::Undefined => None,
+    };
+    v.finish()?;
+    let password_hash = match new_password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let now = app.clock.now();
+    let caller = caller.clone();
+    let name = patch.name.map(|n| n.trim().to_owned());
+    let (role, active) = (patch.role, patch.active);
+    app.db
+        .write(move |tx| {
+            let current = store::staff_by_id(tx, id)?.ok_or(Error::NotFound { entity: "staff member" })?;
+            let stops_being_admin = current.role == Role::Admin
+                && current.active
+                && (role.is_some_and(|r| r != Role::Admin) || active == Some(false));
+            if stops_being_admin && store::count_active_admins(tx)? <= 1 {
+                return Err(Error::conflict("LAST_ADMIN", "the clinic must keep at least one active administrator"));
+            }
+            let update = StaffUpdate { name: name.as_deref(), role, active, password_hash: password_hash.as_deref() };
+            store::update_staff(tx, id, &update, now)?;
+            let signs_out = active == Some(false) || password_hash.is_some() || role.is_some_and(|r| r != current.role);
+            if signs_out {
+                store::revoke_all_for_staff(tx, id, now)?;
+            }
+            let mut changed = Vec::new();
+            if name.is_some() {
+                changed.push("name");
+            }
+            if role.is_some() {
+                changed.push("role");
+            }
+            if active.is_some() {
+                changed.push("active");
+            }
+            if password_hash.is_some() {
+                changed.push("password");
+            }
+            let details = serde_json::json!({ "fields": changed });
+            audit::record(tx, now, Actor::from(&caller), "staff.update", "staff", Some(id), Some(details))?;
+            crate::db::changes::record(tx, now, "staff", id, crate::db::changes::ChangeOp::Update)?;
+            store::staff_by_id(tx, id)?.ok_or(Error::NotFound { entity: "staff member" })
+        })
+        .await
+}

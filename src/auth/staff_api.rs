@@ -1,0 +1,72 @@
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use crate::App;
+use crate::auth::model::{NewStaff, StaffMember, StaffPatch};
+use crate::auth::{Action, service, store};
+use crate::error::Result;
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::http::pagination::{Page, Paginated};
+
+pub struct StaffApi;
+
+#[derive(ApiResponse)]
+enum StaffCreated {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<StaffMember>, #[oai(header = "Location")] String),
+}
+
+#[OpenApi(tag = "ApiTags::Staff")]
+impl StaffApi {
+    /// List staff accounts
+    #[oai(path = "/staff", method = "get", operation_id = "list_staff")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        page: Query<Option<i64>>,
+        page_size: Query<Option<i64>>,
+    ) -> Result<Json<Paginated<StaffMember>>> {
+        auth.caller().require(Action::StaffManage)?;
+        let page = Page::from_query(page.0, page_size.0)?;
+        let (rows, total) = app.db.read(move |conn| store::list_staff(conn, page.limit(), page.offset())).await?;
+        Ok(Json(page.wrap(rows, total)))
+    }
+
+    /// Create a staff account
+    #[oai(path = "/staff", method = "post", operation_id = "create_staff")]
+    async fn create(&self, app: Data<&App>, auth: StaffAuth, body: Json<NewStaff>) -> Result<StaffCreated> {
+        auth.caller().require(Action::StaffManage)?;
+        let member = service::create_staff(&app, auth.caller(), body.0).await?;
+        let location = format!("/api/v1/staff/{}", member.id);
+        Ok(StaffCreated::Created(Json(member), location))
+    }
+
+    /// Get one staff account
+    #[oai(path = "/staff/:id", method = "get", operation_id = "get_staff")]
+    async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<StaffMember>> {
+        auth.caller().require(Action::StaffManage)?;
+        Ok(Json(service::get_staff(&app, id.0).await?))
+    }
+
+    /// Change a staff account: name, role, active, or a password reset
+    ///
+    /// Deactivating an account or resetting its password revokes all its
+    /// tokens and sessions. The last active administrator cannot be demoted
+    /// or deactivated (409 `LAST_ADMIN`).
+    #[oai(path = "/staff/:id", method = "patch", operation_id = "update_staff")]
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<StaffPatch>,
+    ) -> Result<Json<StaffMember>> {
+        auth.caller().require(Action::StaffManage)?;
+        Ok(Json(service::update_staff(&app, auth.caller(), id.0, body.0).await?))
+    }
+}

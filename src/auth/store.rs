@@ -1,0 +1,200 @@
+//! SQL for staff accounts and tokens.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use crate::auth::model::{Role, StaffMember};
+use crate::clock::{from_millis, to_millis};
+use crate::error::{Error, Result};
+
+const STAFF_COLUMNS: &str = "id, email, name, role, active, created_at, updated_at";
+
+fn staff_from_row(row: &Row) -> rusqlite::Result<StaffMember> {
+    let role: String = row.get(3)?;
+    Ok(StaffMember {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        name: row.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::FrontDesk),
+        active: row.get(4)?,
+        created_at: from_millis(row.get(5)?),
+        updated_at: from_millis(row.get(6)?),
+    })
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+pub fn insert_staff(
+    tx: &Transaction,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<StaffMember> {
+    let at = to_millis(now);
+    tx.execute(
+        "INSERT INTO staff (email, name, role, password_hash, active, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
+        params![email, name, role.as_str(), password_hash, at],
+    )
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::Conflict {
+                code: "EMAIL_TAKEN",
+                message: "a staff account with this email already exists".into(),
+                details: Some(serde_json::json!({ "fields": { "email": "already in use" } })),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    staff_by_id(tx, tx.last_insert_rowid())?.ok_or_else(|| Error::internal("inserted staff vanished"))
+}
+
+pub fn staff_by_id(conn: &Connection, id: i64) -> Result<Option<StaffMember>> {
+    Ok(conn.query_row(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"), [id], staff_from_row).optional()?)
+}
+
+/// The account and its password hash, for sign-in.
+pub fn staff_with_hash_by_email(conn: &Connection, email: &str) -> Result<Option<(StaffMember, String)>> {
+    Ok(conn
+        .query_row(&format!("SELECT {STAFF_COLUMNS}, password_hash FROM staff WHERE email = ?1"), [email], |row| {
+            Ok((staff_from_row(row)?, row.get(7)?))
+        })
+        .optional()?)
+}
+
+pub fn list_staff(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<StaffMember>, i64)> {
+    let total: i64 = conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {STAFF_COLUMNS} FROM staff ORDER BY active DESC, name COLLATE NOCASE, id LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt.query_map(params![limit, offset], staff_from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total))
+}
+
+pub fn count_active_admins(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?)
+}
+
+pub struct StaffUpdate<'a> {
+    pub name: Option<&'a str>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password_hash: Option<&'a str>,
+}
+
+pub fn update_staff(tx: &Transaction, id: i64, update: &StaffUpdate, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE staff SET
+            name = coalesce(?2, name),
+            role = coalesce(?3, role),
+            active = coalesce(?4, active),
+            password_hash = coalesce(?5, password_hash),
+            updated_at = ?6
+         WHERE id = ?1",
+        params![id, update.name, update.role.map(Role::as_str), update.active, update.password_hash, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+    Session,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+            TokenKind::Session => "session",
+        }
+    }
+}
+
+pub fn insert_token(
+    tx: &Transaction,
+    staff_id: i64,
+    kind: TokenKind,
+    token_hash: &[u8],
+    family: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO auth_tokens (staff_id, kind, token_hash, family, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![staff_id, kind.as_str(), token_hash, family, to_millis(now), to_millis(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// A stored token with the state of its owner.
+pub struct TokenRecord {
+    pub id: i64,
+    pub staff_id: i64,
+    pub staff_email: String,
+    pub staff_role: Role,
+    pub staff_active: bool,
+    pub family: String,
+    pub expires_at: DateTime<Utc>,
+    pub used: bool,
+    pub revoked: bool,
+}
+
+pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Result<Option<TokenRecord>> {
+    Ok(conn
+        .query_row(
+            "SELECT t.id, t.staff_id, s.email, s.role, s.active, t.family, t.expires_at,
+                    t.used_at IS NOT NULL, t.revoked_at IS NOT NULL
+             FROM auth_tokens t JOIN staff s ON s.id = t.staff_id
+             WHERE t.token_hash = ?1 AND t.kind = ?2",
+            params![token_hash, kind.as_str()],
+            |row| {
+                let role: String = row.get(3)?;
+                Ok(TokenRecord {
+                    id: row.get(0)?,
+                    staff_id: row.get(1)?,
+                    staff_email: row.get(2)?,
+                    staff_role: Role::parse(&role).unwrap_or(Role::FrontDesk),
+                    staff_active: row.get(4)?,
+                    family: row.get(5)?,
+                    expires_at: from_millis(row.get(6)?),
+                    used: row.get(7)?,
+                    revoked: row.get(8)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn mark_token_used(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<()> {
+    tx.execute("UPDATE auth_tokens SET used_at = ?2 WHERE id = ?1", params![id, to_millis(now)])?;
+    Ok(())
+}
+
+pub fn revoke_family(tx: &Transaction, family: &str, now: DateTime<Utc>) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE auth_tokens SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL",
+        params![family, to_millis(now)],
+    )?)
+}
+
+pub fn revoke_all_for_staff(tx: &Transaction, staff_id: i64, now: DateTime<Utc>) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE auth_tokens SET revoked_at = ?2 WHERE staff_id = ?1 AND revoked_at IS NULL",
+        params![staff_id, to_millis(now)],
+    )?)
+}
+
+/// Removes tokens that expired more than a day ago; they can never work again.
+pub fn purge_expired_tokens(tx: &Transaction, now: DateTime<Utc>) -> Result<usize> {
+    let cutoff = to_millis(now - chrono::Duration::days(1));
+    Ok(tx.execute("DELETE FROM auth_tokens WHERE expires_at < ?1", [cutoff])?)
+}

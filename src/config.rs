@@ -1,0 +1,166 @@
+//! Layered configuration: defaults, then `DATA/clinicbox.toml`, then
+//! `CLINICBOX_*` environment variables and command-line flags (clap merges
+//! those two, flags winning).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const DEFAULT_DATA_DIR: &str = "./clinicbox-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const CONFIG_FILE_NAME: &str = "clinicbox.toml";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// The address staff type into the browser, e.g. `https://clinic.example`.
+    /// Used for printed links and to decide whether cookies are `Secure`.
+    pub public_url: Option<String>,
+    /// `synchronous=FULL` (the default) makes an acknowledged write survive
+    /// power loss; `NORMAL` trades that for speed.
+    pub synchronous_full: bool,
+    /// ISO 3166 region used to read phone numbers written without a country code.
+    pub phone_region: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_proxy_headers: bool,
+}
+
+/// What `clinicbox.toml` may hold. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    synchronous: Option<String>,
+    phone_region: Option<String>,
+    trust_proxy_headers: Option<bool>,
+}
+
+const KNOWN_KEYS: &[&str] = &["listen", "public_url", "synchronous", "phone_region", "trust_proxy_headers"];
+
+/// Values already merged from flags and environment by clap.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub synchronous: Option<String>,
+    pub phone_region: Option<String>,
+}
+
+impl Config {
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen: DEFAULT_LISTEN.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            public_url: None,
+            synchronous_full: true,
+            phone_region: "GB".to_owned(),
+            trust_proxy_headers: false,
+        }
+    }
+
+    /// Builds the configuration for a data directory, reading its optional
+    /// `clinicbox.toml` and applying overrides. Unknown keys are warned about,
+    /// not fatal, so an older binary still starts on a newer file.
+    pub fn load(data_dir: &Path, overrides: &Overrides) -> Result<Self, String> {
+        let mut config = Self::for_data_dir(data_dir);
+        let file_path = data_dir.join(CONFIG_FILE_NAME);
+        let file = match std::fs::read_to_string(&file_path) {
+            Ok(text) => parse_file(&text).map_err(|e| format!("{}: {e}", file_path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => return Err(format!("cannot read {}: {e}", file_path.display())),
+        };
+        let listen = overrides.listen.clone().or(file.listen);
+        if let Some(listen) = listen {
+            config.listen = listen.parse().map_err(|_| format!("listen address {listen:?} is not HOST:PORT"))?;
+        }
+        config.public_url = overrides.public_url.clone().or(file.public_url);
+        if let Some(sync) = overrides.synchronous.clone().or(file.synchronous) {
+            config.synchronous_full = match sync.to_ascii_lowercase().as_str() {
+                "full" => true,
+                "normal" => false,
+                other => return Err(format!("synchronous must be \"full\" or \"normal\", not {other:?}")),
+            };
+        }
+        if let Some(region) = overrides.phone_region.clone().or(file.phone_region) {
+            let region = region.to_ascii_uppercase();
+            if region.parse::<phonenumber::country::Id>().is_err() {
+                return Err(format!("phone_region {region:?} is not an ISO 3166 country code"));
+            }
+            config.phone_region = region;
+        }
+        if let Some(trust) = file.trust_proxy_headers {
+            config.trust_proxy_headers = trust;
+        }
+        Ok(config)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("clinicbox.db")
+    }
+
+    pub fn cookies_secure(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// The base URL printed for people to open.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+fn parse_file(text: &str) -> Result<FileConfig, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned())?;
+    for key in table.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            tracing::warn!(key = %key, "unknown key in {CONFIG_FILE_NAME}; ignored");
+        }
+    }
+    toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| e.message().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_apply_and_overrides_win() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "listen = \"127.0.0.1:9000\"\nsynchronous = \"normal\"\nphone_region = \"us\"\nmystery = 1\n",
+        )
+        .unwrap();
+        let config = Config::load(dir.path(), &Overrides::default()).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert!(!config.synchronous_full);
+        assert_eq!(config.phone_region, "US");
+
+        let overrides = Overrides { listen: Some("127.0.0.1:9100".into()), ..Default::default() };
+        let config = Config::load(dir.path(), &overrides).unwrap();
+        assert_eq!(config.listen.port(), 9100);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "synchronous = \"sometimes\"\n").unwrap();
+        let err = Config::load(dir.path(), &Overrides::default()).unwrap_err();
+        assert!(err.contains("synchronous"), "{err}");
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "phone_region = \"ZZ\"\n").unwrap();
+        assert!(Config::load(dir.path(), &Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn cookies_are_secure_only_behind_https() {
+        let mut config = Config::for_data_dir("x");
+        assert!(!config.cookies_secure());
+        config.public_url = Some("https://clinic.example".into());
+        assert!(config.cookies_secure());
+    }
+}

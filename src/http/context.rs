@@ -1,0 +1,108 @@
+//! Per-request context (request id, client address), the request log line,
+//! and the headers every response carries.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use poem::http::{HeaderValue, header};
+use poem::{Endpoint, Request, Response};
+use tracing::Instrument;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub client_addr: Option<IpAddr>,
+}
+
+impl RequestContext {
+    /// The context the middleware attached; a blank one outside a request.
+    pub fn of(req: &Request) -> Self {
+        req.extensions().get::<RequestContext>().cloned().unwrap_or_default()
+    }
+}
+
+/// A caller's own request id is kept when it is short and plain, so an
+/// integrator can follow one request through both systems' logs.
+fn incoming_request_id(req: &Request) -> Option<String> {
+    let value = req.header(REQUEST_ID_HEADER)?;
+    let plain = !value.is_empty()
+        && value.len() <= 64
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    plain.then(|| value.to_owned())
+}
+
+fn client_addr(req: &Request, trust_proxy_headers: bool) -> Option<IpAddr> {
+    if trust_proxy_headers
+        && let Some(forwarded) = req.header("x-forwarded-for")
+        && let Some(first) = forwarded.split(',').next()
+        && let Ok(ip) = first.trim().parse()
+    {
+        return Some(ip);
+    }
+    req.remote_addr().as_socket_addr().map(|addr| addr.ip())
+}
+
+/// Paths whose segments are secrets are logged without them.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/api/v1/calendar/") { "/api/v1/calendar/…" } else { path }
+}
+
+const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+/// The bundled Swagger UI page boots from an inline script.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+pub async fn around<E: Endpoint>(next: E, mut req: Request, trust_proxy_headers: bool) -> poem::Result<Response> {
+    let started = Instant::now();
+    let request_id = incoming_request_id(&req).unwrap_or_else(|| {
+        crate::auth::tokens::generate("").map(|t| t[..32].to_owned()).unwrap_or_else(|_| "unknown".into())
+    });
+    let context =
+        RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, trust_proxy_headers) };
+    req.extensions_mut().insert(context);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let span = tracing::info_span!("request", %method, path = loggable_path(&path), request_id = %request_id);
+
+    let mut response = next.get_response(req).instrument(span.clone()).await;
+
+    let status = response.status();
+    span.in_scope(|| {
+        tracing::info!(status = status.as_u16(), latency_ms = started.elapsed().as_secs_f64() * 1000.0, "handled");
+    });
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    let is_docs = path == "/api/docs" || path.starts_with("/api/docs/");
+    let csp = if is_docs { DOCS_CSP } else { APP_CSP };
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if path.starts_with("/api/v1") || path.starts_with("/health") {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
+/// Refuses request bodies over `max` bytes with 413, whether the size is
+/// declared up front or the body arrives chunked.
+pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> poem::Result<E::Output> {
+    let too_large = || poem::Error::from_status(poem::http::StatusCode::PAYLOAD_TOO_LARGE);
+    let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > max => return Err(too_large()),
+        Some(_) => {}
+        None if req.header(header::TRANSFER_ENCODING).is_some() => {
+            let bytes = req.take_body().into_bytes_limit(max).await.map_err(|_| too_large())?;
+            req.set_body(poem::Body::from_bytes(bytes));
+        }
+        None => {}
+    }
+    next.call(req).await
+}

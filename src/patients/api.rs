@@ -1,0 +1,125 @@
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use crate::App;
+use crate::auth::Action;
+use crate::error::{Error, Result};
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::http::pagination::{Page, Paginated};
+use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus};
+use crate::patients::service;
+use crate::patients::store::{ListQuery, SortOrder};
+
+pub struct PatientsApi;
+
+#[derive(ApiResponse)]
+enum PatientCreated {
+    /// The patient was registered.
+    #[oai(status = 201)]
+    Created(Json<Patient>, #[oai(header = "Location")] String),
+}
+
+#[OpenApi(tag = "ApiTags::Patients")]
+impl PatientsApi {
+    /// Register a patient
+    ///
+    /// Answers 409 `POSSIBLE_DUPLICATE`, listing the matches, when a patient
+    /// with the same name and date of birth, or the same phone number, is
+    /// already registered; repeat with `allow_duplicate=true` to register anyway.
+    #[oai(path = "/patients", method = "post", operation_id = "create_patient")]
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        body: Json<NewPatient>,
+        allow_duplicate: Query<Option<bool>>,
+    ) -> Result<PatientCreated> {
+        auth.caller().require(Action::PatientWrite)?;
+        let patient = service::create(&app, auth.caller(), body.0, allow_duplicate.0.unwrap_or(false)).await?;
+        let location = format!("/api/v1/patients/{}", patient.id);
+        Ok(PatientCreated::Created(Json(patient), location))
+    }
+
+    /// List and search patients
+    ///
+    /// `q` matches the start of any name or the email, and digits anywhere in
+    /// the phone number; every word must match. Without `status`, archived
+    /// patients are listed too.
+    #[oai(path = "/patients", method = "get", operation_id = "list_patients")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        q: Query<Option<String>>,
+        status: Query<Option<PatientStatus>>,
+        lead_source: Query<Option<String>>,
+        /// One of `family_name` (default), `-family_name`, `created_at`,
+        /// `-created_at`, `date_of_birth`, `-date_of_birth`.
+        sort: Query<Option<String>>,
+        page: Query<Option<i64>>,
+        page_size: Query<Option<i64>>,
+    ) -> Result<Json<Paginated<Patient>>> {
+        auth.caller().require(Action::PatientRead)?;
+        let page = Page::from_query(page.0, page_size.0)?;
+        let sort = match sort.0.as_deref() {
+            None | Some("") => SortOrder::FamilyName,
+            Some(value) => SortOrder::parse(value).ok_or_else(|| {
+                Error::invalid_field("sort", format!("must be one of {}", SortOrder::ALLOWED.join(", ")))
+            })?,
+        };
+        let query = ListQuery { q: q.0, status: status.0, lead_source: lead_source.0, sort };
+        let (rows, total) = service::list(&app, query, page.limit(), page.offset()).await?;
+        Ok(Json(page.wrap(rows, total)))
+    }
+
+    /// Count patients by status and by lead source
+    #[oai(path = "/patients/facets", method = "get", operation_id = "get_patient_facets")]
+    async fn facets(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<PatientFacets>> {
+        auth.caller().require(Action::PatientRead)?;
+        Ok(Json(service::facets(&app).await?))
+    }
+
+    /// Get one patient's record
+    ///
+    /// The read is recorded in the audit log.
+    #[oai(path = "/patients/:id", method = "get", operation_id = "get_patient")]
+    async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
+        auth.caller().require(Action::PatientRead)?;
+        Ok(Json(service::get(&app, auth.caller(), id.0).await?))
+    }
+
+    /// Change a patient's record
+    ///
+    /// Fields left out stay as they are; `null` clears an optional field.
+    #[oai(path = "/patients/:id", method = "patch", operation_id = "update_patient")]
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<PatientPatch>,
+    ) -> Result<Json<Patient>> {
+        auth.caller().require(Action::PatientWrite)?;
+        Ok(Json(service::update(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// Archive a patient
+    ///
+    /// The record is kept; `status=active` lists leave it out. Nothing is deleted.
+    #[oai(path = "/patients/:id/archive", method = "post", operation_id = "archive_patient")]
+    async fn archive(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
+        auth.caller().require(Action::PatientWrite)?;
+        Ok(Json(service::set_status(&app, auth.caller(), id.0, PatientStatus::Archived).await?))
+    }
+
+    /// Restore an archived patient
+    #[oai(path = "/patients/:id/restore", method = "post", operation_id = "restore_patient")]
+    async fn restore(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
+        auth.caller().require(Action::PatientWrite)?;
+        Ok(Json(service::set_status(&app, auth.caller(), id.0, PatientStatus::Active).await?))
+    }
+}

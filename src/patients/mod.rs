@@ -1,0 +1,7 @@
+//! Patient records: demographics, contact details, emergency contact and how
+//! they found the clinic. Records are archived, never deleted.
+
+pub mod api;
+pub mod model;
+pub mod service;
+pub mod store;

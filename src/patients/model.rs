@@ -1,0 +1,151 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{Enum, Object};
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+impl Sex {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "female" => Sex::Female,
+            "male" => Sex::Male,
+            "other" => Sex::Other,
+            "unknown" => Sex::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum PatientStatus {
+    Active,
+    Archived,
+}
+
+impl PatientStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatientStatus::Active => "active",
+            PatientStatus::Archived => "archived",
+        }
+    }
+}
+
+#[derive(Object, Clone, Debug, Default, PartialEq)]
+#[oai(deny_unknown_fields)]
+pub struct Address {
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Object, Clone, Debug, Default, PartialEq)]
+#[oai(deny_unknown_fields)]
+pub struct EmergencyContact {
+    pub name: Option<String>,
+    /// Normalised to E.164 (`+447911123456`).
+    pub phone: Option<String>,
+    /// For example `mother`, `partner`.
+    pub relationship: Option<String>,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct Patient {
+    pub id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    /// E.164, e.g. `+447911123456`.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<Address>,
+    pub emergency_contact: Option<EmergencyContact>,
+    /// How the patient found the clinic, e.g. `referral`, `website`.
+    pub lead_source: Option<String>,
+    pub status: PatientStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new patient. Dates are `YYYY-MM-DD`; phone numbers may be written as
+/// people write them and are stored in E.164.
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct NewPatient {
+    pub given_name: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    /// `YYYY-MM-DD`, not in the future.
+    pub date_of_birth: Option<String>,
+    pub sex: Option<Sex>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<Address>,
+    pub emergency_contact: Option<EmergencyContact>,
+    pub lead_source: Option<String>,
+}
+
+/// Changes to a patient: fields left out stay as they are; `null` clears
+/// an optional field.
+#[derive(Object, Clone, Debug, Default)]
+#[oai(deny_unknown_fields)]
+pub struct PatientPatch {
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub preferred_name: MaybeUndefined<String>,
+    /// `YYYY-MM-DD`, not in the future.
+    pub date_of_birth: MaybeUndefined<String>,
+    pub sex: MaybeUndefined<Sex>,
+    pub phone: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub address: MaybeUndefined<Address>,
+    pub emergency_contact: MaybeUndefined<EmergencyContact>,
+    pub lead_source: MaybeUndefined<String>,
+}
+
+/// An existing record that looks like the same person.
+#[derive(Object, Clone, Debug, serde::Serialize)]
+pub struct DuplicateMatch {
+    pub id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub phone: Option<String>,
+    pub status: String,
+    /// `name_and_birth_date` or `phone`.
+    pub reason: String,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct PatientFacets {
+    pub status: Vec<FacetCount>,
+    /// Patients with no lead source are counted under `unknown`.
+    pub lead_source: Vec<FacetCount>,
+}

@@ -1,0 +1,382 @@
+//! Rules for patient records: validation and normalisation, duplicate
+//! warnings, archiving, and the audit of every change and every read.
+
+use chrono::NaiveDate;
+use email_address::EmailAddress;
+use phonenumber::Mode;
+use poem_openapi::types::MaybeUndefined;
+
+use crate::App;
+use crate::audit::{self, Actor};
+use crate::auth::Caller;
+use crate::db::changes::{self, ChangeOp};
+use crate::error::{Error, Result, Validator};
+use crate::patients::model::{
+    Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus,
+};
+use crate::patients::store::{self, ListQuery, PatientFields};
+
+const NAME_MAX: usize = 100;
+const LINE_MAX: usize = 200;
+const LEAD_SOURCE_MAX: usize = 60;
+
+/// Reads a phone number as people write it (`07911 123456`, `+44 7700
+/// 900123`) in the clinic's default region and returns it in E.164.
+pub fn normalise_phone(raw: &str, region: &str) -> std::result::Result<String, &'static str> {
+    let region = region.parse::<phonenumber::country::Id>().ok();
+    let number = phonenumber::parse(region, raw).map_err(|_| "is not a phone number")?;
+    if !phonenumber::is_valid(&number) {
+        return Err("is not a valid phone number");
+    }
+    Ok(number.format().mode(Mode::E164).to_string())
+}
+
+/// Trims; empty becomes absent.
+fn clean(value: Option<&str>) -> Option<String> {
+    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+fn check_text(v: &mut Validator, field: &str, value: &Option<String>, max: usize) {
+    if let Some(text) = value {
+        if text.chars().count() > max {
+            v.add(field, format!("must be at most {max} characters"));
+        } else if text.chars().any(char::is_control) {
+            v.add(field, "must not contain control characters");
+        }
+    }
+}
+
+fn required_name(v: &mut Validator, field: &str, value: &str) -> String {
+    let value = value.trim().to_owned();
+    if value.is_empty() {
+        v.add(field, "is required");
+    } else {
+        check_text(v, field, &Some(value.clone()), NAME_MAX);
+    }
+    value
+}
+
+fn phone_field(v: &mut Validator, field: &str, raw: Option<&str>, region: &str) -> Option<String> {
+    let raw = clean(raw)?;
+    match normalise_phone(&raw, region) {
+        Ok(e164) => Some(e164),
+        Err(problem) => {
+            v.add(field, problem);
+            None
+        }
+    }
+}
+
+/// Validates and normalises a patient's fields, naming every bad field.
+pub fn normalise(input: &NewPatient, region: &str, today: NaiveDate) -> Result<PatientFields> {
+    let mut v = Validator::new();
+    let given_name = required_name(&mut v, "given_name", &input.given_name);
+    let family_name = required_name(&mut v, "family_name", &input.family_name);
+    let preferred_name = clean(input.preferred_name.as_deref());
+    check_text(&mut v, "preferred_name", &preferred_name, NAME_MAX);
+
+    let date_of_birth = match clean(input.date_of_birth.as_deref()) {
+        None => None,
+        Some(text) => match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(date) if date > today => {
+                v.add("date_of_birth", "cannot be in the future");
+                None
+            }
+            Ok(date) if date < NaiveDate::from_ymd_opt(1880, 1, 1).unwrap_or(date) => {
+                v.add("date_of_birth", "is too far in the past");
+                None
+            }
+            Ok(date) => Some(date),
+            Err(_) => {
+                v.add("date_of_birth", "must be a date written YYYY-MM-DD");
+                None
+            }
+        },
+    };
+
+    let phone = phone_field(&mut v, "phone", input.phone.as_deref(), region);
+    let email = clean(input.email.as_deref());
+    if let Some(email) = &email
+        && (!EmailAddress::is_valid(email) || email.len() > 254)
+    {
+        v.add("email", "is not a valid email address");
+    }
+
+    let address = input.address.clone().unwrap_or_default();
+    let address = Address {
+        line1: clean(address.line1.as_deref()),
+        line2: clean(address.line2.as_deref()),
+        city: clean(address.city.as_deref()),
+        region: clean(address.region.as_deref()),
+        postal_code: clean(address.postal_code.as_deref()),
+        country: clean(address.country.as_deref()),
+    };
+    for (field, value) in [
+        ("address.line1", &address.line1),
+        ("address.line2", &address.line2),
+        ("address.city", &address.city),
+        ("address.region", &address.region),
+        ("address.postal_code", &address.postal_code),
+        ("address.country", &address.country),
+    ] {
+        check_text(&mut v, field, value, LINE_MAX);
+    }
+
+    let contact = input.emergency_contact.clone().unwrap_or_default();
+    let emergency_contact = EmergencyContact {
+        name: clean(contact.name.as_deref()),
+        phone: phone_field(&mut v, "emergency_contact.phone", contact.phone.as_deref(), region),
+        relationship: clean(contact.relationship.as_deref()),
+    };
+    check_text(&mut v, "emergency_contact.name", &emergency_contact.name, NAME_MAX);
+    check_text(&mut v, "emergency_contact.relationship", &emergency_contact.relationship, NAME_MAX);
+    if emergency_contact.name.is_none() && contact.phone.as_deref().is_some_and(|p| !p.trim().is_empty()) {
+        v.add("emergency_contact.name", "is required with an emergency phone number");
+    }
+
+    // Lower-cased so that "Referral" and "referral" count as one source.
+    let lead_source = clean(input.lead_source.as_deref()).map(|s| s.to_lowercase());
+    check_text(&mut v, "lead_source", &lead_source, LEAD_SOURCE_MAX);
+
+    v.finish()?;
+    Ok(PatientFields {
+        given_name,
+        family_name,
+        preferred_name,
+        date_of_birth,
+        sex: input.sex,
+        phone,
+        email,
+        address,
+        emergency_contact,
+        lead_source,
+    })
+}
+
+/// The stored record in the shape of a request, so a patch is validated by
+/// exactly the rules a new record is.
+fn as_input(patient: &Patient) -> NewPatient {
+    NewPatient {
+        given_name: patient.given_name.clone(),
+        family_name: patient.family_name.clone(),
+        preferred_name: patient.preferred_name.clone(),
+        date_of_birth: patient.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()),
+        sex: patient.sex,
+        phone: patient.phone.clone(),
+        email: patient.email.clone(),
+        address: patient.address.clone(),
+        emergency_contact: patient.emergency_contact.clone(),
+        lead_source: patient.lead_source.clone(),
+    }
+}
+
+fn apply<T>(target: &mut Option<T>, change: MaybeUndefined<T>) {
+    match change {
+        MaybeUndefined::Value(value) => *target = Some(value),
+        MaybeUndefined::Null => *target = None,
+        MaybeUndefined::Undefined => {}
+    }
+}
+
+fn merge(mut input: NewPatient, patch: PatientPatch) -> NewPatient {
+    if let Some(given) = patch.given_name {
+        input.given_name = given;
+    }
+    if let Some(family) = patch.family_name {
+        input.family_name = family;
+    }
+    apply(&mut input.preferred_name, patch.preferred_name);
+    apply(&mut input.date_of_birth, patch.date_of_birth);
+    apply(&mut input.sex, patch.sex);
+    apply(&mut input.phone, patch.phone);
+    apply(&mut input.email, patch.email);
+    apply(&mut input.address, patch.address);
+    apply(&mut input.emergency_contact, patch.emergency_contact);
+    apply(&mut input.lead_source, patch.lead_source);
+    input
+}
+
+/// Names (never values) of the fields that differ, for the audit log.
+fn changed_fields(before: &PatientFields, after: &PatientFields) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let mut check = |name, differs: bool| {
+        if differs {
+            changed.push(name);
+        }
+    };
+    check("given_name", before.given_name != after.given_name);
+    check("family_name", before.family_name != after.family_name);
+    check("preferred_name", before.preferred_name != after.preferred_name);
+    check("date_of_birth", before.date_of_birth != after.date_of_birth);
+    check("sex", before.sex != after.sex);
+    check("phone", before.phone != after.phone);
+    check("email", before.email != after.email);
+    check("address", before.address != after.address);
+    check("emergency_contact", before.emergency_contact != after.emergency_contact);
+    check("lead_source", before.lead_source != after.lead_source);
+    changed
+}
+
+fn not_found() -> Error {
+    Error::NotFound { entity: "patient" }
+}
+
+pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplicate: bool) -> Result<Patient> {
+    let fields = normalise(&input, &app.config.phone_region, app.clock.now().date_naive())?;
+    let now = app.clock.now();
+    let caller = caller.clone();
+    app.db
+        .write(move |tx| {
+            if !allow_duplicate {
+                let matches = store::find_duplicates(tx, &fields)?;
+                if !matches.is_empty() {
+                    return Err(Error::Conflict {
+                        code: "POSSIBLE_DUPLICATE",
+                        message: "this looks like a patient who is already registered; \
+                                  repeat with allow_duplicate=true to register anyway"
+                            .into(),
+                        details: Some(serde_json::json!({ "matches": matches })),
+                    });
+                }
+            }
+            let id = store::insert(tx, &fields, now)?;
+            audit::record(tx, now, Actor::from(&caller), "patient.create", "patient", Some(id), None)?;
+            changes::record(tx, now, "patient", id, ChangeOp::Create)?;
+            store::get(tx, id)?.ok_or_else(not_found)
+        })
+        .await
+}
+
+/// Reads one record and notes the read in the audit log.
+pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Patient> {
+    let now = app.clock.now();
+    let caller = caller.clone();
+    app.db
+        .write(move |tx| {
+            let patient = store::get(tx, id)?.ok_or_else(not_found)?;
+            audit::record(tx, now, Actor::from(&caller), "patient.read", "patient", Some(id), None)?;
+            Ok(patient)
+        })
+        .await
+}
+
+pub async fn update(app: &App, caller: &Caller, id: i64, patch: PatientPatch) -> Result<Patient> {
+    let now = app.clock.now();
+    let region = app.config.phone_region.clone();
+    let caller = caller.clone();
+    app.db
+        .write(move |tx| {
+            let current = store::get(tx, id)?.ok_or_else(not_found)?;
+            let before = normalise(&as_input(&current), &region, now.date_naive())?;
+            let after = normalise(&merge(as_input(&current), patch), &region, now.date_naive())?;
+            let changed = changed_fields(&before, &after);
+            if changed.is_empty() {
+                return Ok(current);
+            }
+            store::update(tx, id, &after, now)?;
+            let details = serde_json::json!({ "fields": changed });
+            audit::record(tx, now, Actor::from(&caller), "patient.update", "patient", Some(id), Some(details))?;
+            changes::record(tx, now, "patient", id, ChangeOp::Update)?;
+            store::get(tx, id)?.ok_or_else(not_found)
+        })
+        .await
+}
+
+pub async fn set_status(app: &App, caller: &Caller, id: i64, target: PatientStatus) -> Result<Patient> {
+    let now = app.clock.now();
+    let caller = caller.clone();
+    app.db
+        .write(move |tx| {
+            let current = store::get(tx, id)?.ok_or_else(not_found)?;
+            if current.status == target {
+                let (code, message) = match target {
+                    PatientStatus::Archived => ("ALREADY_ARCHIVED", "the patient is already archived"),
+                    PatientStatus::Active => ("NOT_ARCHIVED", "the patient is not archived"),
+                };
+                return Err(Error::conflict(code, message));
+            }
+            store::set_status(tx, id, target, now)?;
+            let (action, op) = match target {
+                PatientStatus::Archived => ("patient.archive", ChangeOp::Archive),
+                PatientStatus::Active => ("patient.restore", ChangeOp::Restore),
+            };
+            audit::record(tx, now, Actor::from(&caller), action, "patient", Some(id), None)?;
+            changes::record(tx, now, "patient", id, op)?;
+            store::get(tx, id)?.ok_or_else(not_found)
+        })
+        .await
+}
+
+pub async fn list(app: &App, query: ListQuery, limit: i64, offset: i64) -> Result<(Vec<Patient>, i64)> {
+    app.db.read(move |conn| store::list(conn, &query, limit, offset)).await
+}
+
+pub async fn facets(app: &App) -> Result<PatientFacets> {
+    app.db.read(store::facets).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn input() -> NewPatient {
+        NewPatient {
+            given_name: " Ada ".into(),
+            family_name: "Lovelace".into(),
+            preferred_name: Some("".into()),
+            date_of_birth: Some("1990-12-10".into()),
+            sex: None,
+            phone: Some("07911 123456".into()),
+            email: Some("ada@example.com".into()),
+            address: None,
+            emergency_contact: None,
+            lead_source: Some(" Referral ".into()),
+        }
+    }
+
+    #[test]
+    fn normalises_phone_names_and_sources() {
+        let fields = normalise(&input(), "GB", today()).unwrap();
+        assert_eq!(fields.given_name, "Ada");
+        assert_eq!(fields.preferred_name, None);
+        assert_eq!(fields.phone.as_deref(), Some("+447911123456"));
+        assert_eq!(fields.lead_source.as_deref(), Some("referral"));
+    }
+
+    #[test]
+    fn phone_numbers_in_other_formats_and_regions() {
+        assert_eq!(normalise_phone("+44 (0)7911-123-456", "US").unwrap(), "+447911123456");
+        assert_eq!(normalise_phone("(201) 555-0123", "US").unwrap(), "+12015550123");
+        assert!(normalise_phone("12", "GB").is_err());
+        assert!(normalise_phone("call me", "GB").is_err());
+    }
+
+    #[test]
+    fn names_every_bad_field_at_once() {
+        let mut bad = input();
+        bad.given_name = "   ".into();
+        bad.email = Some("not-an-email".into());
+        bad.phone = Some("123".into());
+        bad.date_of_birth = Some("2030-01-01".into());
+        bad.family_name = "x".repeat(101);
+        let Err(Error::Validation(fields)) = normalise(&bad, "GB", today()) else { panic!("expected 422") };
+        for field in ["given_name", "family_name", "email", "phone", "date_of_birth"] {
+            assert!(fields.contains_key(field), "{field} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn patch_null_clears_and_absent_keeps() {
+        let base = input();
+        let patch =
+            PatientPatch { email: MaybeUndefined::Null, family_name: Some("Byron".into()), ..Default::default() };
+        let merged = merge(base.clone(), patch);
+        assert_eq!(merged.email, None);
+        assert_eq!(merged.family_name, "Byron");
+        assert_eq!(merged.phone, base.phone);
+    }
+}

@@ -1,0 +1,304 @@
+//! SQL for patients. Plain functions on a connection or transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+
+use crate::clock::{from_millis, to_millis};
+use crate::error::Result;
+use crate::patients::model::{
+    Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex,
+};
+
+/// Validated, normalised values of a patient's editable fields.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PatientFields {
+    pub given_name: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Address,
+    pub emergency_contact: EmergencyContact,
+    pub lead_source: Option<String>,
+}
+
+const COLUMNS: &str = "id, given_name, family_name, preferred_name, date_of_birth, sex, phone, email, \
+    address_line1, address_line2, address_city, address_region, address_postal_code, address_country, \
+    emergency_contact_name, emergency_contact_phone, emergency_contact_relationship, lead_source, status, \
+    created_at, updated_at";
+
+fn from_row(row: &Row) -> rusqlite::Result<Patient> {
+    let date_of_birth: Option<String> = row.get(4)?;
+    let sex: Option<String> = row.get(5)?;
+    let address = Address {
+        line1: row.get(8)?,
+        line2: row.get(9)?,
+        city: row.get(10)?,
+        region: row.get(11)?,
+        postal_code: row.get(12)?,
+        country: row.get(13)?,
+    };
+    let emergency_contact = EmergencyContact { name: row.get(14)?, phone: row.get(15)?, relationship: row.get(16)? };
+    let status: String = row.get(18)?;
+    Ok(Patient {
+        id: row.get(0)?,
+        given_name: row.get(1)?,
+        family_name: row.get(2)?,
+        preferred_name: row.get(3)?,
+        date_of_birth: date_of_birth.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        sex: sex.as_deref().and_then(Sex::parse),
+        phone: row.get(6)?,
+        email: row.get(7)?,
+        address: (address != Address::default()).then_some(address),
+        emergency_contact: (emergency_contact != EmergencyContact::default()).then_some(emergency_contact),
+        lead_source: row.get(17)?,
+        status: if status == "archived" { PatientStatus::Archived } else { PatientStatus::Active },
+        created_at: from_millis(row.get(19)?),
+        updated_at: from_millis(row.get(20)?),
+    })
+}
+
+pub fn digits_of(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn field_values(f: &PatientFields) -> Vec<Value> {
+    let text = |v: &Option<String>| v.clone().map(Value::Text).unwrap_or(Value::Null);
+    vec![
+        Value::Text(f.given_name.clone()),
+        Value::Text(f.family_name.clone()),
+        text(&f.preferred_name),
+        text(&f.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string())),
+        text(&f.sex.map(|s| s.as_str().to_owned())),
+        text(&f.phone),
+        text(&f.phone.as_deref().map(digits_of)),
+        text(&f.email),
+        text(&f.address.line1),
+        text(&f.address.line2),
+        text(&f.address.city),
+        text(&f.address.region),
+        text(&f.address.postal_code),
+        text(&f.address.country),
+        text(&f.emergency_contact.name),
+        text(&f.emergency_contact.phone),
+        text(&f.emergency_contact.relationship),
+        text(&f.lead_source),
+    ]
+}
+
+const FIELD_COLUMNS: &[&str] = &[
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "phone_digits",
+    "email",
+    "address_line1",
+    "address_line2",
+    "address_city",
+    "address_region",
+    "address_postal_code",
+    "address_country",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "lead_source",
+];
+
+pub fn insert(tx: &Transaction, fields: &PatientFields, now: DateTime<Utc>) -> Result<i64> {
+    let mut values = field_values(fields);
+    values.push(Value::Integer(to_millis(now)));
+    let placeholders: Vec<String> = (1..=FIELD_COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let n = FIELD_COLUMNS.len() + 1;
+    tx.execute(
+        &format!(
+            "INSERT INTO patients ({}, status, created_at, updated_at) VALUES ({}, 'active', ?{n}, ?{n})",
+            FIELD_COLUMNS.join(", "),
+            placeholders.join(", ")
+        ),
+        params_from_iter(values),
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn update(tx: &Transaction, id: i64, fields: &PatientFields, now: DateTime<Utc>) -> Result<()> {
+    let mut values = field_values(fields);
+    let assignments: Vec<String> =
+        FIELD_COLUMNS.iter().enumerate().map(|(i, column)| format!("{column} = ?{}", i + 1)).collect();
+    let n = FIELD_COLUMNS.len();
+    values.push(Value::Integer(to_millis(now)));
+    values.push(Value::Integer(id));
+    tx.execute(
+        &format!("UPDATE patients SET {}, updated_at = ?{} WHERE id = ?{}", assignments.join(", "), n + 1, n + 2),
+        params_from_iter(values),
+    )?;
+    Ok(())
+}
+
+pub fn set_status(tx: &Transaction, id: i64, status: PatientStatus, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE patients SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, status.as_str(), to_millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Patient>> {
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM patients WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+/// Records that look like the same person: same name and date of birth,
+/// or same phone number.
+pub fn find_duplicates(conn: &Connection, fields: &PatientFields) -> Result<Vec<DuplicateMatch>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, given_name, family_name, date_of_birth, phone, status,
+                CASE WHEN ?3 IS NOT NULL AND date_of_birth = ?3
+                          AND given_name = ?1 COLLATE NOCASE AND family_name = ?2 COLLATE NOCASE
+                     THEN 'name_and_birth_date' ELSE 'phone' END
+         FROM patients
+         WHERE (?3 IS NOT NULL AND date_of_birth = ?3
+                AND given_name = ?1 COLLATE NOCASE AND family_name = ?2 COLLATE NOCASE)
+            OR (?4 IS NOT NULL AND phone = ?4)
+         ORDER BY id LIMIT 10",
+    )?;
+    let birth = fields.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string());
+    let rows = stmt
+        .query_map(params![fields.given_name, fields.family_name, birth, fields.phone], |row| {
+            let birth: Option<String> = row.get(3)?;
+            Ok(DuplicateMatch {
+                id: row.get(0)?,
+                given_name: row.get(1)?,
+                family_name: row.get(2)?,
+                date_of_birth: birth.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+                phone: row.get(4)?,
+                status: row.get(5)?,
+                reason: row.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortOrder {
+    FamilyName,
+    FamilyNameDesc,
+    CreatedAt,
+    CreatedAtDesc,
+    DateOfBirth,
+    DateOfBirthDesc,
+}
+
+impl SortOrder {
+    pub const ALLOWED: &'static [&'static str] =
+        &["family_name", "-family_name", "created_at", "-created_at", "date_of_birth", "-date_of_birth"];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "family_name" => SortOrder::FamilyName,
+            "-family_name" => SortOrder::FamilyNameDesc,
+            "created_at" => SortOrder::CreatedAt,
+            "-created_at" => SortOrder::CreatedAtDesc,
+            "date_of_birth" => SortOrder::DateOfBirth,
+            "-date_of_birth" => SortOrder::DateOfBirthDesc,
+            _ => return None,
+        })
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            SortOrder::FamilyName => "family_name COLLATE NOCASE, given_name COLLATE NOCASE, id",
+            SortOrder::FamilyNameDesc => "family_name COLLATE NOCASE DESC, given_name COLLATE NOCASE DESC, id DESC",
+            SortOrder::CreatedAt => "created_at, id",
+            SortOrder::CreatedAtDesc => "created_at DESC, id DESC",
+            SortOrder::DateOfBirth => "date_of_birth IS NULL, date_of_birth, id",
+            SortOrder::DateOfBirthDesc => "date_of_birth IS NULL, date_of_birth DESC, id DESC",
+        }
+    }
+}
+
+pub struct ListQuery {
+    pub q: Option<String>,
+    pub status: Option<PatientStatus>,
+    pub lead_source: Option<String>,
+    pub sort: SortOrder,
+}
+
+fn like_prefix(term: &str) -> String {
+    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("{escaped}%")
+}
+
+/// Builds the WHERE clause: every word of `q` must match the start of a
+/// name or the email, or (3+ digits) appear in the phone number.
+fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut values = Vec::new();
+    if let Some(status) = query.status {
+        values.push(Value::Text(status.as_str().into()));
+        conditions.push(format!("status = ?{}", values.len()));
+    }
+    if let Some(source) = &query.lead_source {
+        values.push(Value::Text(source.clone()));
+        conditions.push(format!("lead_source = ?{} COLLATE NOCASE", values.len()));
+    }
+    let terms = query.q.as_deref().unwrap_or_default().split_whitespace().take(6);
+    for term in terms {
+        values.push(Value::Text(like_prefix(term)));
+        let t = values.len();
+        let mut alternatives = vec![
+            format!("given_name LIKE ?{t} ESCAPE '\\'"),
+            format!("family_name LIKE ?{t} ESCAPE '\\'"),
+            format!("preferred_name LIKE ?{t} ESCAPE '\\'"),
+            format!("email LIKE ?{t} ESCAPE '\\'"),
+        ];
+        let digits = digits_of(term);
+        if digits.len() >= 3 {
+            values.push(Value::Text(format!("%{digits}%")));
+            alternatives.push(format!("phone_digits LIKE ?{}", values.len()));
+        }
+        conditions.push(format!("({})", alternatives.join(" OR ")));
+    }
+    (conditions.join(" AND "), values)
+}
+
+pub fn list(conn: &Connection, query: &ListQuery, limit: i64, offset: i64) -> Result<(Vec<Patient>, i64)> {
+    let (condition, mut values) = where_clause(query);
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM patients WHERE {condition}"),
+        params_from_iter(values.iter()),
+        |r| r.get(0),
+    )?;
+    values.push(Value::Integer(limit));
+    values.push(Value::Integer(offset));
+    let n = values.len();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM patients WHERE {condition} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
+        query.sort.sql(),
+        n - 1
+    ))?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total))
+}
+
+pub fn facets(conn: &Connection) -> Result<PatientFacets> {
+    let count = |sql: &str| -> Result<Vec<FacetCount>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt
+            .query_map([], |row| Ok(FacetCount { value: row.get(0)?, count: row.get(1)? }))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    };
+    Ok(PatientFacets {
+        status: count("SELECT status, count(*) FROM patients GROUP BY status ORDER BY status")?,
+        lead_source: count(
+            "SELECT coalesce(lead_source, 'unknown') AS source, count(*) AS n FROM patients
+             GROUP BY source ORDER BY n DESC, source",
+        )?,
+    })
+}
