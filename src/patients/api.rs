@@ -49,7 +49,6 @@ impl PatientsApi {
     /// the phone number; every word must match. Without `status`, archived
     /// patients are listed too.
     #[oai(path = "/patients", method = "get", operation_id = "list_patients")]
-    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         app: Data<&App>,
@@ -71,7 +70,9 @@ impl PatientsApi {
                 Error::invalid_field("sort", format!("must be one of {}", SortOrder::ALLOWED.join(", ")))
             })?,
         };
-        let query = ListQuery { q: q.0, status: status.0, lead_source: lead_source.0, sort };
+        let (terms, phone_digits) =
+            service::interpret_query(q.0.as_deref().unwrap_or_default(), &app.config.phone_region);
+        let query = ListQuery { terms, phone_digits, status: status.0, lead_source: lead_source.0, sort };
         let (rows, total) = service::list(&app, query, page.limit(), page.offset()).await?;
         Ok(Json(page.wrap(rows, total)))
     }

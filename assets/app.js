@@ -1,0 +1,135 @@
+// Clinicbox web UI: a client of the public API, no build step.
+import { get, setCsrf, whenSignedOut, del } from './js/api.js';
+import { h, mount, toast } from './js/dom.js';
+import { loginView, setupView } from './js/views/auth.js';
+import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
+import { staffView } from './js/views/staff.js';
+
+const state = { user: null };
+
+const routes = [
+  { path: /^\/setup$/, view: setupView, public: true },
+  { path: /^\/login$/, view: loginView, public: true },
+  { path: /^\/(patients)?$/, view: patientListView },
+  { path: /^\/patients\/new$/, view: patientFormView },
+  { path: /^\/patients\/(\d+)$/, view: patientDetailView },
+  { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
+  { path: /^\/staff$/, view: staffView, role: 'admin' },
+];
+
+export function navigate(to, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  render();
+}
+
+export function currentUser() {
+  return state.user;
+}
+
+export async function signedIn(session) {
+  state.user = session.user;
+  setCsrf(session.csrf_token);
+}
+
+async function loadSession() {
+  try {
+    const session = await get('/auth/session');
+    await signedIn(session);
+  } catch {
+    state.user = null;
+    setCsrf(null);
+  }
+}
+
+async function signOut() {
+  try {
+    await del('/auth/session');
+  } catch {
+    /* already signed out */
+  }
+  state.user = null;
+  setCsrf(null);
+  navigate('/login');
+}
+
+function navLink(href, label, key) {
+  const active = location.pathname === href || (href !== '/' && location.pathname.startsWith(href));
+  return h('a', { href, class: active ? 'nav-link active' : 'nav-link', 'aria-current': active ? 'page' : null, 'aria-keyshortcuts': key, dataset: { link: '' } }, label);
+}
+
+function shell(content) {
+  const user = state.user;
+  return h('div', { class: 'shell' },
+    h('header', { class: 'topbar' },
+      h('a', { href: '/patients', class: 'brand', dataset: { link: '' } },
+        h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), 'Clinicbox'),
+      h('nav', { class: 'nav', 'aria-label': 'Main' },
+        navLink('/patients', 'Patients'),
+        user.role === 'admin' ? navLink('/staff', 'Staff') : null,
+        h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
+      h('div', { class: 'account' },
+        h('span', { class: 'account-name' }, user.name, h('small', {}, user.role.replace('_', ' '))),
+        h('button', { class: 'btn btn-ghost', type: 'button', onclick: signOut }, 'Sign out'))),
+    h('main', { id: 'main', class: 'main', tabindex: '-1' }, content));
+}
+
+async function render() {
+  const path = location.pathname;
+  const route = routes.find((r) => r.path.test(path));
+  const app = document.getElementById('app');
+  if (!route) {
+    mount(app, state.user ? shell(notFound()) : notFound());
+    return;
+  }
+  if (!route.public && !state.user) {
+    navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+    return;
+  }
+  if (route.role && state.user?.role !== route.role) {
+    mount(app, shell(h('section', { class: 'page' }, h('h1', {}, 'Not available'), h('p', {}, 'Your role does not include this page.'))));
+    return;
+  }
+  const params = path.match(route.path).slice(1);
+  const view = await route.view({ params, query: new URLSearchParams(location.search), navigate });
+  mount(app, route.public ? view : shell(view));
+  const focusTarget = app.querySelector('[autofocus]') || app.querySelector('main');
+  focusTarget?.focus();
+}
+
+function notFound() {
+  return h('section', { class: 'page' }, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/patients', dataset: { link: '' } }, 'Go to patients')));
+}
+
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[data-link]');
+  if (!link || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  navigate(link.getAttribute('href'));
+});
+
+// Keyboard: "/" searches, "n" starts a new patient, outside text fields.
+document.addEventListener('keydown', (event) => {
+  const typing = event.target.closest('input, textarea, select, [contenteditable]');
+  if (typing || event.metaKey || event.ctrlKey || event.altKey || !state.user) return;
+  if (event.key === '/') {
+    const search = document.getElementById('patient-search');
+    if (search) {
+      event.preventDefault();
+      search.focus();
+    }
+  } else if (event.key === 'n') {
+    event.preventDefault();
+    navigate('/patients/new');
+  }
+});
+
+window.addEventListener('popstate', render);
+whenSignedOut(() => {
+  if (state.user) toast('Your session has ended. Please sign in again.', 'warning');
+  state.user = null;
+  if (location.pathname !== '/login') navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+});
+
+await loadSession();
+render();

@@ -1,0 +1,109 @@
+// A tiny element builder. Text always goes in as text nodes, never as HTML,
+// so patient data cannot inject markup.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === 'class') {
+      el.className = value;
+    } else if (key === 'dataset') {
+      Object.assign(el.dataset, value);
+    } else if (value === true) {
+      el.setAttribute(key, '');
+    } else {
+      el.setAttribute(key, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function mount(target, ...children) {
+  target.replaceChildren();
+  append(target, children);
+}
+
+export function toast(message, kind = 'info') {
+  const box = document.getElementById('toasts');
+  const item = h('div', { class: `toast toast-${kind}` }, message);
+  box.append(item);
+  setTimeout(() => item.remove(), 4000);
+}
+
+export function formatDate(iso) {
+  if (!iso) return '—';
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+export function formatInstant(iso) {
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+}
+
+export function ageFrom(iso) {
+  if (!iso) return null;
+  const born = new Date(iso + 'T00:00:00');
+  const now = new Date();
+  let age = now.getFullYear() - born.getFullYear();
+  const before = now.getMonth() < born.getMonth() || (now.getMonth() === born.getMonth() && now.getDate() < born.getDate());
+  if (before) age -= 1;
+  return age;
+}
+
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+// Shows the API's field errors next to the inputs named by `data-field`.
+export function showFieldErrors(form, error) {
+  clearFieldErrors(form);
+  const fields = error?.details?.fields || {};
+  let first = null;
+  for (const [name, problem] of Object.entries(fields)) {
+    const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    const wrapper = input?.closest('.field');
+    if (!input || !wrapper) continue;
+    input.setAttribute('aria-invalid', 'true');
+    const id = `err-${name.replace(/\W/g, '-')}`;
+    input.setAttribute('aria-describedby', id);
+    wrapper.append(h('p', { class: 'field-error', id }, `${labelOf(wrapper)} ${problem}`));
+    first ??= input;
+  }
+  first?.focus();
+  return Object.keys(fields).length;
+}
+
+function labelOf(wrapper) {
+  return wrapper.querySelector('label')?.dataset.name || 'This field';
+}
+
+export function clearFieldErrors(form) {
+  form.querySelectorAll('.field-error').forEach((e) => e.remove());
+  form.querySelectorAll('[aria-invalid]').forEach((e) => {
+    e.removeAttribute('aria-invalid');
+    e.removeAttribute('aria-describedby');
+  });
+}
+
+export function field(label, input, hint) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  input.id = id;
+  return h('div', { class: 'field' },
+    h('label', { for: id, dataset: { name: label } }, label),
+    input,
+    hint ? h('p', { class: 'hint' }, hint) : null);
+}

@@ -1,0 +1,81 @@
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::TestServer;
+
+#[tokio::test]
+async fn changes_and_reads_of_a_patient_are_audited_with_who_and_where() {
+    let (server, admin) = TestServer::with_admin().await;
+    let (clinician_id, clinician) = server.staff_token(&admin, "clinician").await;
+
+    let created =
+        server.post("/api/v1/patients", &clinician, json!({"given_name": "Audit", "family_name": "Me"})).await;
+    let id = created.body["id"].as_i64().unwrap();
+    let create_request_id = created.header("x-request-id").unwrap().to_owned();
+    server.get(&format!("/api/v1/patients/{id}"), &clinician).await;
+    server.patch(&format!("/api/v1/patients/{id}"), &clinician, json!({"email": "audit@example.com"})).await;
+    server.call(Method::POST, &format!("/api/v1/patients/{id}/archive"), Some(&clinician), None).await;
+    // A refused change leaves no trace but the refusal.
+    server.patch(&format!("/api/v1/patients/{id}"), &clinician, json!({"email": "broken"})).await;
+
+    let log = server.get(&format!("/api/v1/audit?entity=patient&entity_id={id}"), &admin).await;
+    assert_eq!(log.status, StatusCode::OK, "{:?}", log.body);
+    let actions: Vec<&str> =
+        log.body["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["patient.archive", "patient.update", "patient.read", "patient.create"]);
+    let entries = log.body["data"].as_array().unwrap();
+    for entry in entries {
+        assert_eq!(entry["actor_id"], clinician_id);
+        assert_eq!(entry["client_addr"], "127.0.0.1");
+        assert_eq!(entry["entity"], "patient");
+    }
+    assert_eq!(entries[3]["request_id"], create_request_id.as_str());
+    // Field names, never values.
+    assert_eq!(entries[1]["details"], json!({"fields": ["email"]}));
+    assert!(!log.body.to_string().contains("audit@example.com"));
+
+    let by_actor = server.get(&format!("/api/v1/audit?actor={clinician_id}&page_size=2"), &admin).await;
+    assert_eq!(by_actor.body["pagination"]["total"], 5, "login + four patient entries");
+    assert_eq!(by_actor.body["data"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_caller_supplied_request_id_is_kept_in_the_audit_row() {
+    let (server, admin) = TestServer::with_admin().await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/patients"))
+        .bearer_auth(&admin)
+        .header("x-request-id", "integration-42")
+        .json(&json!({"given_name": "Traced", "family_name": "Request"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "integration-42");
+    let log = server.get("/api/v1/audit?entity=patient", &admin).await;
+    assert_eq!(log.body["data"][0]["request_id"], "integration-42");
+}
+
+#[tokio::test]
+async fn only_admins_read_the_audit_log() {
+    let (server, admin) = TestServer::with_admin().await;
+    for role in ["manager", "clinician", "front_desk", "billing"] {
+        let (_, token) = server.staff_token(&admin, role).await;
+        assert_eq!(server.get("/api/v1/audit", &token).await.status, StatusCode::FORBIDDEN, "{role}");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_updates_and_deletes() {
+    let (server, admin) = TestServer::with_admin().await;
+    server.post("/api/v1/patients", &admin, json!({"given_name": "Keep", "family_name": "Forever"})).await;
+    let conn = rusqlite::Connection::open(server.app.config.db_path()).unwrap();
+    let before: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
+    assert!(before >= 3);
+    let update = conn.execute("UPDATE audit_log SET action = 'nothing'", []);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = conn.execute("DELETE FROM audit_log", []);
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    let after: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
+    assert_eq!(before, after);
+}

@@ -1,0 +1,262 @@
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::{ADMIN_EMAIL, PASSWORD, TestServer, into_reply};
+
+#[tokio::test]
+async fn setup_creates_the_first_admin_once_and_only_with_the_token() {
+    let server = TestServer::start().await;
+    let status = server.call(Method::GET, "/api/v1/setup", None, None).await;
+    assert_eq!(status.body["needs_setup"], true);
+    // No default account exists.
+    assert_eq!(server.login_reply("admin", "admin").await.status, StatusCode::UNAUTHORIZED);
+
+    let wrong = server
+        .call(
+            Method::POST,
+            "/api/v1/setup",
+            None,
+            Some(json!({"token": "guess", "email": ADMIN_EMAIL, "name": "Eve", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(wrong.code(), "INVALID_SETUP_TOKEN");
+
+    let token = server.setup_token.clone().unwrap();
+    let invalid = server
+        .call(
+            Method::POST,
+            "/api/v1/setup",
+            None,
+            Some(json!({"token": token, "email": "nope", "name": "", "password": "short"})),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["email", "name", "password"] {
+        assert!(invalid.field_error(field).is_some(), "{field}: {:?}", invalid.body);
+    }
+    assert_eq!(server.count_rows("staff"), 0);
+
+    server.setup_admin().await;
+    let again = server
+        .call(
+            Method::POST,
+            "/api/v1/setup",
+            None,
+            Some(json!({"token": token, "email": "second@clinic.test", "name": "Two", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "ALREADY_SET_UP");
+    let status = server.call(Method::GET, "/api/v1/setup", None, None).await;
+    assert_eq!(status.body["needs_setup"], false);
+    assert_eq!(server.count_rows("staff"), 1);
+}
+
+#[tokio::test]
+async fn login_gives_a_bearer_pair_and_me_answers_with_it() {
+    let (server, _) = TestServer::with_admin().await;
+    let reply = server.login_reply("  ADMIN@clinic.test ", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["token_type"], "Bearer");
+    assert_eq!(reply.body["expires_in"], 900);
+    let access = reply.body["access_token"].as_str().unwrap();
+    let refresh = reply.body["refresh_token"].as_str().unwrap();
+    assert!(access.len() >= 40 && refresh.len() >= 40 && access != refresh);
+    assert!(reply.body["user"].get("password_hash").is_none());
+
+    let me = server.get("/api/v1/auth/me", access).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], ADMIN_EMAIL);
+    assert_eq!(me.body["role"], "admin");
+
+    // Tokens are stored only as hashes.
+    let conn = rusqlite::Connection::open(server.app.config.db_path()).unwrap();
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM auth_tokens WHERE token_hash = ?1", [access.as_bytes()], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let (server, _) = TestServer::with_admin().await;
+    let unknown = server.login_reply("nobody@clinic.test", PASSWORD).await;
+    let wrong = server.login_reply(ADMIN_EMAIL, "not the password at all").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.body, wrong.body);
+    assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_sign_in() {
+    let (server, _) = TestServer::with_admin().await;
+    let first = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
+    let old_refresh = first["refresh_token"].as_str().unwrap();
+
+    let rotated =
+        server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": old_refresh}))).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
+    let new_access = rotated.body["access_token"].as_str().unwrap();
+    let new_refresh = rotated.body["refresh_token"].as_str().unwrap();
+    assert_ne!(new_refresh, old_refresh);
+    assert_eq!(server.get("/api/v1/auth/me", new_access).await.status, StatusCode::OK);
+
+    // The old refresh token presented again: theft. Everything of that sign-in dies.
+    let reused =
+        server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": old_refresh}))).await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reused.code(), "TOKEN_REUSED");
+    assert_eq!(server.get("/api/v1/auth/me", new_access).await.status, StatusCode::UNAUTHORIZED);
+    let after =
+        server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": new_refresh}))).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+
+    let garbage = server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": "x"}))).await;
+    assert_eq!(garbage.code(), "INVALID_TOKEN");
+}
+
+#[tokio::test]
+async fn logout_revokes_access_and_refresh_tokens() {
+    let (server, _) = TestServer::with_admin().await;
+    let pair = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
+    let access = pair["access_token"].as_str().unwrap();
+    let other_session = server.login(ADMIN_EMAIL, PASSWORD).await;
+
+    let out = server.call(Method::POST, "/api/v1/auth/logout", Some(access), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(server.get("/api/v1/auth/me", access).await.status, StatusCode::UNAUTHORIZED);
+    let refresh = server
+        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": pair["refresh_token"]})))
+        .await;
+    assert_eq!(refresh.status, StatusCode::UNAUTHORIZED);
+    // Another sign-in of the same person is untouched.
+    assert_eq!(server.get("/api/v1/auth/me", &other_session).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_deactivated_user_is_signed_out_everywhere() {
+    let (server, admin) = TestServer::with_admin().await;
+    let (id, clinician) = server.staff_token(&admin, "clinician").await;
+    assert_eq!(server.get("/api/v1/auth/me", &clinician).await.status, StatusCode::OK);
+
+    let reply = server.patch(&format!("/api/v1/staff/{id}"), &admin, json!({"active": false})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["active"], false);
+    assert_eq!(server.get("/api/v1/auth/me", &clinician).await.status, StatusCode::UNAUTHORIZED);
+    let email = reply.body["email"].as_str().unwrap();
+    assert_eq!(server.login_reply(email, PASSWORD).await.code(), "INVALID_CREDENTIALS");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_with_retry_after() {
+    let (server, _) = TestServer::with_admin().await;
+    for _ in 0..clinicbox::auth::throttle::ACCOUNT_FAILURE_LIMIT {
+        assert_eq!(server.login_reply(ADMIN_EMAIL, "wrong password here").await.status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused while locked.
+    let locked = server.login_reply(ADMIN_EMAIL, PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.code(), "TOO_MANY_REQUESTS");
+    let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60);
+}
+
+#[tokio::test]
+async fn an_address_is_locked_by_failures_but_never_by_successes() {
+    let (server, _) = TestServer::with_admin().await;
+    // A busy morning: many correct sign-ins from the one front-desk address.
+    for _ in 0..clinicbox::auth::throttle::ADDRESS_FAILURE_LIMIT + 5 {
+        assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::OK);
+    }
+    // Someone sprays guesses across many accounts from that address.
+    for n in 0..clinicbox::auth::throttle::ADDRESS_FAILURE_LIMIT {
+        server.login_reply(&format!("guess{n}@clinic.test"), "wrong password here").await;
+    }
+    let blocked = server.login_reply("another@clinic.test", "wrong password here").await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
+    let (server, _) = TestServer::with_admin().await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/auth/session"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("clinicbox_session="), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain http must not set Secure: {set_cookie}");
+    let session = into_reply(response).await;
+    assert_eq!(session.status, StatusCode::OK);
+    let csrf = session.body["csrf_token"].as_str().unwrap().to_owned();
+
+    // Reads work with the cookie alone (the client keeps cookies).
+    let me = into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await;
+    assert_eq!(me.status, StatusCode::OK);
+    let again = into_reply(server.client.get(server.url("/api/v1/auth/session")).send().await.unwrap()).await;
+    assert_eq!(again.body["csrf_token"], csrf.as_str());
+
+    let patient = json!({"given_name": "Cookie", "family_name": "Monster"});
+    let no_csrf =
+        into_reply(server.client.post(server.url("/api/v1/patients")).json(&patient).send().await.unwrap()).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    assert_eq!(no_csrf.code(), "CSRF_FAILED");
+    let wrong_csrf = into_reply(
+        server
+            .client
+            .post(server.url("/api/v1/patients"))
+            .header("x-csrf-token", "0000")
+            .json(&patient)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(wrong_csrf.code(), "CSRF_FAILED");
+    assert_eq!(server.count_rows("patients"), 0);
+    let with_csrf = into_reply(
+        server
+            .client
+            .post(server.url("/api/v1/patients"))
+            .header("x-csrf-token", &csrf)
+            .json(&patient)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(with_csrf.status, StatusCode::CREATED, "{:?}", with_csrf.body);
+
+    let out = server.client.delete(server.url("/api/v1/auth/session")).header("x-csrf-token", &csrf).send().await;
+    assert_eq!(out.unwrap().status(), StatusCode::NO_CONTENT);
+    let me = into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_stolen_session_cookie_stops_working_after_sign_out() {
+    let (server, _) = TestServer::with_admin().await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/auth/session"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = into_reply(response).await.body["csrf_token"].as_str().unwrap().to_owned();
+    server.client.delete(server.url("/api/v1/auth/session")).header("x-csrf-token", &csrf).send().await.unwrap();
+
+    let thief = reqwest::Client::new();
+    let reply =
+        into_reply(thief.get(server.url("/api/v1/auth/me")).header("cookie", cookie).send().await.unwrap()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,175 @@
+//! The binary itself: commands, exit codes, and refusing a database it
+//! does not understand.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use clinicbox::clock::SystemClock;
+use clinicbox::config::Config;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{PASSWORD, TestServer};
+
+const BIN: &str = env!("CARGO_BIN_EXE_clinicbox");
+
+fn run(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+#[test]
+fn version_and_openapi_print_and_succeed() {
+    let (ok, out, _) = run(&["version"], None);
+    assert!(ok);
+    assert_eq!(out.trim(), format!("clinicbox {}", env!("CARGO_PKG_VERSION")));
+    let (ok, out, _) = run(&["openapi"], None);
+    assert!(ok);
+    let spec: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(spec["paths"]["/patients"].is_object());
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap();
+    let generated = clinicbox::http::openapi_json();
+    assert!(
+        committed.trim() == generated.trim(),
+        "openapi.json is stale: run `cargo run -- openapi > openapi.json` and commit it"
+    );
+}
+
+#[test]
+fn failures_are_one_line_and_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, _, err) = run(
+        &["admin", "create", "--data", data, "--email", "x@clinic.test", "--name", "X", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(!ok);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("password"), "{err}");
+    assert!(!err.contains("panicked"));
+
+    let (ok, _, err) = run(&["check", "--data", dir.path().join("absent").to_str().unwrap()], None);
+    assert!(!ok);
+    assert!(err.starts_with("clinicbox: no database"), "{err}");
+    let (ok, _, err) = run(&["frobnicate"], None);
+    assert!(!ok);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[tokio::test]
+async fn admin_create_works_and_check_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, out, err) = run(&["migrate", "--data", data], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("applied"), "{out}");
+    let (ok, out, err) = run(
+        &["admin", "create", "--data", data, "--email", "Owner@Clinic.test", "--name", "Owner", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("owner@clinic.test"));
+    let (ok, _, err) = run(
+        &["admin", "create", "--data", data, "--email", "owner@clinic.test", "--name", "Again", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(!ok);
+    assert!(err.contains("already exists"), "{err}");
+    let (ok, out, err) = run(&["check", "--data", data], None);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("ok"));
+
+    let server = TestServer::start_in(dir.path()).await;
+    assert!(server.setup_token.is_none());
+    let token = server.login("owner@clinic.test", PASSWORD).await;
+    assert_eq!(server.get("/api/v1/auth/me", &token).await.body["role"], "admin");
+}
+
+#[test]
+fn an_altered_or_newer_database_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert!(run(&["migrate", "--data", data], None).0);
+    let db = Config::for_data_dir(dir.path()).db_path();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1", []).unwrap();
+
+    let opened = clinicbox::AppState::open(Config::for_data_dir(dir.path()), Arc::new(SystemClock));
+    let message = opened.err().expect("refused").to_string();
+    assert!(message.contains("differs"), "{message}");
+    let (ok, _, err) = run(&["check", "--data", data], None);
+    assert!(!ok);
+    assert!(err.contains("differs"), "{err}");
+    let (ok, _, err) = run(&["serve", "--data", data, "--listen", "127.0.0.1:0"], None);
+    assert!(!ok);
+    assert!(err.contains("differs") && !err.contains("panicked"), "{err}");
+
+    let sum = clinicbox::db::migrations::checksum(clinicbox::db::migrations::MIGRATIONS[0].sql);
+    conn.execute("UPDATE schema_migrations SET checksum = ?1 WHERE version = 1", [sum]).unwrap();
+    conn.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')", [])
+        .unwrap();
+    let (ok, _, err) = run(&["migrate", "--data", data], None);
+    assert!(!ok);
+    assert!(err.contains("newer"), "{err}");
+}
+
+/// The binary end to end: a fresh directory, the printed setup link, the
+/// first admin, then a clean stop on SIGTERM.
+#[tokio::test]
+async fn serve_prints_a_setup_link_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new-clinic");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .env("CLINICBOX_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let setup_url = loop {
+        let line = lines.next().expect("server printed a setup link").unwrap();
+        if let Some(start) = line.find("http://")
+            && line.contains("/setup?token=")
+        {
+            break line[start..].trim().to_owned();
+        }
+    };
+    let (base, token) = setup_url.split_once("/setup?token=").unwrap();
+    assert!(token.len() >= 32);
+    let client = reqwest::Client::new();
+    let page = client.get(&setup_url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let reply = client
+        .post(format!("{base}/api/v1/setup"))
+        .json(&json!({"token": token, "email": "owner@clinic.test", "name": "Owner", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::CREATED);
+    assert!(data.join("clinicbox.db").exists());
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
+}

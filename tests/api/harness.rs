@@ -1,0 +1,199 @@
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clinicbox::clock::SystemClock;
+use clinicbox::config::Config;
+use clinicbox::{App, AppState};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const ADMIN_EMAIL: &str = "admin@clinic.test";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub app: App,
+    pub setup_token: Option<String>,
+    dir: Option<TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `code` of an error envelope.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+    pub fn field_error(&self, field: &str) -> Option<&str> {
+        self.body["error"]["details"]["fields"][field].as_str()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_owned();
+        let mut server = Self::start_in(&path).await;
+        server.dir = Some(dir);
+        server
+    }
+
+    /// Starts on an existing data directory (for restart tests).
+    pub async fn start_in(path: &Path) -> Self {
+        let config = Config::for_data_dir(path);
+        let app = AppState::open(config, Arc::new(SystemClock)).unwrap();
+        let setup_token = clinicbox::auth::setup::open_if_needed(&app).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let served = app.clone();
+        let task = tokio::spawn(async move {
+            clinicbox::http::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        TestServer {
+            base: format!("http://{addr}"),
+            client,
+            app,
+            setup_token,
+            dir: None,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.app.config.data_dir.clone()
+    }
+
+    /// Stops the server and hands back its data directory.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        self.dir.take().expect("server owns its directory")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        into_reply(response).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    /// Completes first-run setup with the server's setup token.
+    pub async fn setup_admin(&self) {
+        let token = self.setup_token.clone().expect("a new server offers setup");
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/v1/setup",
+                None,
+                Some(json!({"token": token, "email": ADMIN_EMAIL, "name": "Ada Admin", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    }
+
+    pub async fn login_reply(&self, email: &str, password: &str) -> Reply {
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": password}))).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let reply = self.login_reply(email, password).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A new server with its first admin set up; returns the admin's token.
+    pub async fn with_admin() -> (Self, String) {
+        let server = Self::start().await;
+        server.setup_admin().await;
+        let token = server.login(ADMIN_EMAIL, PASSWORD).await;
+        (server, token)
+    }
+
+    /// Creates a staff member with `role` and signs them in.
+    pub async fn staff_token(&self, admin: &str, role: &str) -> (i64, String) {
+        let email = format!("{role}-{}@clinic.test", rand_suffix());
+        let reply = self
+            .post(
+                "/api/v1/staff",
+                admin,
+                json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        (reply.body["id"].as_i64().unwrap(), self.login(&email, PASSWORD).await)
+    }
+
+    pub async fn create_patient(&self, token: &str, body: Value) -> Value {
+        let reply = self.post("/api/v1/patients", token, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body
+    }
+
+    /// Counts rows straight from the database file, bypassing the API.
+    pub fn count_rows(&self, table: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.app.config.db_path()).unwrap();
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    }
+}
+
+pub async fn into_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: body is not JSON: {text}"))
+    };
+    Reply { status, headers, body }
+}
+
+pub fn rand_suffix() -> String {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).unwrap();
+    hex::encode(bytes)
+}

@@ -1,0 +1,163 @@
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::harness::{TestServer, into_reply};
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let server = TestServer::start().await;
+    let alive = server.call(Method::GET, "/health", None, None).await;
+    assert_eq!(alive.status, StatusCode::OK);
+    assert_eq!(alive.body["status"], "ok");
+    let ready = server.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["checks"]["database"], "ok");
+}
+
+#[tokio::test]
+async fn every_api_error_is_the_json_envelope() {
+    let (server, token) = TestServer::with_admin().await;
+    let unknown = server.get("/api/v1/no-such-thing", &token).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let outside_v1 = server.call(Method::GET, "/api/nothing", None, None).await;
+    assert_eq!(outside_v1.code(), "NOT_FOUND");
+    let method = server.call(Method::PUT, "/api/v1/patients", Some(&token), None).await;
+    assert_eq!((method.status, method.code()), (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"));
+
+    let big = "x".repeat(clinicbox::http::MAX_BODY_BYTES + 1);
+    let too_large = server
+        .client
+        .post(server.url("/api/v1/patients"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    let too_large = into_reply(too_large).await;
+    assert_eq!((too_large.status, too_large.code()), (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"));
+
+    let not_json = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    let not_json = into_reply(not_json).await;
+    assert_eq!((not_json.status, not_json.code()), (StatusCode::BAD_REQUEST, "MALFORMED_REQUEST"));
+    let wrong_type =
+        server.client.post(server.url("/api/v1/auth/login")).header("content-type", "text/plain").body("hi").send();
+    let wrong_type = into_reply(wrong_type.await.unwrap()).await;
+    assert!(wrong_type.status.is_client_error());
+    assert!(!wrong_type.code().is_empty());
+    let missing_field = server.call(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({}))).await;
+    assert_eq!(missing_field.status, StatusCode::BAD_REQUEST);
+    assert!(missing_field.body["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn responses_carry_request_ids_and_security_headers() {
+    let (server, token) = TestServer::with_admin().await;
+    let reply = server.get("/api/v1/patients", &token).await;
+    let id = reply.header("x-request-id").unwrap();
+    assert!(id.len() >= 16);
+    assert!(reply.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(reply.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let other = server.get("/api/v1/patients", &token).await;
+    assert_ne!(other.header("x-request-id"), Some(id));
+    // Hostile request ids are replaced, not echoed.
+    let response = server.client.get(server.url("/health")).header("x-request-id", "<script>").send().await.unwrap();
+    assert_ne!(response.headers()["x-request-id"], "<script>");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_operation() {
+    let server = TestServer::start().await;
+    let response = server.client.get(server.url("/api/openapi.json")).send().await.unwrap();
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let spec: Value = response.json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(spec["servers"][0]["url"], "/api/v1");
+    let paths = spec["paths"].as_object().unwrap();
+    for path in [
+        "/auth/login",
+        "/auth/refresh",
+        "/auth/session",
+        "/staff",
+        "/staff/{id}",
+        "/patients",
+        "/patients/{id}",
+        "/patients/facets",
+        "/audit",
+        "/setup",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing");
+    }
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let name = format!("{method} {path}");
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name} has no summary");
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name} has no tag");
+            assert!(op["operationId"].is_string(), "{name} has no operationId");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.keys().any(|s| s.starts_with('2')), "{name} documents no success");
+            assert!(responses.contains_key("422"), "{name} does not document 422");
+        }
+    }
+    assert!(operations >= 20, "{operations}");
+    let schemes = spec["components"]["securitySchemes"].as_object().unwrap();
+    assert!(schemes.values().any(|s| s["scheme"] == "bearer"));
+    assert!(spec["components"]["schemas"]["ErrorEnvelope"].is_object());
+
+    let cached =
+        server.client.get(server.url("/api/openapi.json")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    let compressed =
+        server.client.get(server.url("/api/openapi.json")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn the_docs_page_works_offline() {
+    let server = TestServer::start().await;
+    let response = server.client.get(server.url("/api/docs")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(response.headers().contains_key("etag"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("swagger"), "not the Swagger UI");
+    for needle in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(!html.contains(needle), "the docs page loads something from outside: {needle}");
+    }
+}
+
+#[tokio::test]
+async fn the_web_ui_is_served_with_etags_and_client_routes_fall_back() {
+    let server = TestServer::start().await;
+    let root = server.client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), StatusCode::OK);
+    let etag = root.headers()["etag"].to_str().unwrap().to_owned();
+    let index = root.text().await.unwrap();
+    assert!(index.contains("<script type=\"module\""));
+
+    let route = server.client.get(server.url("/patients/42")).send().await.unwrap();
+    assert_eq!(route.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(route.text().await.unwrap(), index);
+
+    let again = server.client.get(server.url("/")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let script = server.client.get(server.url("/app.js")).send().await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    let css = server.client.get(server.url("/styles.css")).send().await.unwrap();
+    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    let missing = server.client.get(server.url("/missing.js")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
