@@ -80,7 +80,12 @@ export function showFieldErrors(form, error) {
     input.setAttribute('aria-invalid', 'true');
     const id = `err-${name.replace(/\W/g, '-')}`;
     input.setAttribute('aria-describedby', id);
-    wrapper.append(h('p', { class: 'field-error', id }, `${labelOf(wrapper)} ${problem}`));
+    const message = h('p', { class: 'field-error', id }, `${labelOf(wrapper)} ${problem}`);
+    wrapper.append(message);
+    input.addEventListener('input', () => {
+      message.remove();
+      input.removeAttribute('aria-invalid');
+    }, { once: true });
     first ??= input;
   }
   first?.focus();

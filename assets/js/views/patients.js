@@ -53,7 +53,7 @@ export async function patientListView({ query: params, navigate }) {
     try {
       const { data, pagination } = await get(url);
       summary.textContent = pagination.total === 1 ? '1 patient' : `${pagination.total.toLocaleString()} patients`;
-      results.replaceChildren(data.length ? table(data) : empty(), pager(pagination));
+      results.replaceChildren(...[data.length ? table(data) : empty(), pager(pagination)].filter(Boolean));
     } catch (error) {
       results.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
     } finally {
@@ -90,6 +90,8 @@ export async function patientListView({ query: params, navigate }) {
 
   const reload = debounce(() => { filters.page = 1; load(); }, 180);
   search.addEventListener('input', () => { filters.q = search.value.trim(); reload(); });
+  // Escape leaves the search box so the page shortcuts (n, /) work again.
+  search.addEventListener('keydown', (e) => { if (e.key === 'Escape') search.blur(); });
   status.addEventListener('change', () => { filters.status = status.value; filters.page = 1; load(); });
   sort.addEventListener('change', () => { filters.sort = sort.value; filters.page = 1; load(); });
 
@@ -253,8 +255,8 @@ export async function patientFormView({ params, navigate }) {
       field('City', inputs['address.city']), field('Region', inputs['address.region']),
       field('Postal code', inputs['address.postal_code']), field('Country', inputs['address.country']))),
   h('fieldset', {}, h('legend', {}, 'Emergency contact'),
-    h('div', { class: 'grid' }, field('Name', inputs['emergency_contact.name']), field('Relationship', inputs['emergency_contact.relationship']),
-      field('Phone', inputs['emergency_contact.phone']))),
+    h('div', { class: 'grid' }, field('Contact name', inputs['emergency_contact.name']), field('Relationship', inputs['emergency_contact.relationship']),
+      field('Contact phone', inputs['emergency_contact.phone']))),
   h('fieldset', {}, h('legend', {}, 'How they found us'),
     h('div', { class: 'grid' }, field('Lead source', inputs.lead_source, 'For example referral, website, walk-in.'), sources)),
   h('div', { class: 'form-actions' }, submit, h('a', { class: 'btn btn-ghost', href: cancelTo, dataset: { link: '' } }, 'Cancel'), h('span', { class: 'muted small' }, 'Esc to cancel')));

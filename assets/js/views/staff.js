@@ -18,10 +18,10 @@ export async function staffView() {
   async function load() {
     try {
       const { data, pagination } = await get(`/staff${query({ page, page_size: 50 })}`);
-      list.replaceChildren(table(data), pagination.total_pages > 1 ? h('nav', { class: 'pager' },
+      list.replaceChildren(...[table(data), pagination.total_pages > 1 ? h('nav', { class: 'pager' },
         h('button', { class: 'btn btn-ghost', disabled: page <= 1, onclick: () => { page -= 1; load(); } }, '← Previous'),
         h('span', { class: 'muted' }, `Page ${pagination.page} of ${pagination.total_pages}`),
-        h('button', { class: 'btn btn-ghost', disabled: !pagination.has_next, onclick: () => { page += 1; load(); } }, 'Next →')) : null);
+        h('button', { class: 'btn btn-ghost', disabled: !pagination.has_next, onclick: () => { page += 1; load(); } }, 'Next →')) : null].filter(Boolean));
     } catch (error) {
       list.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
     }

@@ -1,0 +1,134 @@
+// The staff's main flow in headless Chromium against the real binary:
+// first-admin setup → sign in → register a patient → find them → open them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const binary = process.env.CLINICBOX_BIN || join(here, '../../target/debug/clinicbox');
+const artifacts = join(here, 'artifacts');
+const password = 'correct horse battery staple';
+
+let server;
+let browser;
+let dataDir;
+let setupUrl;
+
+function startServer() {
+  dataDir = mkdtempSync(join(tmpdir(), 'clinicbox-e2e-'));
+  server = spawn(binary, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], {
+    env: { ...process.env, CLINICBOX_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server printed no setup link')), 20000);
+    createInterface({ input: server.stdout }).on('line', (line) => {
+      const match = line.match(/(http:\/\/\S+\/setup\?token=\w+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  setupUrl = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('setup, sign in, register a patient, find them and open their record', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const consoleErrors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+
+  // First-admin setup from the printed link.
+  await page.goto(setupUrl);
+  await page.getByRole('heading', { name: 'Set up Clinicbox' }).waitFor();
+  await page.getByLabel('Your name').fill('Olivia Owner');
+  await page.getByLabel('Email').fill('owner@clinic.test');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.getByText('Password must be at least 12 characters').waitFor();
+  await page.getByLabel('Password').fill(password);
+  await page.screenshot({ path: join(artifacts, '1-setup.png') });
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+
+  // Sign in (the email is carried over).
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByLabel('Email').inputValue(), 'owner@clinic.test');
+  await page.getByLabel('Password').fill('wrong password entirely');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('do not match an active account').waitFor();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Patients' }).waitFor();
+  await page.getByText('No patients yet.').waitFor();
+
+  // Register a patient with the keyboard shortcut; the API's field errors show inline.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('n');
+  await page.getByRole('heading', { name: 'New patient' }).waitFor();
+  await page.getByLabel('Given name').fill('Zoë');
+  await page.getByLabel('Family name').fill('Okafor');
+  await page.getByLabel('Date of birth').fill('1984-03-07');
+  await page.getByLabel('Phone', { exact: true }).fill('07911 123456');
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await page.getByText('Email is not a valid email address').waitFor();
+  assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+  await page.screenshot({ path: join(artifacts, '2-form-errors.png'), fullPage: true });
+  await page.getByLabel('Email').fill('zoe@example.com');
+  await page.getByLabel('Lead source').fill('Referral');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+
+  // The record opens.
+  await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
+  await page.getByText('+447911123456').waitFor();
+  await page.screenshot({ path: join(artifacts, '3-detail.png') });
+
+  // Find them from the list by typing part of the phone number.
+  await page.getByRole('link', { name: 'Patients', exact: true }).first().click();
+  // The list focuses its search box; Escape leaves it and "/" comes back to it.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('/');
+  await page.keyboard.type('07911 123');
+  assert.equal(await page.locator('#patient-search').inputValue(), '07911 123');
+  const row = page.getByRole('link', { name: 'Okafor, Zoë' });
+  await row.waitFor();
+  assert.equal(await page.getByText('null', { exact: true }).count(), 0);
+  await page.screenshot({ path: join(artifacts, '4-list.png') });
+  await row.click();
+  await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
+  assert.match(page.url(), /\/patients\/\d+$/);
+
+  // A reload keeps the session and the route.
+  await page.reload();
+  await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
+
+  // A tablet in portrait still shows the record.
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.screenshot({ path: join(artifacts, '5-tablet.png') });
+
+  // Chromium logs every 4xx answer; the deliberate 401/422s above are not faults.
+  assert.deepEqual(consoleErrors.filter((e) => !e.startsWith('Failed to load resource')), []);
+});
