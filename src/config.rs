@@ -157,6 +157,16 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_file_is_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let example = include_str!("../packaging/clinicbox.toml.example");
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), example).unwrap();
+        let config = Config::load(dir.path(), &Overrides::default()).unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert!(config.synchronous_full);
+    }
+
+    #[test]
     fn cookies_are_secure_only_behind_https() {
         let mut config = Config::for_data_dir("x");
         assert!(!config.cookies_secure());
