@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 
 #[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,

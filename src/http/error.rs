@@ -12,6 +12,7 @@ use poem_openapi::{ApiResponse, Object};
 use crate::error::{Error, FieldErrors};
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `VALIDATION_FAILED`, `SLOT_TAKEN`.
     pub code: String,
@@ -27,7 +28,12 @@ pub struct ErrorEnvelope {
 }
 
 fn envelope(status: StatusCode, code: &str, message: String, details: Option<serde_json::Value>) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message, "details": details } });
+    // Absent details are left out, as the schema says, rather than sent as null.
+    let mut error = serde_json::json!({ "code": code, "message": message });
+    if let Some(details) = details {
+        error["details"] = details;
+    }
+    let body = serde_json::json!({ "error": error });
     Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
 }
 

@@ -49,6 +49,7 @@ impl PatientStatus {
 
 #[derive(Object, Clone, Debug, Default, PartialEq)]
 #[oai(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Address {
     pub line1: Option<String>,
     pub line2: Option<String>,
@@ -60,6 +61,7 @@ pub struct Address {
 
 #[derive(Object, Clone, Debug, Default, PartialEq)]
 #[oai(deny_unknown_fields)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EmergencyContact {
     pub name: Option<String>,
     /// Normalised to E.164 (`+447911123456`).
@@ -69,6 +71,7 @@ pub struct EmergencyContact {
 }
 
 #[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Patient {
     pub id: i64,
     pub given_name: String,
@@ -126,6 +129,7 @@ pub struct PatientPatch {
 
 /// An existing record that looks like the same person.
 #[derive(Object, Clone, Debug, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DuplicateMatch {
     pub id: i64,
     pub given_name: String,

@@ -45,19 +45,26 @@ export async function patientListView({ query: params, navigate }) {
   const status = select('status', [['active', 'Active'], ['archived', 'Archived'], ['', 'All patients']], filters.status, { 'aria-label': 'Status' });
   const sort = select('sort', SORTS, filters.sort, { 'aria-label': 'Sort' });
 
+  let latest = 0;
+  // A search typed quickly sends several requests; only the newest may
+  // update the page, and none may once the user has left the list.
   async function load() {
+    const ticket = ++latest;
+    const onList = () => ticket === latest && results.isConnected;
     const url = `/patients${query({ q: filters.q, status: filters.status, sort: filters.sort, page: filters.page, page_size: 25 })}`;
     const shown = `/patients${query({ q: filters.q, status: filters.status === 'active' ? '' : (filters.status || 'all'), sort: filters.sort === 'family_name' ? '' : filters.sort, page: filters.page > 1 ? filters.page : '' })}`;
-    history.replaceState(null, '', shown);
+    // The first load runs before the view is on screen, at the URL that opened it.
+    if (results.isConnected) history.replaceState(null, '', shown);
     results.setAttribute('aria-busy', 'true');
     try {
       const { data, pagination } = await get(url);
+      if (!onList()) return;
       summary.textContent = pagination.total === 1 ? '1 patient' : `${pagination.total.toLocaleString()} patients`;
       results.replaceChildren(...[data.length ? table(data) : empty(), pager(pagination)].filter(Boolean));
     } catch (error) {
-      results.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
+      if (onList()) results.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
     } finally {
-      results.setAttribute('aria-busy', 'false');
+      if (onList()) results.setAttribute('aria-busy', 'false');
     }
   }
 
@@ -88,7 +95,7 @@ export async function patientListView({ query: params, navigate }) {
       h('button', { class: 'btn btn-ghost', type: 'button', disabled: !p.has_next, onclick: () => go(p.page + 1) }, 'Next →'));
   }
 
-  const reload = debounce(() => { filters.page = 1; load(); }, 180);
+  const reload = debounce(() => { if (results.isConnected) { filters.page = 1; load(); } }, 180);
   search.addEventListener('input', () => { filters.q = search.value.trim(); reload(); });
   // Escape leaves the search box so the page shortcuts (n, /) work again.
   search.addEventListener('keydown', (e) => { if (e.key === 'Escape') search.blur(); });
