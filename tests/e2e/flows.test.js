@@ -132,3 +132,57 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   // Chromium logs every 4xx answer; the deliberate 401/422s above are not faults.
   assert.deepEqual(consoleErrors.filter((e) => !e.startsWith('Failed to load resource')), []);
 });
+
+test('an admin adds a staff member, who signs in without the admin pages', async () => {
+  const admin = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+  const page = await admin.newPage();
+  await page.goto(setupUrl.replace(/\/setup\?.*$/, '/login'));
+  await page.getByLabel('Email').fill('owner@clinic.test');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Staff' }).click();
+  await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('Fatima Frontdesk');
+  await page.getByLabel('Email').fill('owner@clinic.test');
+  await page.getByLabel('Role', { exact: true }).selectOption('front_desk');
+  await page.getByLabel('Initial password').fill(password);
+  await page.getByRole('button', { name: 'Add staff member' }).click();
+  await page.getByText('Email already in use').waitFor();
+  await page.getByLabel('Email').fill('fatima@clinic.test');
+  await page.getByRole('button', { name: 'Add staff member' }).click();
+  await page.getByRole('cell', { name: 'fatima@clinic.test' }).waitFor();
+  await page.screenshot({ path: join(artifacts, '6-staff.png') });
+
+  const staff = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const desk = await staff.newPage();
+  await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/login'));
+  await desk.getByLabel('Email').fill('fatima@clinic.test');
+  await desk.getByLabel('Password').fill(password);
+  await desk.getByRole('button', { name: 'Sign in' }).click();
+  await desk.getByRole('heading', { name: 'Patients' }).waitFor();
+  assert.equal(await desk.getByRole('link', { name: 'Staff' }).count(), 0);
+  await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/staff'));
+  await desk.getByText('Your role does not include this page.').waitFor();
+
+  // Deactivating her signs her out: her next request lands on sign-in.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('row', { name: /Fatima Frontdesk/ }).getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByRole('row', { name: /Fatima Frontdesk/ }).getByText('Deactivated').waitFor();
+  await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/patients'));
+  await desk.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await admin.close();
+  await staff.close();
+});
+
+test('the API docs page renders offline under the content security policy', async () => {
+  const page = await browser.newPage();
+  const blocked = [];
+  page.on('console', (msg) => { if (/Content Security Policy/i.test(msg.text())) blocked.push(msg.text()); });
+  page.on('request', (req) => { if (!req.url().startsWith(setupUrl.replace(/\/setup\?.*$/, '')) && !req.url().startsWith('data:')) blocked.push(`outside request: ${req.url()}`); });
+  await page.goto(setupUrl.replace(/\/setup\?.*$/, '/api/docs'));
+  await page.getByText('Clinicbox API').first().waitFor();
+  await page.getByText('/patients', { exact: true }).first().waitFor();
+  await page.screenshot({ path: join(artifacts, '7-docs.png') });
+  assert.deepEqual(blocked, []);
+  await page.close();
+});

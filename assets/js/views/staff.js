@@ -54,7 +54,7 @@ export async function staffView() {
           h('td', {}, h('span', { class: `badge ${m.active ? 'badge-active' : 'badge-archived'}` }, m.active ? 'Active' : 'Deactivated')),
           h('td', { class: 'row-actions' },
             h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => resetPassword(m) }, 'Reset password'),
-            m.active
+            m.id === me.id ? null : m.active
               ? h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => { if (confirm(`Deactivate ${m.name}? They are signed out everywhere at once.`)) change(m, { active: false }, `${m.name} deactivated`); } }, 'Deactivate')
               : h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => change(m, { active: true }, `${m.name} reactivated`) }, 'Reactivate')));
       })));
