@@ -179,9 +179,8 @@ async fn an_address_is_locked_by_failures_but_never_by_successes() {
     assert!(blocked.header("retry-after").is_some());
 }
 
-#[tokio::test]
-async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
-    let (server, _) = TestServer::with_admin().await;
+/// Signs the admin in as a browser would; returns `Set-Cookie` and the answer.
+async fn open_session(server: &TestServer) -> (String, crate::harness::Reply) {
     let response = server
         .client
         .post(server.url("/api/v1/auth/session"))
@@ -190,11 +189,17 @@ async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
         .await
         .unwrap();
     let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    (set_cookie, into_reply(response).await)
+}
+
+#[tokio::test]
+async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
+    let (server, _) = TestServer::with_admin().await;
+    let (set_cookie, session) = open_session(&server).await;
     assert!(set_cookie.contains("clinicbox_session="), "{set_cookie}");
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     assert!(!set_cookie.contains("Secure"), "plain http must not set Secure: {set_cookie}");
-    let session = into_reply(response).await;
     assert_eq!(session.status, StatusCode::OK);
     let csrf = session.body["csrf_token"].as_str().unwrap().to_owned();
 
@@ -244,15 +249,9 @@ async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
 #[tokio::test]
 async fn a_stolen_session_cookie_stops_working_after_sign_out() {
     let (server, _) = TestServer::with_admin().await;
-    let response = server
-        .client
-        .post(server.url("/api/v1/auth/session"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
-    let csrf = into_reply(response).await.body["csrf_token"].as_str().unwrap().to_owned();
+    let (set_cookie, session) = open_session(&server).await;
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let csrf = session.body["csrf_token"].as_str().unwrap().to_owned();
     server.client.delete(server.url("/api/v1/auth/session")).header("x-csrf-token", &csrf).send().await.unwrap();
 
     let thief = reqwest::Client::new();

@@ -133,13 +133,19 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   assert.deepEqual(consoleErrors.filter((e) => !e.startsWith('Failed to load resource')), []);
 });
 
-test('an admin adds a staff member, who signs in without the admin pages', async () => {
-  const admin = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-  const page = await admin.newPage();
+async function signIn(context, email) {
+  const page = await context.newPage();
   await page.goto(setupUrl.replace(/\/setup\?.*$/, '/login'));
-  await page.getByLabel('Email').fill('owner@clinic.test');
+  await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Patients' }).waitFor();
+  return page;
+}
+
+test('an admin adds a staff member, who signs in without the admin pages', async () => {
+  const admin = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+  const page = await signIn(admin, 'owner@clinic.test');
   await page.getByRole('link', { name: 'Staff' }).click();
   await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
   await page.getByLabel('Name', { exact: true }).fill('Fatima Frontdesk');
@@ -154,12 +160,7 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.screenshot({ path: join(artifacts, '6-staff.png') });
 
   const staff = await browser.newContext({ viewport: { width: 1024, height: 768 } });
-  const desk = await staff.newPage();
-  await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/login'));
-  await desk.getByLabel('Email').fill('fatima@clinic.test');
-  await desk.getByLabel('Password').fill(password);
-  await desk.getByRole('button', { name: 'Sign in' }).click();
-  await desk.getByRole('heading', { name: 'Patients' }).waitFor();
+  const desk = await signIn(staff, 'fatima@clinic.test');
   assert.equal(await desk.getByRole('link', { name: 'Staff' }).count(), 0);
   await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/staff'));
   await desk.getByText('Your role does not include this page.').waitFor();
