@@ -58,8 +58,13 @@ enum Command {
         #[command(flatten)]
         data: DataArg,
     },
-    /// Check the database: integrity, foreign keys, migrations.
+    /// Check the database (integrity, foreign keys, migrations) and the search index.
     Check {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Rebuild the search index from the database (with the server stopped).
+    Reindex {
         #[command(flatten)]
         data: DataArg,
     },
@@ -115,6 +120,7 @@ pub fn run() -> Result<(), String> {
             Ok(())
         }
         Command::Check { data } => check(&data.dir),
+        Command::Reindex { data } => reindex(&data.dir),
         Command::Openapi => {
             println!("{}", http::openapi_json());
             Ok(())
@@ -189,12 +195,36 @@ fn check(dir: &Path) -> Result<(), String> {
     let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let problems = db::check(&conn).map_err(|e| e.to_string())?;
-    if problems.is_empty() {
-        println!("ok: integrity, foreign keys and migrations check out");
-        Ok(())
-    } else {
-        Err(problems.join("; "))
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
     }
+    println!("ok: integrity, foreign keys and migrations check out");
+    // The index is derived: a problem there is repaired at the next start.
+    match crate::search::index::verify(&Config::for_data_dir(dir).index_path()) {
+        Ok(()) => println!("ok: the search index opens and its checksums match"),
+        Err(reason) => println!("note: {reason}; the search index will be rebuilt at the next start"),
+    }
+    Ok(())
+}
+
+fn reindex(dir: &Path) -> Result<(), String> {
+    let config = Config::for_data_dir(dir);
+    if !config.db_path().exists() {
+        return Err(format!("no database at {}", config.db_path().display()));
+    }
+    let _lock = crate::lock_data_dir(&config)
+        .map_err(|e| format!("{}; stop the server first", e.public_message_or_internal()))?;
+    let db = db::Db::open(&config.db_path(), DbOptions::default()).map_err(|e| e.to_string())?;
+    let index_dir = config.index_path();
+    if index_dir.exists() {
+        std::fs::remove_dir_all(&index_dir).map_err(|e| format!("cannot remove the old index: {e}"))?;
+    }
+    let index = crate::search::SearchIndex::open(&index_dir).map_err(|e| e.to_string())?;
+    index.acquire_writer().map_err(|e| e.to_string())?;
+    index.rebuild(&db).map_err(|e| e.to_string())?;
+    index.release_writer();
+    println!("rebuilt the search index: {} documents", index.num_docs());
+    Ok(())
 }
 
 fn serve(config: Config) -> Result<(), String> {
@@ -216,8 +246,7 @@ fn serve(config: Config) -> Result<(), String> {
         if let Some(token) = crate::auth::setup::open_if_needed(&app).await.map_err(|e| e.to_string())? {
             println!("No administrator yet. Open this link once to create one:\n  {base}/setup?token={token}");
         }
-        crate::spawn_maintenance(app.clone());
-        http::serve(app, listener, shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
+        crate::serve(app, listener, shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
     })
 }
 

@@ -101,6 +101,10 @@ impl Config {
         self.data_dir.join("clinicbox.db")
     }
 
+    pub fn index_path(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
     pub fn cookies_secure(&self) -> bool {
         self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
     }

@@ -91,6 +91,15 @@ impl Error {
         }
     }
 
+    /// The full message, internal details included: for the command line,
+    /// where the person reading it runs the server.
+    pub fn public_message_or_internal(&self) -> String {
+        match self {
+            Error::Internal(message) => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn details(&self) -> Option<serde_json::Value> {
         match self {
             Error::Validation(fields) => Some(serde_json::json!({ "fields": fields })),

@@ -12,9 +12,15 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod patients;
+pub mod search;
 
-use std::sync::Arc;
+use std::fs::File;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::auth::setup::SetupGate;
 use crate::auth::throttle::LoginThrottle;
@@ -22,40 +28,104 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{Db, DbOptions};
 use crate::error::{Error, Result};
+use crate::search::SearchIndex;
 
 /// Everything a request handler needs, shared by all of them.
 pub struct AppState {
     pub config: Config,
     pub db: Db,
+    pub search: Arc<SearchIndex>,
     pub clock: SharedClock,
     pub throttle: LoginThrottle,
     pub setup: SetupGate,
+    /// Held while this process owns the data directory.
+    data_lock: Mutex<Option<File>>,
 }
 
 pub type App = Arc<AppState>;
 
+/// Takes the data directory for this process, so a second server (or an
+/// offline `reindex`) cannot work on it at the same time.
+pub fn lock_data_dir(config: &Config) -> Result<File> {
+    let path = config.data_dir.join(".lock");
+    let file = File::options().create(true).truncate(false).write(true).open(&path)?;
+    file.try_lock().map_err(|_| {
+        Error::internal(format!("{} is in use by another Clinicbox process", config.data_dir.display()))
+    })?;
+    Ok(file)
+}
+
 impl AppState {
-    /// Opens the data directory (creating it when new) and migrates the database.
+    /// Opens the data directory (creating it when new), migrates the
+    /// database and opens the search index.
     pub fn open(config: Config, clock: SharedClock) -> Result<App> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| Error::internal(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
+        let data_lock = lock_data_dir(&config)?;
         let db = Db::open(&config.db_path(), DbOptions { synchronous_full: config.synchronous_full })?;
+        let search = Arc::new(SearchIndex::open(&config.index_path())?);
         Ok(Arc::new(AppState {
             throttle: LoginThrottle::new(clock.clone()),
             setup: SetupGate::default(),
+            data_lock: Mutex::new(Some(data_lock)),
             config,
             db,
+            search,
             clock,
         }))
     }
+
+    /// Gives the data directory back (at shutdown).
+    pub fn release_data_dir(&self) {
+        self.data_lock.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
+
+/// The workers that run beside the HTTP server.
+pub struct Background {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Background {
+    pub fn start(app: &App) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let tasks = vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped)];
+        Self { stop, tasks }
+    }
+
+    /// Stops every worker and waits for them (the indexer commits first).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Runs the server with its workers until `shutdown` resolves, then stops
+/// the workers and releases the data directory.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let background = Background::start(&app);
+    let served = http::serve(app.clone(), listener, shutdown).await;
+    background.stop().await;
+    app.release_data_dir();
+    served
 }
 
 /// Housekeeping that runs while the server serves: drops long-expired tokens.
-pub fn spawn_maintenance(app: App) -> tokio::task::JoinHandle<()> {
+fn spawn_maintenance(app: App, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
-            every_hour.tick().await;
+            tokio::select! {
+                _ = every_hour.tick() => {},
+                _ = stop.changed() => return,
+            }
             let now = app.clock.now();
             match app.db.write(move |tx| auth::store::purge_expired_tokens(tx, now)).await {
                 Ok(removed) if removed > 0 => tracing::info!(removed, "purged expired tokens"),

@@ -198,3 +198,14 @@ pub fn purge_expired_tokens(tx: &Transaction, now: DateTime<Utc>) -> Result<usiz
     let cutoff = to_millis(now - chrono::Duration::days(1));
     Ok(tx.execute("DELETE FROM auth_tokens WHERE expires_at < ?1", [cutoff])?)
 }
+
+/// Staff in id order after `after_id`, for rebuilding derived data.
+pub fn staff_page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<StaffMember>> {
+    let mut stmt = conn.prepare(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let rows = stmt.query_map(params![after_id, limit], staff_from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn count_staff(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
+}

@@ -10,13 +10,13 @@ pub mod migrations;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::error::{Error, Result};
 
@@ -39,6 +39,9 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     writer: mpsc::Sender<Job>,
+    /// Counts committed writes, so workers that follow the change log wake
+    /// on a commit instead of polling.
+    commits: Arc<watch::Sender<u64>>,
 }
 
 /// Opens a connection with the pragmas every connection needs.
@@ -74,6 +77,7 @@ impl Db {
         let pool = r2d2::Pool::builder().max_size(READ_POOL_SIZE).min_idle(Some(1)).build(manager)?;
 
         let (sender, receiver) = mpsc::channel::<Job>();
+        let commits = Arc::new(watch::channel(0u64).0);
         thread::Builder::new()
             .name("clinicbox-db-writer".into())
             .spawn(move || {
@@ -82,7 +86,7 @@ impl Db {
                 }
             })
             .map_err(Error::internal)?;
-        Ok(Self { pool, writer: sender })
+        Ok(Self { pool, writer: sender, commits })
     }
 
     /// Runs `f` on a pooled read-only connection on the blocking pool.
@@ -108,11 +112,28 @@ impl Db {
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        let commits = self.commits.clone();
         let job: Job = Box::new(move |conn| {
-            let _ = reply.send(run_in_transaction(conn, f));
+            let result = run_in_transaction(conn, f);
+            if result.is_ok() {
+                commits.send_modify(|count| *count += 1);
+            }
+            let _ = reply.send(result);
         });
         self.writer.send(job).map_err(|_| Error::internal("the database writer has stopped"))?;
         answer.await.map_err(|_| Error::internal("the database writer dropped a request"))?
+    }
+
+    /// Runs `f` on a pooled read-only connection on the current thread; for
+    /// workers that already run on the blocking pool.
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.pool.get()?;
+        f(&conn)
+    }
+
+    /// Changes whenever a write commits.
+    pub fn watch_commits(&self) -> watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// Quick liveness check for `/health/ready`.

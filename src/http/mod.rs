@@ -24,6 +24,7 @@ use crate::audit::api::AuditApi;
 use crate::auth::api::AuthApi;
 use crate::auth::staff_api::StaffApi;
 use crate::patients::api::PatientsApi;
+use crate::search::api::SearchApi;
 
 /// Request bodies above this are refused with 413. Attachments get their own limit.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -40,18 +41,24 @@ pub enum ApiTags {
     Patients,
     /// The audit log of changes and record reads (administrators).
     Audit,
+    /// Finding people across the clinic's records.
+    Search,
 }
 
-pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi);
+pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi);
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new((AuthApi, StaffApi, PatientsApi, AuditApi), "Clinicbox API", env!("CARGO_PKG_VERSION"))
-        .description(
-            "The HTTP API of Clinicbox. Every list answers `{data, pagination}`; every error answers \
+    OpenApiService::new(
+        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi),
+        "Clinicbox API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "The HTTP API of Clinicbox. Every list answers `{data, pagination}`; every error answers \
              `{error: {code, message, details}}`. Sign in with `POST /auth/login` and send \
              `Authorization: Bearer <access_token>`.",
-        )
-        .server("/api/v1")
+    )
+    .server("/api/v1")
 }
 
 /// The OpenAPI document, as `clinicbox openapi` prints it.

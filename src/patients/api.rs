@@ -45,9 +45,10 @@ impl PatientsApi {
 
     /// List and search patients
     ///
-    /// `q` matches the start of any name or the email, and digits anywhere in
-    /// the phone number; every word must match. Without `status`, archived
-    /// patients are listed too.
+    /// `q` searches like `/search`: names and emails by prefix and with
+    /// typos, phone numbers by digits in any format, dates of birth as typed.
+    /// With `q` and no `sort`, the best matches come first. Without
+    /// `status`, archived patients are listed too.
     #[oai(path = "/patients", method = "get", operation_id = "list_patients")]
     async fn list(
         &self,
@@ -56,8 +57,8 @@ impl PatientsApi {
         q: Query<Option<String>>,
         status: Query<Option<PatientStatus>>,
         lead_source: Query<Option<String>>,
-        /// One of `family_name` (default), `-family_name`, `created_at`,
-        /// `-created_at`, `date_of_birth`, `-date_of_birth`.
+        /// One of `family_name` (default without `q`), `-family_name`,
+        /// `created_at`, `-created_at`, `date_of_birth`, `-date_of_birth`.
         sort: Query<Option<String>>,
         page: Query<Option<i64>>,
         page_size: Query<Option<i64>>,
@@ -65,14 +66,23 @@ impl PatientsApi {
         auth.caller().require(Action::PatientRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
         let sort = match sort.0.as_deref() {
-            None | Some("") => SortOrder::FamilyName,
-            Some(value) => SortOrder::parse(value).ok_or_else(|| {
+            None | Some("") => None,
+            Some(value) => Some(SortOrder::parse(value).ok_or_else(|| {
                 Error::invalid_field("sort", format!("must be one of {}", SortOrder::ALLOWED.join(", ")))
-            })?,
+            })?),
         };
-        let (terms, phone_digits) =
-            service::interpret_query(q.0.as_deref().unwrap_or_default(), &app.config.phone_region);
-        let query = ListQuery { terms, phone_digits, status: status.0, lead_source: lead_source.0, sort };
+        let text = q.0.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let include_archived = status.0 != Some(PatientStatus::Active);
+        let ranked_ids = match text {
+            Some(text) => crate::search::service::rank_patients(&app, text, include_archived).await?,
+            None => None,
+        };
+        // While the index is rebuilt, the database answers the search itself.
+        let (terms, phone_digits) = match (text, &ranked_ids) {
+            (Some(text), None) => service::interpret_query(text, &app.config.phone_region),
+            _ => (Vec::new(), None),
+        };
+        let query = ListQuery { ranked_ids, terms, phone_digits, status: status.0, lead_source: lead_source.0, sort };
         let (rows, total) = service::list(&app, query, page.limit(), page.offset()).await?;
         Ok(Json(page.wrap(rows, total)))
     }

@@ -223,13 +223,17 @@ impl SortOrder {
 }
 
 pub struct ListQuery {
+    /// Search-index matches, best first. With no explicit sort the list
+    /// keeps this order.
+    pub ranked_ids: Option<Vec<i64>>,
     /// Words that must each match the start of a name or the email.
     pub terms: Vec<String>,
     /// Digits that must appear in the phone number (a phone-shaped query).
     pub phone_digits: Option<String>,
     pub status: Option<PatientStatus>,
     pub lead_source: Option<String>,
-    pub sort: SortOrder,
+    /// `None`: by relevance when ranked, else by family name.
+    pub sort: Option<SortOrder>,
 }
 
 fn like_prefix(term: &str) -> String {
@@ -242,6 +246,10 @@ fn like_prefix(term: &str) -> String {
 fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     let mut conditions = vec!["1 = 1".to_owned()];
     let mut values = Vec::new();
+    if let Some(ids) = &query.ranked_ids {
+        values.push(Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
+        conditions.push(format!("id IN (SELECT value FROM json_each(?{}))", values.len()));
+    }
     if let Some(status) = query.status {
         values.push(Value::Text(status.as_str().into()));
         conditions.push(format!("status = ?{}", values.len()));
@@ -275,6 +283,17 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
 
 pub fn list(conn: &Connection, query: &ListQuery, limit: i64, offset: i64) -> Result<(Vec<Patient>, i64)> {
     let (condition, mut values) = where_clause(query);
+    if let (Some(ranked), None) = (&query.ranked_ids, query.sort) {
+        // Relevance order: at most a thousand candidates, ordered here.
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM patients WHERE {condition}"))?;
+        let mut rows: Vec<Patient> =
+            stmt.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
+        let rank: std::collections::HashMap<i64, usize> = ranked.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|p| rank.get(&p.id).copied().unwrap_or(usize::MAX));
+        let total = rows.len() as i64;
+        let page = rows.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).collect();
+        return Ok((page, total));
+    }
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM patients WHERE {condition}"),
         params_from_iter(values.iter()),
@@ -285,7 +304,7 @@ pub fn list(conn: &Connection, query: &ListQuery, limit: i64, offset: i64) -> Re
     let n = values.len();
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM patients WHERE {condition} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
-        query.sort.sql(),
+        query.sort.unwrap_or(SortOrder::FamilyName).sql(),
         n - 1
     ))?;
     let rows = stmt.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
@@ -307,4 +326,15 @@ pub fn facets(conn: &Connection) -> Result<PatientFacets> {
              GROUP BY source ORDER BY n DESC, source",
         )?,
     })
+}
+
+/// Patients in id order after `after_id`, for rebuilding derived data.
+pub fn page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<Patient>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM patients WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let rows = stmt.query_map(params![after_id, limit], from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
 }

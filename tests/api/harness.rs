@@ -62,14 +62,14 @@ impl TestServer {
         let (tx, rx) = oneshot::channel::<()>();
         let served = app.clone();
         let task = tokio::spawn(async move {
-            clinicbox::http::serve(served, listener, async {
+            clinicbox::serve(served, listener, async {
                 let _ = rx.await;
             })
             .await
             .unwrap();
         });
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        TestServer {
+        let server = TestServer {
             base: format!("http://{addr}"),
             client,
             app,
@@ -77,7 +77,48 @@ impl TestServer {
             dir: None,
             shutdown: Some(tx),
             task: Some(task),
+        };
+        server.wait_until_ready().await;
+        server
+    }
+
+    /// Waits for `/health/ready` (the search index is built on a new directory).
+    pub async fn wait_until_ready(&self) {
+        for _ in 0..200 {
+            let response = self.client.get(self.url("/health/ready")).send().await.unwrap();
+            if response.status() == StatusCode::OK {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        panic!("the server did not become ready");
+    }
+
+    /// Waits until the search index has applied every change so far.
+    pub async fn index_caught_up(&self) {
+        let latest = self.count_rows_sql("SELECT coalesce(max(seq), 0) FROM changes");
+        self.eventually("the index catches up", || async { self.app.search.applied_seq() >= latest }).await;
+    }
+
+    pub fn count_rows_sql(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.app.config.db_path()).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Polls `check` until it holds, for results that arrive asynchronously
+    /// (the index follows the database within a second).
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..100 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("not within 5 s: {what}");
     }
 
     pub fn data_dir(&self) -> PathBuf {

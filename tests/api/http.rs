@@ -11,7 +11,7 @@ async fn health_and_readiness_answer() {
     assert_eq!(alive.body["status"], "ok");
     let ready = server.call(Method::GET, "/health/ready", None, None).await;
     assert_eq!(ready.status, StatusCode::OK);
-    assert_eq!(ready.body["checks"]["database"], "ok");
+    assert_eq!(ready.body["checks"]["database"]["status"], "ok");
 }
 
 #[tokio::test]

@@ -11,4 +11,5 @@ mod auth;
 mod cli;
 mod http;
 mod patients;
+mod search;
 mod staff;

@@ -185,6 +185,7 @@ async fn seed(server: &TestServer, token: &str) {
             )
             .await;
     }
+    server.index_caught_up().await;
 }
 
 fn names(reply: &crate::harness::Reply) -> Vec<String> {

@@ -1,0 +1,60 @@
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+
+use crate::App;
+use crate::error::Result;
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::search::model::{SearchHit, SearchResults};
+use crate::search::service;
+
+pub struct SearchApi;
+
+#[OpenApi(tag = "ApiTags::Search")]
+impl SearchApi {
+    /// Search patients and staff
+    ///
+    /// Matches as you type and tolerates typos (one for words of 4+ letters,
+    /// two for 8+); phone numbers match by their digits in any format, dates
+    /// of birth as typed (`1984-03-07`, `07/03/1984`); accents do not matter.
+    /// Only records the caller's role may read are returned. Answers 503
+    /// `SEARCH_UNAVAILABLE` while the index is being rebuilt.
+    #[oai(path = "/search", method = "get", operation_id = "search")]
+    async fn search(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        /// What to look for.
+        q: Query<String>,
+        /// Comma-separated kinds: `patient`, `staff`. Default: all the caller may read.
+        types: Query<Option<String>>,
+        /// Include archived patients and deactivated staff.
+        include_archived: Query<Option<bool>>,
+        /// 1 to 100; default 20.
+        limit: Query<Option<i64>>,
+    ) -> Result<Json<SearchResults>> {
+        let hits = service::search(
+            &app,
+            auth.caller(),
+            &q.0,
+            types.0.as_deref(),
+            include_archived.0.unwrap_or(false),
+            limit.0,
+        )
+        .await?;
+        let data = hits
+            .into_iter()
+            .map(|h| SearchHit {
+                kind: h.kind.as_str().to_owned(),
+                id: h.id,
+                title: h.title,
+                subtitle: h.subtitle,
+                snippet: h.snippet,
+                score: h.score,
+            })
+            .collect();
+        Ok(Json(SearchResults { data }))
+    }
+}

@@ -1,0 +1,19 @@
+use poem_openapi::Object;
+
+#[derive(Object, Clone, Debug)]
+pub struct SearchHit {
+    /// `patient` or `staff`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub snippet: String,
+    /// Relevance; higher is better. Only comparable within one answer.
+    pub score: f32,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct SearchResults {
+    pub data: Vec<SearchHit>,
+}
