@@ -173,3 +173,154 @@ async fn serve_prints_a_setup_link_and_stops_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
 }
+
+fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .env("CLINICBOX_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        if let Some(start) = line.find(" on http://") {
+            break line[start + 4..].trim().to_owned();
+        }
+    };
+    (child, base)
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{base}/health/ready")).send().await
+            && response.status() == StatusCode::OK
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("not ready");
+}
+
+async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let body = json!({"email": "owner@clinic.test", "password": PASSWORD});
+    let tokens: serde_json::Value =
+        client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+fn new_clinic() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let created = run(
+        &["admin", "create", "--data", data, "--email", "owner@clinic.test", "--name", "Owner", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(created.0, "{}", created.2);
+    dir
+}
+
+/// A crash at any moment loses no acknowledged write, and the index
+/// catches up with every one of them after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_keeps_every_acknowledged_write_and_reindexes_it() {
+    let dir = new_clinic();
+    let (mut child, base) = start_binary(dir.path());
+    let client = reqwest::Client::new();
+    wait_ready(&client, &base).await;
+    let token = sign_in(&client, &base).await;
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writer = {
+        let (client, base, token, acknowledged) = (client.clone(), base.clone(), token.clone(), acknowledged.clone());
+        tokio::spawn(async move {
+            for n in 0..10_000 {
+                let body = json!({"given_name": format!("Crash{n}"), "family_name": "Survivor"});
+                let sent = client.post(format!("{base}/api/v1/patients")).bearer_auth(&token).json(&body).send().await;
+                match sent {
+                    Ok(response) if response.status() == StatusCode::CREATED => {
+                        let patient: serde_json::Value = response.json().await.unwrap();
+                        acknowledged.lock().unwrap().push((patient["id"].as_i64().unwrap(), format!("Crash{n}")));
+                    }
+                    _ => break,
+                }
+            }
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 40 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: no shutdown of any kind
+    child.wait().unwrap();
+    writer.await.unwrap();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let (mut child, base) = start_binary(dir.path());
+    wait_ready(&client, &base).await;
+    let token = sign_in(&client, &base).await;
+    for (id, name) in &acknowledged {
+        let patient: serde_json::Value = client
+            .get(format!("{base}/api/v1/patients/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(patient["given_name"].as_str(), Some(name.as_str()), "acknowledged patient {id} survived");
+    }
+    let mut missing = acknowledged.clone();
+    for _ in 0..100 {
+        let mut still = Vec::new();
+        for (id, name) in missing {
+            let hits: serde_json::Value = client
+                .get(format!("{base}/api/v1/search?q={name}&limit=100"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if !hits["data"].as_array().unwrap().iter().any(|h| h["id"] == id) {
+                still.push((id, name));
+            }
+        }
+        missing = still;
+        if missing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(missing.is_empty(), "not searchable after the restart: {missing:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn reindex_rebuilds_offline_and_refuses_while_the_server_runs() {
+    let dir = new_clinic();
+    let data = dir.path().to_str().unwrap();
+    let (mut child, base) = start_binary(dir.path());
+    let client = reqwest::Client::new();
+    wait_ready(&client, &base).await;
+    let (ok, _, err) = run(&["reindex", "--data", data], None);
+    assert!(!ok);
+    assert!(err.contains("in use") && err.contains("stop the server"), "{err}");
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+
+    let (ok, out, err) = run(&["reindex", "--data", data], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("rebuilt the search index: 1 documents"), "{out}");
+    let (ok, out, _) = run(&["check", "--data", data], None);
+    assert!(ok);
+    assert!(out.contains("search index opens"), "{out}");
+    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    let (ok, out, _) = run(&["check", "--data", data], None);
+    assert!(ok, "a missing index is repaired at start, not an error");
+    assert!(out.contains("will be rebuilt"), "{out}");
+}

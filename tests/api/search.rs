@@ -197,3 +197,46 @@ async fn a_second_process_cannot_open_a_data_directory_in_use() {
     let second = clinicbox::AppState::open(config, std::sync::Arc::new(clinicbox::clock::SystemClock));
     assert!(second.err().unwrap().public_message_or_internal().contains("in use"));
 }
+
+/// Without the indexer (as during a long rebuild) the API keeps serving:
+/// readiness says why it is not ready, `/search` says so plainly, and the
+/// patient list searches the database instead.
+#[tokio::test]
+async fn while_the_index_is_not_built_the_api_still_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = clinicbox::AppState::open(
+        clinicbox::config::Config::for_data_dir(dir.path()),
+        std::sync::Arc::new(clinicbox::clock::SystemClock),
+    )
+    .unwrap();
+    let setup = clinicbox::auth::setup::open_if_needed(&app).await.unwrap().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // The HTTP server alone, with no background indexer.
+    tokio::spawn(clinicbox::http::serve(app.clone(), listener, std::future::pending()));
+    let client = reqwest::Client::new();
+
+    let ready = crate::harness::into_reply(client.get(format!("{base}/health/ready")).send().await.unwrap()).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["checks"]["index"]["status"], "rebuilding");
+    assert_eq!(ready.body["checks"]["database"]["status"], "ok");
+
+    let body = json!({"token": setup, "email": crate::harness::ADMIN_EMAIL, "name": "A", "password": crate::harness::PASSWORD});
+    client.post(format!("{base}/api/v1/setup")).json(&body).send().await.unwrap();
+    let login = json!({"email": crate::harness::ADMIN_EMAIL, "password": crate::harness::PASSWORD});
+    let tokens: Value =
+        client.post(format!("{base}/api/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
+    let token = tokens["access_token"].as_str().unwrap();
+    let patient = json!({"given_name": "Fallback", "family_name": "Search", "phone": "07911 123456"});
+    client.post(format!("{base}/api/v1/patients")).bearer_auth(token).json(&patient).send().await.unwrap();
+
+    let search = client.get(format!("{base}/api/v1/search?q=fallback")).bearer_auth(token).send().await.unwrap();
+    let search = crate::harness::into_reply(search).await;
+    assert_eq!(search.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(search.code(), "SEARCH_UNAVAILABLE");
+    for q in ["fall", "+44%207911%20123456"] {
+        let list = client.get(format!("{base}/api/v1/patients?q={q}")).bearer_auth(token).send().await.unwrap();
+        let list: Value = list.json().await.unwrap();
+        assert_eq!(list["pagination"]["total"], 1, "{q}: {list}");
+    }
+}
