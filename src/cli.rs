@@ -68,6 +68,20 @@ enum Command {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Write a backup of a data directory (works while the server runs).
+    Backup {
+        /// A new or empty directory for the backup.
+        dest: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Restore a backup, or a copy of a data directory, into an empty directory.
+    Restore {
+        /// A backup directory, or a plain copy of a data directory.
+        src: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print the version.
@@ -121,6 +135,19 @@ pub fn run() -> Result<(), String> {
         }
         Command::Check { data } => check(&data.dir),
         Command::Reindex { data } => reindex(&data.dir),
+        Command::Backup { dest, data } => {
+            let manifest = crate::backup::create_backup(&data.dir, &dest, SystemClock.now())
+                .map_err(|e| e.public_message_or_internal())?;
+            println!("backed up {} file(s) to {}", manifest.files.len(), dest.display());
+            Ok(())
+        }
+        Command::Restore { src, data } => {
+            let report = crate::backup::restore(&src, &data.dir, SystemClock.now())
+                .map_err(|e| e.public_message_or_internal())?;
+            println!("{} into {}", report.summary, data.dir.display());
+            println!("the search index is rebuilt when the server starts");
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", http::openapi_json());
             Ok(())

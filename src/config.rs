@@ -25,6 +25,10 @@ pub struct Config {
     pub phone_region: String,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy_headers: bool,
+    /// How old `snapshots/latest` may get; 0 turns rolling snapshots off.
+    pub snapshot_interval_minutes: u64,
+    /// Days for which the last snapshot of each day is kept.
+    pub snapshot_keep_days: i64,
 }
 
 /// What `clinicbox.toml` may hold. Every key is optional.
@@ -36,9 +40,19 @@ struct FileConfig {
     synchronous: Option<String>,
     phone_region: Option<String>,
     trust_proxy_headers: Option<bool>,
+    snapshot_interval_minutes: Option<u64>,
+    snapshot_keep_days: Option<i64>,
 }
 
-const KNOWN_KEYS: &[&str] = &["listen", "public_url", "synchronous", "phone_region", "trust_proxy_headers"];
+const KNOWN_KEYS: &[&str] = &[
+    "listen",
+    "public_url",
+    "synchronous",
+    "phone_region",
+    "trust_proxy_headers",
+    "snapshot_interval_minutes",
+    "snapshot_keep_days",
+];
 
 /// Values already merged from flags and environment by clap.
 #[derive(Debug, Default, Clone)]
@@ -58,6 +72,8 @@ impl Config {
             synchronous_full: true,
             phone_region: "GB".to_owned(),
             trust_proxy_headers: false,
+            snapshot_interval_minutes: 15,
+            snapshot_keep_days: 7,
         }
     }
 
@@ -93,6 +109,15 @@ impl Config {
         }
         if let Some(trust) = file.trust_proxy_headers {
             config.trust_proxy_headers = trust;
+        }
+        if let Some(minutes) = file.snapshot_interval_minutes {
+            config.snapshot_interval_minutes = minutes;
+        }
+        if let Some(days) = file.snapshot_keep_days {
+            if days < 1 {
+                return Err("snapshot_keep_days must be 1 or more".into());
+            }
+            config.snapshot_keep_days = days;
         }
         Ok(config)
     }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -90,7 +91,9 @@ pub struct Background {
 impl Background {
     pub fn start(app: &App) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let tasks = vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped)];
+        let mut tasks =
+            vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped.clone())];
+        tasks.extend(backup::snapshots::spawn(app.clone(), stopped));
         Self { stop, tasks }
     }
 

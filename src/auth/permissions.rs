@@ -10,6 +10,7 @@ pub enum Action {
     PatientWrite,
     StaffManage,
     AuditRead,
+    BackupManage,
 }
 
 impl Action {
@@ -19,6 +20,7 @@ impl Action {
             Action::PatientWrite => "change patients",
             Action::StaffManage => "manage staff accounts",
             Action::AuditRead => "read the audit log",
+            Action::BackupManage => "manage backups",
         }
     }
 }
@@ -29,6 +31,7 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::PatientWrite, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk]),
     (Action::StaffManage, &[Role::Admin]),
     (Action::AuditRead, &[Role::Admin]),
+    (Action::BackupManage, &[Role::Admin]),
 ];
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -68,7 +71,9 @@ mod tests {
 
     #[test]
     fn every_action_is_in_the_table() {
-        for action in [Action::PatientRead, Action::PatientWrite, Action::StaffManage, Action::AuditRead] {
+        for action in
+            [Action::PatientRead, Action::PatientWrite, Action::StaffManage, Action::AuditRead, Action::BackupManage]
+        {
             assert!(TABLE.iter().any(|(a, _)| *a == action), "{action:?}");
         }
     }

@@ -23,6 +23,7 @@ use crate::App;
 use crate::audit::api::AuditApi;
 use crate::auth::api::AuthApi;
 use crate::auth::staff_api::StaffApi;
+use crate::backup::api::BackupsApi;
 use crate::patients::api::PatientsApi;
 use crate::search::api::SearchApi;
 
@@ -43,13 +44,15 @@ pub enum ApiTags {
     Audit,
     /// Finding people across the clinic's records.
     Search,
+    /// Snapshots of the data directory (administrators).
+    Backups,
 }
 
-pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi);
+pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi);
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi),
+        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
     )

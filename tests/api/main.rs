@@ -8,6 +8,7 @@ mod harness;
 
 mod audit;
 mod auth;
+mod backup;
 mod cli;
 mod http;
 mod patients;
