@@ -240,3 +240,24 @@ async fn while_the_index_is_not_built_the_api_still_serves() {
         assert_eq!(list["pagination"]["total"], 1, "{q}: {list}");
     }
 }
+
+#[tokio::test]
+async fn an_index_built_for_another_schema_is_rebuilt() {
+    let (server, token) = TestServer::with_admin().await;
+    clinic(&server, &token).await;
+    let before = answers(&server, &token).await;
+    let dir = server.stop().await;
+    let meta = dir.path().join("index").join("meta.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    let payload: Value = serde_json::from_str(value["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["schema"], clinicbox::search::index::SCHEMA_VERSION);
+    value["payload"] = Value::String(json!({"schema": 999, "seq": payload["seq"]}).to_string());
+    std::fs::write(&meta, value.to_string()).unwrap();
+    assert!(clinicbox::search::index::verify(&dir.path().join("index")).unwrap_err().contains("schema 999"));
+
+    let restarted = TestServer::start_in(dir.path()).await;
+    let token = restarted.login(crate::harness::ADMIN_EMAIL, crate::harness::PASSWORD).await;
+    assert_eq!(answers(&restarted, &token).await, before);
+    assert!(clinicbox::search::index::verify(&dir.path().join("index")).is_ok());
+}
