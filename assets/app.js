@@ -4,6 +4,8 @@ import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
 import { staffView } from './js/views/staff.js';
+import { backupsView } from './js/views/backups.js';
+import { quickSearch } from './js/quicksearch.js';
 
 const state = { user: null };
 
@@ -15,6 +17,7 @@ const routes = [
   { path: /^\/patients\/(\d+)$/, view: patientDetailView },
   { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
   { path: /^\/staff$/, view: staffView, role: 'admin' },
+  { path: /^\/backups$/, view: backupsView, role: 'admin' },
 ];
 
 export function navigate(to, { replace = false } = {}) {
@@ -67,7 +70,9 @@ function shell(content) {
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         navLink('/patients', 'Patients'),
         user.role === 'admin' ? navLink('/staff', 'Staff') : null,
+        user.role === 'admin' ? navLink('/backups', 'Backups') : null,
         h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
+      quickSearch(navigate),
       h('div', { class: 'account' },
         h('span', { class: 'account-name' }, user.name, h('small', {}, user.role.replace('_', ' '))),
         h('button', { class: 'btn btn-ghost', type: 'button', onclick: signOut }, 'Sign out'))),
@@ -108,8 +113,14 @@ document.addEventListener('click', (event) => {
   navigate(link.getAttribute('href'));
 });
 
-// Keyboard: "/" searches, "n" starts a new patient, outside text fields.
+// Keyboard: Ctrl+K finds anyone; "/" searches the list and "n" starts a
+// new patient, outside text fields.
 document.addEventListener('keydown', (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k' && state.user) {
+    event.preventDefault();
+    document.getElementById('quick-search')?.focus();
+    return;
+  }
   const typing = event.target.closest('input, textarea, select, [contenteditable]');
   if (typing || event.metaKey || event.ctrlKey || event.altKey || !state.user) return;
   if (event.key === '/') {

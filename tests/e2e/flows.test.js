@@ -121,6 +121,15 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
   assert.match(page.url(), /\/patients\/\d+$/);
 
+  // Ctrl+K finds her from anywhere, misspelt.
+  await page.getByRole('link', { name: 'Patients', exact: true }).first().click();
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('okafr');
+  await page.getByRole('option', { name: /Zoë Okafor/ }).waitFor();
+  await page.screenshot({ path: join(artifacts, '4b-quick-search.png') });
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
+
   // A reload keeps the session and the route.
   await page.reload();
   await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
@@ -171,6 +180,13 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.getByRole('row', { name: /Fatima Frontdesk/ }).getByText('Deactivated').waitFor();
   await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/patients'));
   await desk.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // The manager of the clinic takes a snapshot from the Backups page.
+  await page.getByRole('link', { name: 'Backups' }).click();
+  await page.getByRole('heading', { name: 'Backups' }).waitFor();
+  await page.getByRole('button', { name: 'Take a snapshot now' }).click();
+  await page.getByText(/taken and verified/).waitFor();
+  await page.getByText('Latest').first().waitFor();
+  await page.screenshot({ path: join(artifacts, '8-backups.png') });
   await admin.close();
   await staff.close();
 });
