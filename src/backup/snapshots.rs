@@ -110,22 +110,34 @@ pub fn spawn(app: App, mut stop: watch::Receiver<bool>) -> Option<JoinHandle<()>
     }
     let interval = chrono::Duration::minutes(interval_minutes as i64);
     Some(tokio::spawn(async move {
+        let commits = app.db.watch_commits();
+        // Commits seen at the last snapshot; a snapshot of an unchanged
+        // database would only rewrite the same data.
+        let mut snapshot_at_commit: Option<u64> = None;
+        let mut next_due = list(&app.config.data_dir)
+            .ok()
+            .and_then(|s| s.first().map(|s| s.manifest.created_at + interval))
+            .unwrap_or_default();
         loop {
-            let newest = list(&app.config.data_dir).ok().and_then(|s| s.first().map(|s| s.manifest.created_at));
-            let due_at = newest.map(|at| at + interval).unwrap_or_default();
-            let wait = (due_at - app.clock.now()).to_std().unwrap_or(Duration::ZERO);
+            let wait = (next_due - app.clock.now()).to_std().unwrap_or(Duration::ZERO);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {},
                 _ = stop.changed() => return,
             }
+            let seen = *commits.borrow();
+            if snapshot_at_commit == Some(seen) {
+                next_due = app.clock.now() + interval;
+                continue;
+            }
             match take(&app).await {
-                Ok(snapshot) => tracing::info!(snapshot = %snapshot.name, "snapshot taken"),
+                Ok(snapshot) => {
+                    tracing::info!(snapshot = %snapshot.name, "snapshot taken");
+                    snapshot_at_commit = Some(seen);
+                    next_due = snapshot.manifest.created_at + interval;
+                }
                 Err(err) => {
                     tracing::error!(error = %err, "snapshot failed; retrying in a minute");
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(60)) => {},
-                        _ = stop.changed() => return,
-                    }
+                    next_due = app.clock.now() + chrono::Duration::minutes(1);
                 }
             }
         }
