@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 BINARY = os.environ.get("CLINICBOX_BIN", os.path.join(os.path.dirname(__file__), "../../target/debug/clinicbox"))
@@ -84,7 +85,12 @@ class GeneratedClientTest(unittest.TestCase):
         self.assertEqual(invalid.error.code, "VALIDATION_FAILED")
         self.assertIn("given_name", invalid.error.details["fields"])
 
-        listed = list_patients.sync(client=authed, q="hopp", page_size=10)
+        # Search follows writes within a second (the index is updated after commit).
+        for _ in range(100):
+            listed = list_patients.sync(client=authed, q="hopp", page_size=10)
+            if listed.pagination.total:
+                break
+            time.sleep(0.05)
         self.assertEqual(listed.pagination.total, 1)
         self.assertEqual(listed.data[0].id, created.id)
         self.assertEqual(get_patient.sync(id=created.id, client=authed).family_name, "Hopper")
