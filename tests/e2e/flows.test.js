@@ -106,6 +106,13 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByText('+447911123456').waitFor();
   await page.screenshot({ path: join(artifacts, '3-detail.png') });
 
+  // Search follows writes within a second; wait for it as any client would.
+  for (let i = 0; i < 100; i += 1) {
+    const found = await (await page.request.get(new URL('/api/v1/patients?q=okafor', page.url()).href)).json();
+    if (found.pagination.total === 1) break;
+    await page.waitForTimeout(50);
+  }
+
   // Find them from the list by typing part of the phone number.
   await page.getByRole('link', { name: 'Patients', exact: true }).first().click();
   // The list focuses its search box; Escape leaves it and "/" comes back to it.
