@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod patients;
+pub mod scheduling;
 pub mod search;
 
 use std::fs::File;

@@ -20,7 +20,7 @@ macro_rules! migration {
 }
 
 /// Every file in `migrations/` must be listed here; a unit test checks it.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_initial.sql")];
+pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_initial.sql"), migration!(2, "0002_scheduling.sql")];
 
 pub fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))

@@ -1,0 +1,3 @@
+//! Booking: centres, clinicians, services, availability, slots and appointments.
+
+pub mod slots;
