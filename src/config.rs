@@ -29,6 +29,8 @@ pub struct Config {
     pub snapshot_interval_minutes: u64,
     /// Days for which the last snapshot of each day is kept.
     pub snapshot_keep_days: i64,
+    /// Video visits get an unguessable room under this address.
+    pub video_base_url: String,
 }
 
 /// What `clinicbox.toml` may hold. Every key is optional.
@@ -42,6 +44,7 @@ struct FileConfig {
     trust_proxy_headers: Option<bool>,
     snapshot_interval_minutes: Option<u64>,
     snapshot_keep_days: Option<i64>,
+    video_base_url: Option<String>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -52,6 +55,7 @@ const KNOWN_KEYS: &[&str] = &[
     "trust_proxy_headers",
     "snapshot_interval_minutes",
     "snapshot_keep_days",
+    "video_base_url",
 ];
 
 /// Values already merged from flags and environment by clap.
@@ -74,6 +78,7 @@ impl Config {
             trust_proxy_headers: false,
             snapshot_interval_minutes: 15,
             snapshot_keep_days: 7,
+            video_base_url: "https://meet.jit.si/".to_owned(),
         }
     }
 
@@ -109,6 +114,12 @@ impl Config {
         }
         if let Some(trust) = file.trust_proxy_headers {
             config.trust_proxy_headers = trust;
+        }
+        if let Some(base) = file.video_base_url {
+            if !base.starts_with("https://") && !base.starts_with("http://") {
+                return Err("video_base_url must be an http(s) address".into());
+            }
+            config.video_base_url = base;
         }
         if let Some(minutes) = file.snapshot_interval_minutes {
             config.snapshot_interval_minutes = minutes;

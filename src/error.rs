@@ -24,6 +24,9 @@ pub enum Error {
     Conflict { code: &'static str, message: String, details: Option<serde_json::Value> },
     #[error("the request has invalid fields")]
     Validation(FieldErrors),
+    /// Well-formed but against a rule, named by `code` (e.g. `OUTSIDE_AVAILABILITY`).
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("{message}")]
@@ -51,6 +54,9 @@ impl Error {
         fields.insert(field.to_owned(), problem.into());
         Error::Validation(fields)
     }
+    pub fn rule(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Rule { code, message: message.into() }
+    }
     pub fn internal(message: impl std::fmt::Display) -> Self {
         Error::Internal(message.to_string())
     }
@@ -62,7 +68,7 @@ impl Error {
             Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::Conflict { .. } => StatusCode::CONFLICT,
-            Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Validation(_) | Error::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,7 +81,8 @@ impl Error {
             | Error::Unauthorized { code, .. }
             | Error::Forbidden { code, .. }
             | Error::Conflict { code, .. }
-            | Error::Unavailable { code, .. } => code,
+            | Error::Unavailable { code, .. }
+            | Error::Rule { code, .. } => code,
             Error::NotFound { .. } => "NOT_FOUND",
             Error::Validation(_) => "VALIDATION_FAILED",
             Error::TooManyRequests { .. } => "TOO_MANY_REQUESTS",

@@ -11,6 +11,9 @@ pub enum Action {
     StaffManage,
     AuditRead,
     BackupManage,
+    SchedulingRead,
+    SchedulingSetup,
+    AppointmentWrite,
 }
 
 impl Action {
@@ -21,6 +24,9 @@ impl Action {
             Action::StaffManage => "manage staff accounts",
             Action::AuditRead => "read the audit log",
             Action::BackupManage => "manage backups",
+            Action::SchedulingRead => "read the schedule",
+            Action::SchedulingSetup => "change centres, clinicians, services and availability",
+            Action::AppointmentWrite => "book and change appointments",
         }
     }
 }
@@ -32,6 +38,9 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::StaffManage, &[Role::Admin]),
     (Action::AuditRead, &[Role::Admin]),
     (Action::BackupManage, &[Role::Admin]),
+    (Action::SchedulingRead, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk, Role::Billing]),
+    (Action::SchedulingSetup, &[Role::Admin, Role::Manager]),
+    (Action::AppointmentWrite, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk]),
 ];
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -71,9 +80,16 @@ mod tests {
 
     #[test]
     fn every_action_is_in_the_table() {
-        for action in
-            [Action::PatientRead, Action::PatientWrite, Action::StaffManage, Action::AuditRead, Action::BackupManage]
-        {
+        for action in [
+            Action::PatientRead,
+            Action::PatientWrite,
+            Action::StaffManage,
+            Action::AuditRead,
+            Action::BackupManage,
+            Action::SchedulingRead,
+            Action::SchedulingSetup,
+            Action::AppointmentWrite,
+        ] {
             assert!(TABLE.iter().any(|(a, _)| *a == action), "{action:?}");
         }
     }

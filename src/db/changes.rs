@@ -14,6 +14,7 @@ pub enum ChangeOp {
     Update,
     Archive,
     Restore,
+    Delete,
 }
 
 impl ChangeOp {
@@ -23,6 +24,7 @@ impl ChangeOp {
             ChangeOp::Update => "update",
             ChangeOp::Archive => "archive",
             ChangeOp::Restore => "restore",
+            ChangeOp::Delete => "delete",
         }
     }
 }

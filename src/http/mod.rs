@@ -25,6 +25,7 @@ use crate::auth::api::AuthApi;
 use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::patients::api::PatientsApi;
+use crate::scheduling::api::{AppointmentsApi, SchedulingApi};
 use crate::search::api::SearchApi;
 
 /// Request bodies above this are refused with 413. Attachments get their own limit.
@@ -46,13 +47,19 @@ pub enum ApiTags {
     Search,
     /// Snapshots of the data directory (administrators).
     Backups,
+    /// Centres, clinicians, services, availability and slots.
+    Scheduling,
+    /// Booking appointments and following them to completion.
+    Appointments,
+    /// Endpoints that need no sign-in, for a public booking page.
+    Public,
 }
 
-pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi);
+pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi, SchedulingApi, AppointmentsApi);
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi),
+        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi, SchedulingApi, AppointmentsApi),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
     )

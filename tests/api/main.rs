@@ -12,5 +12,6 @@ mod backup;
 mod cli;
 mod http;
 mod patients;
+mod scheduling;
 mod search;
 mod staff;

@@ -1,0 +1,743 @@
+//! SQL for scheduling. Plain functions on a connection or transaction.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use crate::clock::{from_millis, to_millis};
+use crate::error::Result;
+use crate::scheduling::model::{
+    Appointment, AppointmentStatus, Attendee, AvailabilityRule, BookingSettings, Centre, Clinician, Modality, Money,
+    Service, TimeOff,
+};
+use crate::scheduling::slots::{Busy, Interval, WeeklyRule};
+
+fn json_list(text: String) -> Vec<String> {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+fn money(amount: Option<i64>, currency: Option<String>) -> Option<Money> {
+    Some(Money { amount_minor: amount?, currency: currency? })
+}
+
+// ---- centres
+
+const CENTRE_COLUMNS: &str = "id, name, address, phone, email, timezone, active, created_at, updated_at";
+
+fn centre_from_row(row: &Row) -> rusqlite::Result<Centre> {
+    Ok(Centre {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        address: row.get(2)?,
+        phone: row.get(3)?,
+        email: row.get(4)?,
+        timezone: row.get(5)?,
+        active: row.get(6)?,
+        created_at: from_millis(row.get(7)?),
+        updated_at: from_millis(row.get(8)?),
+    })
+}
+
+pub struct CentreFields {
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub timezone: String,
+    pub active: bool,
+}
+
+pub fn insert_centre(tx: &Transaction, f: &CentreFields, now: DateTime<Utc>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO centres (name, address, phone, email, timezone, active, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![f.name, f.address, f.phone, f.email, f.timezone, f.active, to_millis(now)],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn update_centre(tx: &Transaction, id: i64, f: &CentreFields, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE centres SET name = ?2, address = ?3, phone = ?4, email = ?5, timezone = ?6, active = ?7, updated_at = ?8
+         WHERE id = ?1",
+        params![id, f.name, f.address, f.phone, f.email, f.timezone, f.active, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn get_centre(conn: &Connection, id: i64) -> Result<Option<Centre>> {
+    Ok(conn
+        .query_row(&format!("SELECT {CENTRE_COLUMNS} FROM centres WHERE id = ?1"), [id], centre_from_row)
+        .optional()?)
+}
+
+pub fn list_centres(conn: &Connection) -> Result<Vec<Centre>> {
+    let mut stmt = conn.prepare(&format!("SELECT {CENTRE_COLUMNS} FROM centres ORDER BY active DESC, name, id"))?;
+    Ok(stmt.query_map([], centre_from_row)?.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn centre_zone(conn: &Connection, id: i64) -> Result<Option<Tz>> {
+    let zone: Option<String> =
+        conn.query_row("SELECT timezone FROM centres WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    Ok(zone.and_then(|z| z.parse().ok()))
+}
+
+// ---- clinicians
+
+const CLINICIAN_COLUMNS: &str = "id, staff_id, display_name, specialties, qualifications, languages, bio, \
+    fee_amount_minor, fee_currency, active, created_at, updated_at";
+
+fn clinician_from_row(row: &Row) -> rusqlite::Result<Clinician> {
+    Ok(Clinician {
+        id: row.get(0)?,
+        staff_id: row.get(1)?,
+        display_name: row.get(2)?,
+        specialties: json_list(row.get(3)?),
+        qualifications: json_list(row.get(4)?),
+        languages: json_list(row.get(5)?),
+        bio: row.get(6)?,
+        default_fee: money(row.get(7)?, row.get(8)?),
+        active: row.get(9)?,
+        centre_ids: Vec::new(),
+        created_at: from_millis(row.get(10)?),
+        updated_at: from_millis(row.get(11)?),
+    })
+}
+
+pub struct ClinicianFields {
+    pub staff_id: Option<i64>,
+    pub display_name: String,
+    pub specialties: Vec<String>,
+    pub qualifications: Vec<String>,
+    pub languages: Vec<String>,
+    pub bio: Option<String>,
+    pub centre_ids: Vec<i64>,
+    pub default_fee: Option<Money>,
+    pub active: bool,
+}
+
+fn to_json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+fn set_clinician_centres(tx: &Transaction, id: i64, centre_ids: &[i64]) -> Result<()> {
+    tx.execute("DELETE FROM clinician_centres WHERE clinician_id = ?1", [id])?;
+    for centre in centre_ids {
+        tx.execute("INSERT OR IGNORE INTO clinician_centres (clinician_id, centre_id) VALUES (?1, ?2)", [id, *centre])?;
+    }
+    Ok(())
+}
+
+pub fn insert_clinician(tx: &Transaction, f: &ClinicianFields, now: DateTime<Utc>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO clinicians (staff_id, display_name, specialties, qualifications, languages, bio,
+                                 fee_amount_minor, fee_currency, active, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            f.staff_id,
+            f.display_name,
+            to_json(&f.specialties),
+            to_json(&f.qualifications),
+            to_json(&f.languages),
+            f.bio,
+            f.default_fee.as_ref().map(|m| m.amount_minor),
+            f.default_fee.as_ref().map(|m| m.currency.clone()),
+            f.active,
+            to_millis(now)
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    set_clinician_centres(tx, id, &f.centre_ids)?;
+    Ok(id)
+}
+
+pub fn update_clinician(tx: &Transaction, id: i64, f: &ClinicianFields, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE clinicians SET staff_id = ?2, display_name = ?3, specialties = ?4, qualifications = ?5,
+            languages = ?6, bio = ?7, fee_amount_minor = ?8, fee_currency = ?9, active = ?10, updated_at = ?11
+         WHERE id = ?1",
+        params![
+            id,
+            f.staff_id,
+            f.display_name,
+            to_json(&f.specialties),
+            to_json(&f.qualifications),
+            to_json(&f.languages),
+            f.bio,
+            f.default_fee.as_ref().map(|m| m.amount_minor),
+            f.default_fee.as_ref().map(|m| m.currency.clone()),
+            f.active,
+            to_millis(now)
+        ],
+    )?;
+    set_clinician_centres(tx, id, &f.centre_ids)
+}
+
+fn with_centres(conn: &Connection, mut clinician: Clinician) -> Result<Clinician> {
+    let mut stmt =
+        conn.prepare("SELECT centre_id FROM clinician_centres WHERE clinician_id = ?1 ORDER BY centre_id")?;
+    clinician.centre_ids = stmt.query_map([clinician.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(clinician)
+}
+
+pub fn get_clinician(conn: &Connection, id: i64) -> Result<Option<Clinician>> {
+    let found = conn
+        .query_row(&format!("SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE id = ?1"), [id], clinician_from_row)
+        .optional()?;
+    found.map(|c| with_centres(conn, c)).transpose()
+}
+
+pub fn list_clinicians(conn: &Connection, only_active: bool) -> Result<Vec<Clinician>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE (?1 = 0 OR active = 1) ORDER BY active DESC, display_name, id"
+    ))?;
+    let rows: Vec<Clinician> = stmt.query_map([only_active], clinician_from_row)?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter().map(|c| with_centres(conn, c)).collect()
+}
+
+pub fn staff_is_clinician_elsewhere(conn: &Connection, staff_id: i64, except: Option<i64>) -> Result<bool> {
+    let other: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM clinicians WHERE staff_id = ?1 AND (?2 IS NULL OR id <> ?2)",
+            params![staff_id, except],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(other.is_some())
+}
+
+pub fn existing_ids(conn: &Connection, table: &str, ids: &[i64]) -> Result<Vec<i64>> {
+    // `table` is one of ours, never input.
+    let mut stmt = conn.prepare(&format!("SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))?;
+    let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    Ok(stmt.query_map([json], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- services
+
+const SERVICE_COLUMNS: &str = "id, name, duration_minutes, price_amount_minor, price_currency, buffer_before_minutes, \
+    buffer_after_minutes, modality, capacity, colour, active, created_at, updated_at";
+
+fn service_from_row(row: &Row) -> rusqlite::Result<Service> {
+    let modality: String = row.get(7)?;
+    Ok(Service {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        duration_minutes: row.get(2)?,
+        price: Money { amount_minor: row.get(3)?, currency: row.get(4)? },
+        buffer_before_minutes: row.get(5)?,
+        buffer_after_minutes: row.get(6)?,
+        modality: if modality == "video" { Modality::Video } else { Modality::InPerson },
+        capacity: row.get(8)?,
+        colour: row.get(9)?,
+        active: row.get(10)?,
+        clinician_ids: Vec::new(),
+        created_at: from_millis(row.get(11)?),
+        updated_at: from_millis(row.get(12)?),
+    })
+}
+
+pub struct ServiceFields {
+    pub name: String,
+    pub duration_minutes: i64,
+    pub price: Money,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub modality: Modality,
+    pub capacity: i64,
+    pub clinician_ids: Vec<i64>,
+    pub colour: Option<String>,
+    pub active: bool,
+}
+
+fn set_service_clinicians(tx: &Transaction, id: i64, clinician_ids: &[i64]) -> Result<()> {
+    tx.execute("DELETE FROM service_clinicians WHERE service_id = ?1", [id])?;
+    for clinician in clinician_ids {
+        tx.execute(
+            "INSERT OR IGNORE INTO service_clinicians (service_id, clinician_id) VALUES (?1, ?2)",
+            [id, *clinician],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn insert_service(tx: &Transaction, f: &ServiceFields, now: DateTime<Utc>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO services (name, duration_minutes, price_amount_minor, price_currency, buffer_before_minutes,
+                               buffer_after_minutes, modality, capacity, colour, active, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        params![
+            f.name,
+            f.duration_minutes,
+            f.price.amount_minor,
+            f.price.currency,
+            f.buffer_before_minutes,
+            f.buffer_after_minutes,
+            f.modality.as_str(),
+            f.capacity,
+            f.colour,
+            f.active,
+            to_millis(now)
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    set_service_clinicians(tx, id, &f.clinician_ids)?;
+    Ok(id)
+}
+
+pub fn update_service(tx: &Transaction, id: i64, f: &ServiceFields, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE services SET name = ?2, duration_minutes = ?3, price_amount_minor = ?4, price_currency = ?5,
+            buffer_before_minutes = ?6, buffer_after_minutes = ?7, modality = ?8, capacity = ?9, colour = ?10,
+            active = ?11, updated_at = ?12
+         WHERE id = ?1",
+        params![
+            id,
+            f.name,
+            f.duration_minutes,
+            f.price.amount_minor,
+            f.price.currency,
+            f.buffer_before_minutes,
+            f.buffer_after_minutes,
+            f.modality.as_str(),
+            f.capacity,
+            f.colour,
+            f.active,
+            to_millis(now)
+        ],
+    )?;
+    set_service_clinicians(tx, id, &f.clinician_ids)
+}
+
+fn with_clinicians(conn: &Connection, mut service: Service) -> Result<Service> {
+    let mut stmt =
+        conn.prepare("SELECT clinician_id FROM service_clinicians WHERE service_id = ?1 ORDER BY clinician_id")?;
+    service.clinician_ids = stmt.query_map([service.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(service)
+}
+
+pub fn get_service(conn: &Connection, id: i64) -> Result<Option<Service>> {
+    let found = conn
+        .query_row(&format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = ?1"), [id], service_from_row)
+        .optional()?;
+    found.map(|s| with_clinicians(conn, s)).transpose()
+}
+
+pub fn list_services(conn: &Connection) -> Result<Vec<Service>> {
+    let mut stmt = conn.prepare(&format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY active DESC, name, id"))?;
+    let rows: Vec<Service> = stmt.query_map([], service_from_row)?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter().map(|s| with_clinicians(conn, s)).collect()
+}
+
+// ---- booking settings
+
+pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
+    Ok(conn.query_row(
+        "SELECT min_notice_minutes, booking_window_days, cancellation_notice_hours FROM booking_settings WHERE id = 1",
+        [],
+        |r| {
+            Ok(BookingSettings {
+                min_notice_minutes: r.get(0)?,
+                booking_window_days: r.get(1)?,
+                cancellation_notice_hours: r.get(2)?,
+            })
+        },
+    )?)
+}
+
+pub fn save_booking_settings(tx: &Transaction, s: &BookingSettings, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "UPDATE booking_settings SET min_notice_minutes = ?1, booking_window_days = ?2,
+            cancellation_notice_hours = ?3, updated_at = ?4 WHERE id = 1",
+        params![s.min_notice_minutes, s.booking_window_days, s.cancellation_notice_hours, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+// ---- availability
+
+fn minutes_text(minute: i64) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+fn date_text(date: Option<NaiveDate>) -> Option<String> {
+    date.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn parse_date(text: Option<String>) -> Option<NaiveDate> {
+    text.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
+}
+
+/// A validated rule: minutes instead of `HH:MM`.
+pub struct RuleRow {
+    pub centre_id: i64,
+    pub weekday: u32,
+    pub start_minute: u32,
+    pub end_minute: u32,
+    pub effective_from: Option<NaiveDate>,
+    pub effective_until: Option<NaiveDate>,
+}
+
+pub fn replace_rules(tx: &Transaction, clinician_id: i64, rules: &[RuleRow]) -> Result<()> {
+    tx.execute("DELETE FROM availability_rules WHERE clinician_id = ?1", [clinician_id])?;
+    for r in rules {
+        tx.execute(
+            "INSERT INTO availability_rules (clinician_id, centre_id, weekday, start_minute, end_minute,
+                                             effective_from, effective_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                clinician_id,
+                r.centre_id,
+                r.weekday,
+                r.start_minute,
+                r.end_minute,
+                date_text(r.effective_from),
+                date_text(r.effective_until)
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn rules_as_api(conn: &Connection, clinician_id: i64) -> Result<Vec<AvailabilityRule>> {
+    let mut stmt = conn.prepare(
+        "SELECT weekday, start_minute, end_minute, centre_id, effective_from, effective_until
+         FROM availability_rules WHERE clinician_id = ?1 ORDER BY weekday, start_minute, centre_id",
+    )?;
+    let rows = stmt
+        .query_map([clinician_id], |r| {
+            Ok(AvailabilityRule {
+                weekday: r.get(0)?,
+                start: minutes_text(r.get(1)?),
+                end: minutes_text(r.get(2)?),
+                centre_id: r.get(3)?,
+                effective_from: parse_date(r.get(4)?),
+                effective_until: parse_date(r.get(5)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// The clinician's weekly rules at one centre.
+pub fn weekly_rules(conn: &Connection, clinician_id: i64, centre_id: i64) -> Result<Vec<WeeklyRule>> {
+    let mut stmt = conn.prepare(
+        "SELECT weekday, start_minute, end_minute, effective_from, effective_until
+         FROM availability_rules WHERE clinician_id = ?1 AND centre_id = ?2",
+    )?;
+    let rows = stmt
+        .query_map([clinician_id, centre_id], |r| {
+            Ok(WeeklyRule {
+                weekday: r.get(0)?,
+                start_minute: r.get(1)?,
+                end_minute: r.get(2)?,
+                effective_from: parse_date(r.get(3)?),
+                effective_until: parse_date(r.get(4)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Centres where the clinician has any weekly availability.
+pub fn rule_centres(conn: &Connection, clinician_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT centre_id FROM availability_rules WHERE clinician_id = ?1
+         UNION SELECT DISTINCT centre_id FROM availability_exceptions WHERE clinician_id = ?1 AND kind = 'extra'
+         ORDER BY 1",
+    )?;
+    Ok(stmt.query_map([clinician_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_time_off(
+    tx: &Transaction,
+    clinician_id: i64,
+    span: Interval,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO availability_exceptions (clinician_id, kind, starts_at, ends_at, reason, created_at)
+         VALUES (?1, 'time_off', ?2, ?3, ?4, ?5)",
+        params![clinician_id, to_millis(span.start), to_millis(span.end), reason, to_millis(now)],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn delete_time_off(tx: &Transaction, clinician_id: i64, id: i64) -> Result<bool> {
+    Ok(tx.execute(
+        "DELETE FROM availability_exceptions WHERE id = ?1 AND clinician_id = ?2 AND kind = 'time_off'",
+        [id, clinician_id],
+    )? > 0)
+}
+
+pub fn list_time_off(conn: &Connection, clinician_id: i64) -> Result<Vec<TimeOff>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, clinician_id, starts_at, ends_at, reason FROM availability_exceptions
+         WHERE clinician_id = ?1 AND kind = 'time_off' ORDER BY starts_at",
+    )?;
+    Ok(stmt
+        .query_map([clinician_id], |r| {
+            Ok(TimeOff {
+                id: r.get(0)?,
+                clinician_id: r.get(1)?,
+                start: from_millis(r.get(2)?),
+                end: from_millis(r.get(3)?),
+                reason: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Time off, or extra availability at `centre_id`, overlapping `span`.
+pub fn exceptions(
+    conn: &Connection,
+    clinician_id: i64,
+    kind: &str,
+    centre_id: Option<i64>,
+    span: Interval,
+) -> Result<Vec<Interval>> {
+    let mut stmt = conn.prepare(
+        "SELECT starts_at, ends_at FROM availability_exceptions
+         WHERE clinician_id = ?1 AND kind = ?2 AND (?3 IS NULL OR centre_id = ?3)
+           AND starts_at < ?5 AND ends_at > ?4",
+    )?;
+    Ok(stmt
+        .query_map(params![clinician_id, kind, centre_id, to_millis(span.start), to_millis(span.end)], |r| {
+            Ok(Interval { start: from_millis(r.get(0)?), end: from_millis(r.get(1)?) })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- appointments
+
+/// The longest an appointment can block a clinician (duration + buffers),
+/// which bounds the overlap query's range scan.
+pub const MAX_BLOCK_MILLIS: i64 = (720 + 240 + 240) * 60 * 1000;
+
+/// Bookings of a clinician that take time overlapping `span` (cancelled ones do not).
+pub fn busy(conn: &Connection, clinician_id: i64, span: Interval) -> Result<Vec<Busy>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.blocked_from, a.blocked_until, a.service_id, a.centre_id, a.starts_at, a.capacity,
+                (SELECT count(*) FROM appointment_attendees t WHERE t.appointment_id = a.id AND t.status = 'booked')
+         FROM appointments a
+         WHERE a.clinician_id = ?1 AND a.blocked_from >= ?2 AND a.blocked_from < ?3 AND a.blocked_until > ?4
+           AND a.status <> 'cancelled'",
+    )?;
+    let (from, until) = (to_millis(span.start), to_millis(span.end));
+    Ok(stmt
+        .query_map(params![clinician_id, from - MAX_BLOCK_MILLIS, until, from], |r| {
+            Ok(Busy {
+                blocked: Interval { start: from_millis(r.get(0)?), end: from_millis(r.get(1)?) },
+                service_id: r.get(2)?,
+                centre_id: r.get(3)?,
+                starts_at: from_millis(r.get(4)?),
+                capacity: r.get(5)?,
+                seats_taken: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The first non-cancelled booking whose blocked time overlaps `blocked`.
+pub fn first_conflict(conn: &Connection, clinician_id: i64, blocked: Interval) -> Result<Option<(i64, DateTime<Utc>)>> {
+    let (from, until) = (to_millis(blocked.start), to_millis(blocked.end));
+    Ok(conn
+        .query_row(
+            "SELECT id, starts_at FROM appointments
+             WHERE clinician_id = ?1 AND blocked_from >= ?2 AND blocked_from < ?3 AND blocked_until > ?4
+               AND status <> 'cancelled'
+             ORDER BY blocked_from LIMIT 1",
+            params![clinician_id, from - MAX_BLOCK_MILLIS, until, from],
+            |r| Ok((r.get(0)?, from_millis(r.get(1)?))),
+        )
+        .optional()?)
+}
+
+pub struct NewAppointmentRow {
+    pub service_id: i64,
+    pub clinician_id: i64,
+    pub centre_id: i64,
+    pub slot: Interval,
+    pub blocked: Interval,
+    pub capacity: i64,
+    pub notes: Option<String>,
+    pub video_url: Option<String>,
+    pub created_by: i64,
+}
+
+pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime<Utc>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO appointments (service_id, clinician_id, centre_id, starts_at, ends_at, blocked_from,
+                                   blocked_until, capacity, status, notes, video_url, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?12)",
+        params![
+            a.service_id,
+            a.clinician_id,
+            a.centre_id,
+            to_millis(a.slot.start),
+            to_millis(a.slot.end),
+            to_millis(a.blocked.start),
+            to_millis(a.blocked.end),
+            a.capacity,
+            a.notes,
+            a.video_url,
+            a.created_by,
+            to_millis(now)
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn add_attendee(
+    tx: &Transaction,
+    appointment_id: i64,
+    patient_id: i64,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO appointment_attendees (appointment_id, patient_id, status, joined_at) VALUES (?1, ?2, ?3, ?4)",
+        params![appointment_id, patient_id, status, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn record_history(
+    tx: &Transaction,
+    appointment_id: i64,
+    at: DateTime<Utc>,
+    actor_id: Option<i64>,
+    change: &str,
+    details: Option<serde_json::Value>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO appointment_history (appointment_id, at, actor_id, change, details) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![appointment_id, to_millis(at), actor_id, change, details.map(|d| d.to_string())],
+    )?;
+    Ok(())
+}
+
+pub fn set_status(
+    tx: &Transaction,
+    id: i64,
+    status: AppointmentStatus,
+    cancel: Option<(Option<&str>, i64)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (reason, by) = cancel.map(|(r, b)| (r.map(str::to_owned), Some(b))).unwrap_or((None, None));
+    tx.execute(
+        "UPDATE appointments SET status = ?2, updated_at = ?3,
+            cancel_reason = coalesce(?4, cancel_reason),
+            cancelled_by = coalesce(?5, cancelled_by),
+            cancelled_at = CASE WHEN ?2 = 'cancelled' THEN ?3 ELSE cancelled_at END
+         WHERE id = ?1",
+        params![id, status.as_str(), to_millis(now), reason, by],
+    )?;
+    Ok(())
+}
+
+const APPOINTMENT_COLUMNS: &str = "a.id, a.service_id, a.clinician_id, a.centre_id, a.starts_at, a.ends_at, a.status, \
+    a.capacity, a.notes, a.video_url, a.cancel_reason, a.cancelled_by, a.created_at, a.updated_at, c.timezone";
+
+fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
+    let zone: String = row.get(14)?;
+    let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
+    let local = |ms: i64| -> DateTime<FixedOffset> { from_millis(ms).with_timezone(&tz).fixed_offset() };
+    let status: String = row.get(6)?;
+    Ok(Appointment {
+        id: row.get(0)?,
+        service_id: row.get(1)?,
+        clinician_id: row.get(2)?,
+        centre_id: row.get(3)?,
+        start: local(row.get(4)?),
+        end: local(row.get(5)?),
+        status: AppointmentStatus::parse(&status).unwrap_or(AppointmentStatus::Pending),
+        capacity: row.get(7)?,
+        attendees: Vec::new(),
+        notes: row.get(8)?,
+        video_url: row.get(9)?,
+        cancel_reason: row.get(10)?,
+        cancelled_by: row.get(11)?,
+        created_at: from_millis(row.get(12)?),
+        updated_at: from_millis(row.get(13)?),
+    })
+}
+
+fn with_attendees(conn: &Connection, mut a: Appointment) -> Result<Appointment> {
+    let mut stmt = conn.prepare(
+        "SELECT patient_id, status FROM appointment_attendees
+         WHERE appointment_id = ?1 AND status <> 'left' ORDER BY joined_at, patient_id",
+    )?;
+    a.attendees = stmt
+        .query_map([a.id], |r| Ok(Attendee { patient_id: r.get(0)?, status: r.get(1)? }))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(a)
+}
+
+pub fn get_appointment(conn: &Connection, id: i64) -> Result<Option<Appointment>> {
+    let found = conn
+        .query_row(
+            &format!(
+                "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id WHERE a.id = ?1"
+            ),
+            [id],
+            appointment_from_row,
+        )
+        .optional()?;
+    found.map(|a| with_attendees(conn, a)).transpose()
+}
+
+#[derive(Default)]
+pub struct AppointmentFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub clinician_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub centre_id: Option<i64>,
+    pub status: Option<AppointmentStatus>,
+}
+
+pub fn list_appointments(
+    conn: &Connection,
+    f: &AppointmentFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Appointment>, i64)> {
+    let condition = "(?1 IS NULL OR a.starts_at >= ?1) AND (?2 IS NULL OR a.starts_at < ?2)
+        AND (?3 IS NULL OR a.clinician_id = ?3) AND (?4 IS NULL OR a.centre_id = ?4)
+        AND (?5 IS NULL OR a.status = ?5)
+        AND (?6 IS NULL OR EXISTS (SELECT 1 FROM appointment_attendees t
+                                   WHERE t.appointment_id = a.id AND t.patient_id = ?6 AND t.status <> 'left'))";
+    let values = params![
+        f.from.map(to_millis),
+        f.to.map(to_millis),
+        f.clinician_id,
+        f.centre_id,
+        f.status.map(AppointmentStatus::as_str),
+        f.patient_id
+    ];
+    let total: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM appointments a WHERE {condition}"), values, |r| r.get(0))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id
+         WHERE {condition} ORDER BY a.starts_at, a.id LIMIT ?7 OFFSET ?8"
+    ))?;
+    let rows: Vec<Appointment> = stmt
+        .query_map(
+            params![
+                f.from.map(to_millis),
+                f.to.map(to_millis),
+                f.clinician_id,
+                f.centre_id,
+                f.status.map(AppointmentStatus::as_str),
+                f.patient_id,
+                limit,
+                offset
+            ],
+            appointment_from_row,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let rows = rows.into_iter().map(|a| with_attendees(conn, a)).collect::<Result<_>>()?;
+    Ok((rows, total))
+}

@@ -1,0 +1,412 @@
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::TestServer;
+
+/// A Monday at least a week ahead (outside the minimum notice, inside the window).
+fn next_monday(server: &TestServer) -> NaiveDate {
+    let mut day = server.app.clock.now().date_naive() + Duration::days(8);
+    while day.weekday() != Weekday::Mon {
+        day += Duration::days(1);
+    }
+    day
+}
+
+/// RFC 3339 for a London wall time on `date`.
+fn london(date: NaiveDate, time: &str) -> String {
+    use chrono::TimeZone;
+    let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
+    let naive = date.and_time(chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap());
+    tz.from_local_datetime(&naive).single().unwrap().to_rfc3339()
+}
+
+struct Clinic {
+    centre: i64,
+    clinician: i64,
+    consult: i64,
+    video: i64,
+    patients: Vec<i64>,
+    monday: NaiveDate,
+}
+
+async fn clinic(server: &TestServer, token: &str) -> Clinic {
+    let centre = server
+        .post(
+            "/api/v1/centres",
+            token,
+            json!({"name": "Riverside", "timezone": "Europe/London", "phone": "020 7946 0000"}),
+        )
+        .await;
+    assert_eq!(centre.status, StatusCode::CREATED, "{:?}", centre.body);
+    let centre = centre.body["id"].as_i64().unwrap();
+    let clinician = server
+        .post(
+            "/api/v1/clinicians",
+            token,
+            json!({"display_name": "Dr Ada Osei", "specialties": ["physiotherapy"], "languages": ["en", "tw"],
+                   "centre_ids": [centre], "default_fee": {"amount_minor": 6500, "currency": "GBP"}}),
+        )
+        .await;
+    assert_eq!(clinician.status, StatusCode::CREATED, "{:?}", clinician.body);
+    let clinician = clinician.body["id"].as_i64().unwrap();
+    let consult = server
+        .post(
+            "/api/v1/services",
+            token,
+            json!({"name": "Consultation", "duration_minutes": 60, "price": {"amount_minor": 6500, "currency": "GBP"},
+                   "modality": "in_person", "clinician_ids": [clinician], "colour": "#0f766e"}),
+        )
+        .await;
+    assert_eq!(consult.status, StatusCode::CREATED, "{:?}", consult.body);
+    let video = server
+        .post(
+            "/api/v1/services",
+            token,
+            json!({"name": "Video follow-up", "duration_minutes": 30, "price": {"amount_minor": 3000, "currency": "GBP"},
+                   "modality": "video", "clinician_ids": [clinician]}),
+        )
+        .await;
+    let rules = json!([
+        {"weekday": 1, "start": "09:00", "end": "12:00", "centre_id": centre},
+        {"weekday": 1, "start": "13:00", "end": "17:00", "centre_id": centre}
+    ]);
+    let put = server
+        .call(Method::PUT, &format!("/api/v1/clinicians/{clinician}/availability"), Some(token), Some(rules))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    let mut patients = Vec::new();
+    for n in 0..12 {
+        let body = json!({"given_name": format!("Patient{n}"), "family_name": "Booker"});
+        patients.push(server.create_patient(token, body).await["id"].as_i64().unwrap());
+    }
+    Clinic {
+        centre,
+        clinician,
+        consult: consult.body["id"].as_i64().unwrap(),
+        video: video.body["id"].as_i64().unwrap(),
+        patients,
+        monday: next_monday(server),
+    }
+}
+
+fn book_body(c: &Clinic, patient: i64, service: i64, start: &str) -> Value {
+    json!({"patient_id": patient, "service_id": service, "clinician_id": c.clinician, "start": start})
+}
+
+async fn slot_starts(server: &TestServer, token: &str, c: &Clinic, service: i64) -> Vec<String> {
+    let reply = server
+        .get(
+            &format!(
+                "/api/v1/slots?service_id={service}&clinician_id={}&from={}&to={}",
+                c.clinician, c.monday, c.monday
+            ),
+            token,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    reply.body["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn setup_entities_are_validated_and_only_managers_change_them() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+
+    let bad =
+        server.post("/api/v1/centres", &admin, json!({"name": "", "timezone": "Mars/Olympus", "email": "x"})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["name", "timezone", "email"] {
+        assert!(bad.field_error(field).is_some(), "{field}: {:?}", bad.body);
+    }
+    let bad = server
+        .post(
+            "/api/v1/services",
+            &admin,
+            json!({"name": "X", "duration_minutes": 2, "price": {"amount_minor": -1, "currency": "pounds"},
+                   "modality": "in_person", "capacity": 0, "colour": "teal", "clinician_ids": [999]}),
+        )
+        .await;
+    for field in ["duration_minutes", "price.amount_minor", "price.currency", "capacity", "colour", "clinician_ids"] {
+        assert!(bad.field_error(field).is_some(), "{field}: {:?}", bad.body);
+    }
+    let bad = server
+        .post("/api/v1/clinicians", &admin, json!({"display_name": "Dr X", "centre_ids": [999], "staff_id": 999}))
+        .await;
+    assert!(bad.field_error("centre_ids").is_some() && bad.field_error("staff_id").is_some(), "{:?}", bad.body);
+
+    let centre = server.get(&format!("/api/v1/centres/{}", c.centre), &admin).await;
+    assert_eq!(centre.body["phone"], "+442079460000");
+    let renamed =
+        server.patch(&format!("/api/v1/centres/{}", c.centre), &admin, json!({"name": "Riverside Clinic"})).await;
+    assert_eq!(renamed.body["name"], "Riverside Clinic");
+    assert_eq!(renamed.body["timezone"], "Europe/London");
+    let service = server.get(&format!("/api/v1/services/{}", c.consult), &admin).await;
+    assert_eq!(service.body["price"], json!({"amount_minor": 6500, "currency": "GBP"}));
+    assert_eq!(service.body["clinician_ids"], json!([c.clinician]));
+    assert_eq!(server.get("/api/v1/services", &admin).await.body["pagination"]["total"], 2);
+
+    let settings = server.get("/api/v1/settings/booking", &admin).await;
+    assert_eq!(settings.body["min_notice_minutes"], 60);
+    let changed = server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 30})).await;
+    assert_eq!(changed.body["booking_window_days"], 30);
+    let invalid = server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 0})).await;
+    assert!(invalid.field_error("booking_window_days").is_some());
+
+    let (_, desk) = server.staff_token(&admin, "front_desk").await;
+    assert_eq!(server.get("/api/v1/clinicians", &desk).await.status, StatusCode::OK);
+    let refused = server.post("/api/v1/centres", &desk, json!({"name": "Y", "timezone": "UTC"})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = server.patch("/api/v1/settings/booking", &desk, json!({"min_notice_minutes": 0})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (_, manager) = server.staff_token(&admin, "manager").await;
+    assert_eq!(
+        server.post("/api/v1/centres", &manager, json!({"name": "Hilltop", "timezone": "UTC"})).await.status,
+        StatusCode::CREATED
+    );
+
+    let public = server.call(Method::GET, "/api/v1/public/clinicians", None, None).await;
+    assert_eq!(public.status, StatusCode::OK);
+    let listed = &public.body["data"][0];
+    assert_eq!(listed["display_name"], "Dr Ada Osei");
+    assert!(listed.get("default_fee").is_none() && listed.get("staff_id").is_none(), "{listed}");
+}
+
+#[tokio::test]
+async fn availability_is_validated_and_slots_follow_it() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let path = format!("/api/v1/clinicians/{}/availability", c.clinician);
+    assert_eq!(server.get(&path, &admin).await.body.as_array().unwrap().len(), 2);
+
+    let invalid = json!([
+        {"weekday": 8, "start": "09:00", "end": "10:00", "centre_id": c.centre},
+        {"weekday": 2, "start": "12:00", "end": "11:00", "centre_id": c.centre},
+        {"weekday": 3, "start": "9am", "end": "10:00", "centre_id": 999}
+    ]);
+    let reply = server.call(Method::PUT, &path, Some(&admin), Some(invalid)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["[0].weekday", "[1].end", "[2].start", "[2].centre_id"] {
+        assert!(reply.field_error(field).is_some(), "{field}: {:?}", reply.body);
+    }
+    let overlapping = json!([
+        {"weekday": 2, "start": "09:00", "end": "12:00", "centre_id": c.centre},
+        {"weekday": 2, "start": "11:00", "end": "13:00", "centre_id": c.centre}
+    ]);
+    assert!(server.call(Method::PUT, &path, Some(&admin), Some(overlapping)).await.field_error("rules").is_some());
+    assert_eq!(server.get(&path, &admin).await.body.as_array().unwrap().len(), 2, "nothing was written");
+
+    let starts = slot_starts(&server, &admin, &c, c.consult).await;
+    let expected: Vec<String> =
+        ["09:00", "10:00", "11:00", "13:00", "14:00", "15:00", "16:00"].iter().map(|t| london(c.monday, t)).collect();
+    assert_eq!(starts, expected);
+
+    let off = server
+        .post(
+            &format!("/api/v1/clinicians/{}/time-off", c.clinician),
+            &admin,
+            json!({"start": london(c.monday, "13:00"), "end": london(c.monday, "15:00"), "reason": "training"}),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::CREATED, "{:?}", off.body);
+    let starts = slot_starts(&server, &admin, &c, c.consult).await;
+    assert!(!starts.contains(&london(c.monday, "13:00")) && !starts.contains(&london(c.monday, "14:00")));
+    assert!(starts.contains(&london(c.monday, "15:00")));
+    let off_id = off.body["id"].as_i64().unwrap();
+    let removed = server
+        .call(Method::DELETE, &format!("/api/v1/clinicians/{}/time-off/{off_id}", c.clinician), Some(&admin), None)
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    assert_eq!(slot_starts(&server, &admin, &c, c.consult).await.len(), 7);
+
+    let too_long = server
+        .get(
+            &format!("/api/v1/slots?service_id={}&from={}&to={}", c.consult, c.monday, c.monday + Duration::days(40)),
+            &admin,
+        )
+        .await;
+    assert!(too_long.field_error("to").is_some());
+}
+
+#[tokio::test]
+async fn booking_enforces_every_rule_with_its_own_code() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let ten = london(c.monday, "10:00");
+
+    let booked = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &ten)).await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    assert_eq!(booked.body["status"], "pending");
+    assert_eq!(booked.body["start"], ten.as_str(), "in the centre's offset");
+    assert_eq!(booked.body["centre_id"], c.centre);
+    assert_eq!(booked.body["attendees"], json!([{"patient_id": c.patients[0], "status": "booked"}]));
+    assert!(booked.body.get("video_url").is_none());
+    assert!(!slot_starts(&server, &admin, &c, c.consult).await.contains(&ten), "the slot is gone");
+
+    let taken = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &ten)).await;
+    assert_eq!((taken.status, taken.code()), (StatusCode::CONFLICT, "SLOT_TAKEN"));
+    assert_eq!(taken.body["error"]["details"]["appointment_id"], booked.body["id"]);
+    // 10:30–11:00 overlaps 10:00–11:00 only in part, and still conflicts.
+    let partial = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.video, &london(c.monday, "10:30")))
+        .await;
+    assert_eq!(partial.code(), "SLOT_TAKEN");
+
+    let cases = [
+        ("OUTSIDE_AVAILABILITY", book_body(&c, c.patients[1], c.consult, &london(c.monday, "08:00"))),
+        ("OUTSIDE_AVAILABILITY", book_body(&c, c.patients[1], c.consult, &london(c.monday, "11:30"))),
+        (
+            "OUTSIDE_AVAILABILITY",
+            book_body(&c, c.patients[1], c.consult, &london(c.monday + Duration::days(1), "10:00")),
+        ),
+    ];
+    for (code, body) in cases {
+        let reply = server.post("/api/v1/appointments", &admin, body).await;
+        assert_eq!((reply.status, reply.code()), (StatusCode::UNPROCESSABLE_ENTITY, code), "{:?}", reply.body);
+    }
+    server
+        .post(
+            &format!("/api/v1/clinicians/{}/time-off", c.clinician),
+            &admin,
+            json!({"start": london(c.monday, "15:00"), "end": london(c.monday, "17:00")}),
+        )
+        .await;
+    let off = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "15:00")))
+        .await;
+    assert_eq!(off.code(), "TIME_OFF");
+
+    let unknown =
+        server.post("/api/v1/appointments", &admin, book_body(&c, 99_999, c.consult, &london(c.monday, "13:00"))).await;
+    assert!(unknown.field_error("patient_id").is_some());
+    server.call(Method::POST, &format!("/api/v1/patients/{}/archive", c.patients[2]), Some(&admin), None).await;
+    let archived = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[2], c.consult, &london(c.monday, "13:00")))
+        .await;
+    assert_eq!(archived.code(), "PATIENT_ARCHIVED");
+    let other =
+        server.post("/api/v1/clinicians", &admin, json!({"display_name": "Dr Other", "centre_ids": [c.centre]})).await;
+    let mut not_offered = book_body(&c, c.patients[1], c.consult, &london(c.monday, "13:00"));
+    not_offered["clinician_id"] = other.body["id"].clone();
+    assert_eq!(server.post("/api/v1/appointments", &admin, not_offered).await.code(), "NOT_OFFERED");
+
+    server.patch("/api/v1/settings/booking", &admin, json!({"min_notice_minutes": 43_200})).await;
+    let soon = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "13:00")))
+        .await;
+    assert_eq!(soon.code(), "TOO_SOON");
+    server.patch("/api/v1/settings/booking", &admin, json!({"min_notice_minutes": 0, "booking_window_days": 1})).await;
+    let far = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "13:00")))
+        .await;
+    assert_eq!(far.code(), "TOO_FAR_AHEAD");
+    server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 90})).await;
+
+    let video = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.video, &london(c.monday, "13:00")))
+        .await;
+    assert_eq!(video.status, StatusCode::CREATED, "{:?}", video.body);
+    let link = video.body["video_url"].as_str().unwrap();
+    assert!(link.starts_with("https://meet.jit.si/clinicbox-") && link.len() > 40, "{link}");
+    let second = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[3], c.video, &london(c.monday, "13:30")))
+        .await;
+    assert_ne!(second.body["video_url"], video.body["video_url"], "every visit has its own room");
+
+    let (_, billing) = server.staff_token(&admin, "billing").await;
+    let refused = server
+        .post("/api/v1/appointments", &billing, book_body(&c, c.patients[4], c.consult, &london(c.monday, "14:00")))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(server.count_rows("appointments"), 3);
+    let audit = server.get("/api/v1/audit?entity=appointment", &admin).await;
+    assert_eq!(audit.body["pagination"]["total"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_many_concurrent_requests_for_one_slot_exactly_one_wins() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let server = std::sync::Arc::new(server);
+    let start = london(c.monday, "14:00");
+    let mut tasks = Vec::new();
+    for patient in c.patients.clone() {
+        let (server, admin, body) = (server.clone(), admin.clone(), book_body(&c, patient, c.consult, &start));
+        tasks.push(tokio::spawn(async move { server.post("/api/v1/appointments", &admin, body).await }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        let reply = task.await.unwrap();
+        match reply.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => assert_eq!(reply.code(), "SLOT_TAKEN"),
+            other => panic!("unexpected {other}: {:?}", reply.body),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(server.count_rows("appointments"), 1);
+}
+
+#[tokio::test]
+async fn appointments_move_through_their_lifecycle_and_list_by_filter() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let first = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &london(c.monday, "09:00")))
+        .await;
+    let id = first.body["id"].as_i64().unwrap();
+    let step = |action: &'static str| {
+        let server = &server;
+        let admin = &admin;
+        async move { server.call(Method::POST, &format!("/api/v1/appointments/{id}/{action}"), Some(admin), None).await }
+    };
+    let early = step("complete").await;
+    assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "INVALID_TRANSITION"));
+    assert_eq!(step("confirm").await.body["status"], "confirmed");
+    assert_eq!(step("check-in").await.body["status"], "checked_in");
+    assert_eq!(step("complete").await.body["status"], "completed");
+    let cancel_done = server.post(&format!("/api/v1/appointments/{id}/cancel"), &admin, json!({})).await;
+    assert_eq!(cancel_done.code(), "INVALID_TRANSITION");
+
+    let second = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "10:00")))
+        .await;
+    let second_id = second.body["id"].as_i64().unwrap();
+    let cancelled =
+        server.post(&format!("/api/v1/appointments/{second_id}/cancel"), &admin, json!({"reason": "unwell"})).await;
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["cancel_reason"], "unwell");
+    assert!(cancelled.body["cancelled_by"].is_i64());
+    // The time is free again.
+    let rebooked = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[2], c.consult, &london(c.monday, "10:00")))
+        .await;
+    assert_eq!(rebooked.status, StatusCode::CREATED);
+    let third = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[3], c.consult, &london(c.monday, "11:00")))
+        .await;
+    let no_show = server
+        .call(Method::POST, &format!("/api/v1/appointments/{}/no-show", third.body["id"]), Some(&admin), None)
+        .await;
+    assert_eq!(no_show.body["status"], "no_show");
+
+    let all = server.get(&format!("/api/v1/appointments?clinician_id={}", c.clinician), &admin).await;
+    assert_eq!(all.body["pagination"]["total"], 4);
+    let starts: Vec<&str> = all.body["data"].as_array().unwrap().iter().map(|a| a["start"].as_str().unwrap()).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted, "earliest first");
+    let cancelled_only = server.get("/api/v1/appointments?status=cancelled", &admin).await;
+    assert_eq!(cancelled_only.body["data"][0]["id"], second_id);
+    let for_patient = server.get(&format!("/api/v1/patients/{}/appointments", c.patients[2]), &admin).await;
+    assert_eq!(for_patient.body["pagination"]["total"], 1);
+    let window = format!("from={}&to={}", urlencode(&london(c.monday, "09:30")), urlencode(&london(c.monday, "10:30")));
+    let windowed = server.get(&format!("/api/v1/appointments?{window}"), &admin).await;
+    assert_eq!(windowed.body["pagination"]["total"], 2, "the cancelled and the rebooked 10:00");
+    assert_eq!(server.get("/api/v1/appointments/99999", &admin).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(server.get("/api/v1/patients/99999/appointments", &admin).await.status, StatusCode::NOT_FOUND);
+}
+
+fn urlencode(text: &str) -> String {
+    text.replace('+', "%2B").replace(':', "%3A")
+}
