@@ -288,7 +288,7 @@ impl SchedulingApi {
             app.db
                 .read(move |c| {
                     store::get_clinician(c, id)?.ok_or_else(|| missing("clinician"))?;
-                    store::list_time_off(c, id)
+                    store::list_exceptions(c, id, "time_off")
                 })
                 .await?,
         ))
@@ -319,8 +319,79 @@ impl SchedulingApi {
         time_off_id: Path<i64>,
     ) -> Result<NoContent> {
         auth.caller().require(Action::SchedulingSetup)?;
-        service::remove_time_off(&app, auth.caller(), id.0, time_off_id.0).await?;
+        service::remove_exception(&app, auth.caller(), id.0, "time_off", time_off_id.0).await?;
         Ok(NoContent::Done)
+    }
+
+    /// A clinician's extra one-off availability
+    #[oai(path = "/clinicians/:id/extra-availability", method = "get", operation_id = "list_extra_availability")]
+    async fn extra(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        let id = id.0;
+        Ok(Json(
+            app.db
+                .read(move |c| {
+                    store::get_clinician(c, id)?.ok_or_else(|| missing("clinician"))?;
+                    store::list_exceptions(c, id, "extra")
+                })
+                .await?,
+        ))
+    }
+
+    /// Add extra one-off availability at a centre (at most a day)
+    #[oai(path = "/clinicians/:id/extra-availability", method = "post", operation_id = "add_extra_availability")]
+    async fn add_extra(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<NewExtraAvailability>,
+    ) -> Result<Created<TimeOff>> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        let extra = service::add_extra_availability(&app, auth.caller(), id.0, body.0).await?;
+        let location = format!("/api/v1/clinicians/{}/extra-availability/{}", extra.clinician_id, extra.id);
+        Ok(Created::Created(Json(extra), location))
+    }
+
+    /// Remove extra availability
+    #[oai(
+        path = "/clinicians/:id/extra-availability/:extra_id",
+        method = "delete",
+        operation_id = "delete_extra_availability"
+    )]
+    async fn delete_extra(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        extra_id: Path<i64>,
+    ) -> Result<NoContent> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        service::remove_exception(&app, auth.caller(), id.0, "extra", extra_id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Bookable slots for self-booking
+    ///
+    /// The same slots as `/slots`, with no sign-in: they carry no patient data.
+    #[oai(path = "/public/slots", method = "get", operation_id = "list_public_slots", tag = "ApiTags::Public")]
+    async fn public_slots(
+        &self,
+        app: Data<&App>,
+        service_id: Query<i64>,
+        clinician_id: Query<Option<i64>>,
+        centre_id: Query<Option<i64>>,
+        from: Query<NaiveDate>,
+        to: Query<NaiveDate>,
+    ) -> Result<Json<SlotList>> {
+        let request = SlotRequest {
+            service_id: service_id.0,
+            clinician_id: clinician_id.0,
+            centre_id: centre_id.0,
+            from: from.0,
+            to: to.0,
+        };
+        Ok(Json(SlotList { slots: service::find_slots(&app, request).await? }))
     }
 
     /// Bookable slots
@@ -412,6 +483,43 @@ impl AppointmentsApi {
         auth.caller().require(Action::SchedulingRead)?;
         let id = id.0;
         Ok(Json(app.db.read(move |c| store::get_appointment(c, id)).await?.ok_or_else(|| missing("appointment"))?))
+    }
+
+    /// Move an appointment
+    ///
+    /// To a new start and optionally another clinician, under the same rules
+    /// as a new booking (409 `SLOT_TAKEN`, 422 with the rule's code). Only
+    /// pending or confirmed appointments move. The change is kept in the history.
+    #[oai(path = "/appointments/:id", method = "patch", operation_id = "reschedule_appointment")]
+    async fn reschedule(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<Reschedule>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(service::reschedule(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// What happened to an appointment, oldest first
+    #[oai(path = "/appointments/:id/history", method = "get", operation_id = "get_appointment_history")]
+    async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<HistoryItem>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        let id = id.0;
+        let entries = app
+            .db
+            .read(move |c| {
+                store::get_appointment(c, id)?.ok_or_else(|| missing("appointment"))?;
+                store::history(c, id)
+            })
+            .await?;
+        Ok(Json(
+            entries
+                .into_iter()
+                .map(|e| HistoryItem { at: e.at, actor_id: e.actor_id, change: e.change, details: e.details })
+                .collect(),
+        ))
     }
 
     /// A patient's appointments

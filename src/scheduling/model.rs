@@ -218,6 +218,7 @@ pub struct AvailabilityRule {
     pub effective_until: Option<NaiveDate>,
 }
 
+/// Time off, or extra one-off availability (which names its centre).
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct TimeOff {
@@ -226,6 +227,38 @@ pub struct TimeOff {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub reason: Option<String>,
+    pub centre_id: Option<i64>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct NewExtraAvailability {
+    /// RFC 3339 with offset.
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    pub centre_id: i64,
+    pub reason: Option<String>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct Reschedule {
+    /// The new start, RFC 3339 with offset.
+    pub start: DateTime<FixedOffset>,
+    /// Another clinician offering the service, if it moves to them.
+    pub clinician_id: Option<i64>,
+    pub centre_id: Option<i64>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
+pub struct HistoryItem {
+    pub at: DateTime<Utc>,
+    /// Staff id of who made the change.
+    pub actor_id: Option<i64>,
+    /// `created`, `rescheduled`, `confirm`, `check_in`, `cancel`, …
+    pub change: String,
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Object, Clone, Debug)]

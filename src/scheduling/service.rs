@@ -450,21 +450,65 @@ pub async fn add_time_off(app: &App, caller: &Caller, clinician_id: i64, input: 
     app.db
         .write(move |tx| {
             store::get_clinician(tx, clinician_id)?.ok_or_else(|| not_found("clinician"))?;
-            let id = store::insert_time_off(tx, clinician_id, span, reason.as_deref(), now)?;
+            let id = store::insert_exception(tx, clinician_id, "time_off", None, span, reason.as_deref(), now)?;
             audit_change(tx, now, &caller, "time_off.create", "clinician", clinician_id, ChangeOp::Update)?;
-            Ok(TimeOff { id, clinician_id, start: span.start, end: span.end, reason })
+            Ok(TimeOff { id, clinician_id, start: span.start, end: span.end, reason, centre_id: None })
         })
         .await
 }
 
-pub async fn remove_time_off(app: &App, caller: &Caller, clinician_id: i64, id: i64) -> Result<()> {
+/// Removes time off (`kind` = `time_off`) or extra availability (`extra`).
+pub async fn remove_exception(
+    app: &App,
+    caller: &Caller,
+    clinician_id: i64,
+    kind: &'static str,
+    id: i64,
+) -> Result<()> {
     let (now, caller) = (app.clock.now(), caller.clone());
     app.db
         .write(move |tx| {
-            if !store::delete_time_off(tx, clinician_id, id)? {
-                return Err(not_found("time off"));
+            if !store::delete_exception(tx, clinician_id, kind, id)? {
+                return Err(not_found(if kind == "extra" { "extra availability" } else { "time off" }));
             }
-            audit_change(tx, now, &caller, "time_off.delete", "clinician", clinician_id, ChangeOp::Update)
+            audit_change(tx, now, &caller, &format!("{kind}.delete"), "clinician", clinician_id, ChangeOp::Update)
+        })
+        .await
+}
+
+pub async fn add_extra_availability(
+    app: &App,
+    caller: &Caller,
+    clinician_id: i64,
+    input: NewExtraAvailability,
+) -> Result<TimeOff> {
+    let (now, caller) = (app.clock.now(), caller.clone());
+    let span = Interval { start: input.start.with_timezone(&Utc), end: input.end.with_timezone(&Utc) };
+    let mut v = Validator::new();
+    if span.end <= span.start {
+        v.add("end", "must be after start");
+    } else if span.end - span.start > Duration::days(1) {
+        v.add("end", "extra availability is for one day at a time");
+    }
+    let reason = clean(input.reason.as_deref());
+    v.finish()?;
+    app.db
+        .write(move |tx| {
+            let clinician = store::get_clinician(tx, clinician_id)?.ok_or_else(|| not_found("clinician"))?;
+            if !clinician.centre_ids.contains(&input.centre_id) {
+                return Err(Error::invalid_field("centre_id", "is not a centre this clinician works at"));
+            }
+            let id = store::insert_exception(
+                tx,
+                clinician_id,
+                "extra",
+                Some(input.centre_id),
+                span,
+                reason.as_deref(),
+                now,
+            )?;
+            audit_change(tx, now, &caller, "extra.create", "clinician", clinician_id, ChangeOp::Update)?;
+            Ok(TimeOff { id, clinician_id, start: span.start, end: span.end, reason, centre_id: Some(input.centre_id) })
         })
         .await
 }
@@ -610,64 +654,8 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
             if !service.active {
                 return Err(Error::rule("SERVICE_INACTIVE", "this service is no longer offered"));
             }
-            if !clinician.active {
-                return Err(Error::rule("CLINICIAN_INACTIVE", "this clinician is not taking bookings"));
-            }
-            if !service.clinician_ids.contains(&clinician.id) {
-                return Err(Error::rule("NOT_OFFERED", "this clinician does not offer this service"));
-            }
-            let settings = store::booking_settings(tx)?;
-            if start < now + Duration::minutes(settings.min_notice_minutes) {
-                return Err(Error::rule(
-                    "TOO_SOON",
-                    format!("bookings need {} minutes' notice", settings.min_notice_minutes),
-                ));
-            }
-            if start > now + Duration::days(settings.booking_window_days) {
-                return Err(Error::rule(
-                    "TOO_FAR_AHEAD",
-                    format!("bookings open {} days ahead", settings.booking_window_days),
-                ));
-            }
-            let shape = shape_of(&service);
-            let slot = shape.slot(start);
-            let blocked = shape.blocked(start);
-
-            // Which centre's availability holds this time.
-            let candidates = match input.centre_id {
-                Some(centre) => vec![centre],
-                None => store::rule_centres(tx, clinician.id)?,
-            };
-            let mut centre_id = None;
-            for candidate in candidates {
-                let Some(tz) = store::centre_zone(tx, candidate)? else { continue };
-                let date = start.with_timezone(&tz).date_naive();
-                let rules = store::weekly_rules(tx, clinician.id, candidate)?;
-                let from = date.pred_opt().unwrap_or(date);
-                let to = date.succ_opt().unwrap_or(date);
-                let mut windows = slots::rule_windows(&tz, &rules, from, to);
-                windows.extend(store::exceptions(tx, clinician.id, "extra", Some(candidate), slot)?);
-                if windows.iter().any(|w| w.contains(&slot)) {
-                    centre_id = Some(candidate);
-                    break;
-                }
-            }
-            let Some(centre_id) = centre_id else {
-                return Err(Error::rule("OUTSIDE_AVAILABILITY", "the clinician is not available at that time"));
-            };
-            if !store::exceptions(tx, clinician.id, "time_off", None, blocked)?.is_empty() {
-                return Err(Error::rule("TIME_OFF", "the clinician is off at that time"));
-            }
-            // The decisive check, inside the write transaction: every booking
-            // passes through this one writer, so two requests for one slot
-            // cannot both see it free.
-            if let Some((other, other_start)) = store::first_conflict(tx, clinician.id, blocked)? {
-                return Err(Error::Conflict {
-                    code: "SLOT_TAKEN",
-                    message: "the clinician is already booked at that time".into(),
-                    details: Some(serde_json::json!({ "appointment_id": other, "start": other_start })),
-                });
-            }
+            let (centre_id, slot, blocked) =
+                check_bookable(tx, now, &service, &clinician, start, input.centre_id, None)?;
             let video_url = match service.modality {
                 Modality::Video => Some(video_link(&video_base)?),
                 Modality::InPerson => None,
@@ -691,6 +679,102 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
         })
         .await?;
     Ok(appointment)
+}
+
+/// Every rule a booking at `start` must meet, and the overlap check. Run
+/// inside the write transaction: all bookings pass through the one
+/// writer, so two requests for one time cannot both see it free.
+/// Returns the centre, the visit, and the time it blocks (with buffers).
+fn check_bookable(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    service: &Service,
+    clinician: &Clinician,
+    start: DateTime<Utc>,
+    centre_hint: Option<i64>,
+    moving: Option<i64>,
+) -> Result<(i64, Interval, Interval)> {
+    if !service.clinician_ids.contains(&clinician.id) {
+        return Err(Error::rule("NOT_OFFERED", "this clinician does not offer this service"));
+    }
+    if !clinician.active {
+        return Err(Error::rule("CLINICIAN_INACTIVE", "this clinician is not taking bookings"));
+    }
+    let settings = store::booking_settings(tx)?;
+    if start < now + Duration::minutes(settings.min_notice_minutes) {
+        return Err(Error::rule("TOO_SOON", format!("bookings need {} minutes' notice", settings.min_notice_minutes)));
+    }
+    if start > now + Duration::days(settings.booking_window_days) {
+        return Err(Error::rule("TOO_FAR_AHEAD", format!("bookings open {} days ahead", settings.booking_window_days)));
+    }
+    let shape = shape_of(service);
+    let slot = shape.slot(start);
+    let blocked = shape.blocked(start);
+    // Which centre's availability holds this time.
+    let candidates = match centre_hint {
+        Some(centre) => vec![centre],
+        None => store::rule_centres(tx, clinician.id)?,
+    };
+    let mut centre_id = None;
+    for candidate in candidates {
+        let Some(tz) = store::centre_zone(tx, candidate)? else { continue };
+        let date = start.with_timezone(&tz).date_naive();
+        let rules = store::weekly_rules(tx, clinician.id, candidate)?;
+        let mut windows =
+            slots::rule_windows(&tz, &rules, date.pred_opt().unwrap_or(date), date.succ_opt().unwrap_or(date));
+        windows.extend(store::exceptions(tx, clinician.id, "extra", Some(candidate), slot)?);
+        if windows.iter().any(|w| w.contains(&slot)) {
+            centre_id = Some(candidate);
+            break;
+        }
+    }
+    let Some(centre_id) = centre_id else {
+        return Err(Error::rule("OUTSIDE_AVAILABILITY", "the clinician is not available at that time"));
+    };
+    if !store::exceptions(tx, clinician.id, "time_off", None, blocked)?.is_empty() {
+        return Err(Error::rule("TIME_OFF", "the clinician is off at that time"));
+    }
+    if let Some((other, other_start)) = store::first_conflict(tx, clinician.id, blocked, moving)? {
+        return Err(Error::Conflict {
+            code: "SLOT_TAKEN",
+            message: "the clinician is already booked at that time".into(),
+            details: Some(serde_json::json!({ "appointment_id": other, "start": other_start })),
+        });
+    }
+    Ok((centre_id, slot, blocked))
+}
+
+/// Moves an appointment to a new time (and perhaps clinician) under the
+/// same rules as a new booking. The old and new times go into its history.
+pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) -> Result<Appointment> {
+    let (now, caller) = (app.clock.now(), caller.clone());
+    let start = input.start.with_timezone(&Utc);
+    app.db
+        .write(move |tx| {
+            let current = store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))?;
+            if !matches!(current.status, AppointmentStatus::Pending | AppointmentStatus::Confirmed) {
+                return Err(Error::Conflict {
+                    code: "INVALID_TRANSITION",
+                    message: format!("a {} appointment cannot be moved", current.status.as_str()),
+                    details: Some(serde_json::json!({ "status": current.status.as_str(), "action": "reschedule" })),
+                });
+            }
+            let service = store::get_service(tx, current.service_id)?.ok_or_else(|| not_found("service"))?;
+            let clinician_id = input.clinician_id.unwrap_or(current.clinician_id);
+            let clinician = store::get_clinician(tx, clinician_id)?
+                .ok_or_else(|| Error::invalid_field("clinician_id", "names no clinician"))?;
+            let (centre_id, slot, blocked) =
+                check_bookable(tx, now, &service, &clinician, start, input.centre_id, Some(id))?;
+            store::move_appointment(tx, id, clinician.id, centre_id, slot, blocked, now)?;
+            let details = serde_json::json!({
+                "from": { "start": current.start.with_timezone(&Utc), "clinician_id": current.clinician_id, "centre_id": current.centre_id },
+                "to": { "start": slot.start, "clinician_id": clinician.id, "centre_id": centre_id },
+            });
+            store::record_history(tx, id, now, Some(caller.staff_id), "rescheduled", Some(details))?;
+            audit_change(tx, now, &caller, "appointment.reschedule", "appointment", id, ChangeOp::Update)?;
+            store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
+        })
+        .await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

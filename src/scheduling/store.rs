@@ -449,41 +449,96 @@ pub fn rule_centres(conn: &Connection, clinician_id: i64) -> Result<Vec<i64>> {
     Ok(stmt.query_map([clinician_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn insert_time_off(
+/// `kind` is `time_off` (no centre) or `extra` (one-off availability at a centre).
+pub fn insert_exception(
     tx: &Transaction,
     clinician_id: i64,
+    kind: &str,
+    centre_id: Option<i64>,
     span: Interval,
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     tx.execute(
-        "INSERT INTO availability_exceptions (clinician_id, kind, starts_at, ends_at, reason, created_at)
-         VALUES (?1, 'time_off', ?2, ?3, ?4, ?5)",
-        params![clinician_id, to_millis(span.start), to_millis(span.end), reason, to_millis(now)],
+        "INSERT INTO availability_exceptions (clinician_id, kind, centre_id, starts_at, ends_at, reason, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![clinician_id, kind, centre_id, to_millis(span.start), to_millis(span.end), reason, to_millis(now)],
     )?;
     Ok(tx.last_insert_rowid())
 }
 
-pub fn delete_time_off(tx: &Transaction, clinician_id: i64, id: i64) -> Result<bool> {
+pub fn delete_exception(tx: &Transaction, clinician_id: i64, kind: &str, id: i64) -> Result<bool> {
     Ok(tx.execute(
-        "DELETE FROM availability_exceptions WHERE id = ?1 AND clinician_id = ?2 AND kind = 'time_off'",
-        [id, clinician_id],
+        "DELETE FROM availability_exceptions WHERE id = ?1 AND clinician_id = ?2 AND kind = ?3",
+        params![id, clinician_id, kind],
     )? > 0)
 }
 
-pub fn list_time_off(conn: &Connection, clinician_id: i64) -> Result<Vec<TimeOff>> {
+pub fn list_exceptions(conn: &Connection, clinician_id: i64, kind: &str) -> Result<Vec<TimeOff>> {
     let mut stmt = conn.prepare(
-        "SELECT id, clinician_id, starts_at, ends_at, reason FROM availability_exceptions
-         WHERE clinician_id = ?1 AND kind = 'time_off' ORDER BY starts_at",
+        "SELECT id, clinician_id, starts_at, ends_at, reason, centre_id FROM availability_exceptions
+         WHERE clinician_id = ?1 AND kind = ?2 ORDER BY starts_at",
     )?;
     Ok(stmt
-        .query_map([clinician_id], |r| {
+        .query_map(params![clinician_id, kind], |r| {
             Ok(TimeOff {
                 id: r.get(0)?,
                 clinician_id: r.get(1)?,
                 start: from_millis(r.get(2)?),
                 end: from_millis(r.get(3)?),
                 reason: r.get(4)?,
+                centre_id: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn move_appointment(
+    tx: &Transaction,
+    id: i64,
+    clinician_id: i64,
+    centre_id: i64,
+    slot: Interval,
+    blocked: Interval,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE appointments SET clinician_id = ?2, centre_id = ?3, starts_at = ?4, ends_at = ?5,
+            blocked_from = ?6, blocked_until = ?7, updated_at = ?8 WHERE id = ?1",
+        params![
+            id,
+            clinician_id,
+            centre_id,
+            to_millis(slot.start),
+            to_millis(slot.end),
+            to_millis(blocked.start),
+            to_millis(blocked.end),
+            to_millis(now)
+        ],
+    )?;
+    Ok(())
+}
+
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub change: String,
+    pub details: Option<serde_json::Value>,
+}
+
+pub fn history(conn: &Connection, appointment_id: i64) -> Result<Vec<HistoryEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT at, actor_id, change, details FROM appointment_history WHERE appointment_id = ?1 ORDER BY id",
+    )?;
+    Ok(stmt
+        .query_map([appointment_id], |r| {
+            let details: Option<String> = r.get(3)?;
+            Ok(HistoryEntry {
+                at: from_millis(r.get(0)?),
+                actor_id: r.get(1)?,
+                change: r.get(2)?,
+                details: details.and_then(|d| serde_json::from_str(&d).ok()),
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
@@ -539,16 +594,22 @@ pub fn busy(conn: &Connection, clinician_id: i64, span: Interval) -> Result<Vec<
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// The first non-cancelled booking whose blocked time overlaps `blocked`.
-pub fn first_conflict(conn: &Connection, clinician_id: i64, blocked: Interval) -> Result<Option<(i64, DateTime<Utc>)>> {
+/// The first non-cancelled booking (other than `except`) whose blocked time
+/// overlaps `blocked`.
+pub fn first_conflict(
+    conn: &Connection,
+    clinician_id: i64,
+    blocked: Interval,
+    except: Option<i64>,
+) -> Result<Option<(i64, DateTime<Utc>)>> {
     let (from, until) = (to_millis(blocked.start), to_millis(blocked.end));
     Ok(conn
         .query_row(
             "SELECT id, starts_at FROM appointments
              WHERE clinician_id = ?1 AND blocked_from >= ?2 AND blocked_from < ?3 AND blocked_until > ?4
-               AND status <> 'cancelled'
+               AND status <> 'cancelled' AND (?5 IS NULL OR id <> ?5)
              ORDER BY blocked_from LIMIT 1",
-            params![clinician_id, from - MAX_BLOCK_MILLIS, until, from],
+            params![clinician_id, from - MAX_BLOCK_MILLIS, until, from, except],
             |r| Ok((r.get(0)?, from_millis(r.get(1)?))),
         )
         .optional()?)

@@ -410,3 +410,92 @@ async fn appointments_move_through_their_lifecycle_and_list_by_filter() {
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn rescheduling_follows_the_booking_rules_and_keeps_history() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let first = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &london(c.monday, "09:00")))
+        .await;
+    let id = first.body["id"].as_i64().unwrap();
+    server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "11:00")))
+        .await;
+    let path = format!("/api/v1/appointments/{id}");
+
+    // Half an hour later overlaps only itself: allowed.
+    let moved = server.patch(&path, &admin, json!({"start": london(c.monday, "09:30")})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(moved.body["start"], london(c.monday, "09:30").as_str());
+    let onto_other = server.patch(&path, &admin, json!({"start": london(c.monday, "10:30")})).await;
+    assert_eq!(onto_other.code(), "SLOT_TAKEN");
+    let outside = server.patch(&path, &admin, json!({"start": london(c.monday, "12:30")})).await;
+    assert_eq!(outside.code(), "OUTSIDE_AVAILABILITY");
+    assert_eq!(
+        server.get(&path, &admin).await.body["start"],
+        london(c.monday, "09:30").as_str(),
+        "refusals change nothing"
+    );
+
+    let history = server.get(&format!("{path}/history"), &admin).await;
+    let changes: Vec<&str> = history.body.as_array().unwrap().iter().map(|h| h["change"].as_str().unwrap()).collect();
+    assert_eq!(changes, ["created", "rescheduled"]);
+    let instant = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(instant(&history.body[1]["details"]["to"]["start"]), instant(&json!(moved_utc(&moved.body))));
+    assert_eq!(instant(&history.body[1]["details"]["from"]["start"]), instant(&json!(london(c.monday, "09:00"))));
+
+    server.call(Method::POST, &format!("{path}/check-in"), Some(&admin), None).await;
+    let late = server.patch(&path, &admin, json!({"start": london(c.monday, "13:00")})).await;
+    assert_eq!(late.code(), "INVALID_TRANSITION", "a checked-in visit stays where it is");
+}
+
+fn moved_utc(appointment: &Value) -> String {
+    chrono::DateTime::parse_from_rfc3339(appointment["start"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[tokio::test]
+async fn extra_availability_opens_bookable_time_and_public_slots_need_no_sign_in() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let tuesday = c.monday + Duration::days(1);
+    let evening = book_body(&c, c.patients[0], c.consult, &london(tuesday, "18:00"));
+    assert_eq!(server.post("/api/v1/appointments", &admin, evening.clone()).await.code(), "OUTSIDE_AVAILABILITY");
+
+    let extra_path = format!("/api/v1/clinicians/{}/extra-availability", c.clinician);
+    let bad = server
+        .post(
+            &extra_path,
+            &admin,
+            json!({"start": london(tuesday, "18:00"), "end": london(tuesday, "17:00"), "centre_id": c.centre}),
+        )
+        .await;
+    assert!(bad.field_error("end").is_some());
+    let extra = server
+        .post(&extra_path, &admin, json!({"start": london(tuesday, "18:00"), "end": london(tuesday, "20:00"), "centre_id": c.centre, "reason": "late clinic"}))
+        .await;
+    assert_eq!(extra.status, StatusCode::CREATED, "{:?}", extra.body);
+
+    let public = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/public/slots?service_id={}&from={tuesday}&to={tuesday}", c.consult),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(public.status, StatusCode::OK);
+    let starts: Vec<&str> =
+        public.body["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap()).collect();
+    assert_eq!(starts, [london(tuesday, "18:00"), london(tuesday, "19:00")]);
+    assert!(!public.body.to_string().contains("patient"), "no patient data in public slots");
+
+    assert_eq!(server.post("/api/v1/appointments", &admin, evening).await.status, StatusCode::CREATED);
+    let extra_id = extra.body["id"].as_i64().unwrap();
+    let removed = server.call(Method::DELETE, &format!("{extra_path}/{extra_id}"), Some(&admin), None).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    assert!(server.get(&extra_path, &admin).await.body.as_array().unwrap().is_empty());
+}
