@@ -502,6 +502,35 @@ impl AppointmentsApi {
         Ok(Json(service::reschedule(&app, auth.caller(), id.0, body.0).await?))
     }
 
+    /// Add a patient to a group session
+    ///
+    /// 409 `FULL` when every seat is taken, unless `waitlist` is true: then
+    /// the patient waits, and gets the first seat that frees.
+    #[oai(path = "/appointments/:id/attendees", method = "post", operation_id = "join_session")]
+    async fn join(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<JoinSession>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(service::join_session(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// Take a patient out of a group session (or its waitlist)
+    #[oai(path = "/appointments/:id/attendees/:patient_id", method = "delete", operation_id = "leave_session")]
+    async fn leave(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        patient_id: Path<i64>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(service::leave_session(&app, auth.caller(), id.0, patient_id.0).await?))
+    }
+
     /// What happened to an appointment, oldest first
     #[oai(path = "/appointments/:id/history", method = "get", operation_id = "get_appointment_history")]
     async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<HistoryItem>>> {

@@ -367,3 +367,12 @@ pub struct NewAppointment {
 pub struct CancelRequest {
     pub reason: Option<String>,
 }
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct JoinSession {
+    pub patient_id: i64,
+    /// When the session is full, join its waitlist instead of being refused.
+    #[oai(default)]
+    pub waitlist: bool,
+}

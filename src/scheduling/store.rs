@@ -802,3 +802,69 @@ pub fn list_appointments(
     let rows = rows.into_iter().map(|a| with_attendees(conn, a)).collect::<Result<_>>()?;
     Ok((rows, total))
 }
+
+// ---- group sessions
+
+/// The live session of a group service at exactly `start` with this clinician.
+pub fn find_session(
+    conn: &Connection,
+    service_id: i64,
+    clinician_id: i64,
+    start: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM appointments WHERE service_id = ?1 AND clinician_id = ?2 AND starts_at = ?3
+               AND status IN ('pending', 'confirmed') AND capacity > 1",
+            params![service_id, clinician_id, to_millis(start)],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn attendee_status(conn: &Connection, appointment_id: i64, patient_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT status FROM appointment_attendees WHERE appointment_id = ?1 AND patient_id = ?2",
+            [appointment_id, patient_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Adds or updates one attendee; `joined_at` restarts when they (re)join,
+/// which is what waitlist order follows.
+pub fn set_attendee(
+    tx: &Transaction,
+    appointment_id: i64,
+    patient_id: i64,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO appointment_attendees (appointment_id, patient_id, status, joined_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (appointment_id, patient_id) DO UPDATE SET status = excluded.status,
+             joined_at = CASE WHEN excluded.status = 'left' THEN joined_at ELSE excluded.joined_at END",
+        params![appointment_id, patient_id, status, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn booked_count(conn: &Connection, appointment_id: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM appointment_attendees WHERE appointment_id = ?1 AND status = 'booked'",
+        [appointment_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn first_waitlisted(conn: &Connection, appointment_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT patient_id FROM appointment_attendees WHERE appointment_id = ?1 AND status = 'waitlisted'
+             ORDER BY joined_at, patient_id LIMIT 1",
+            [appointment_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

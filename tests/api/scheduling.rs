@@ -499,3 +499,106 @@ async fn extra_availability_opens_bookable_time_and_public_slots_need_no_sign_in
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
     assert!(server.get(&extra_path, &admin).await.body.as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn group_sessions_fill_up_keep_a_waitlist_and_promote_from_it() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let group = server
+        .post(
+            "/api/v1/services",
+            &admin,
+            json!({"name": "Back class", "duration_minutes": 60, "price": {"amount_minor": 1500, "currency": "GBP"},
+                   "modality": "in_person", "capacity": 3, "clinician_ids": [c.clinician]}),
+        )
+        .await;
+    let group = group.body["id"].as_i64().unwrap();
+    let start = london(c.monday, "13:00");
+
+    let mut session = 0;
+    for patient in &c.patients[0..3] {
+        let reply = server.post("/api/v1/appointments", &admin, book_body(&c, *patient, group, &start)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        session = reply.body["id"].as_i64().unwrap();
+    }
+    assert_eq!(server.count_rows("appointments"), 1, "one session, three seats taken");
+    let seats = server
+        .get(
+            &format!("/api/v1/slots?service_id={group}&clinician_id={}&from={}&to={}", c.clinician, c.monday, c.monday),
+            &admin,
+        )
+        .await;
+    assert!(
+        !seats.body["slots"].as_array().unwrap().iter().any(|s| s["start"] == start.as_str()),
+        "a full session offers no slot"
+    );
+
+    let full = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[3], group, &start)).await;
+    assert_eq!((full.status, full.code()), (StatusCode::CONFLICT, "FULL"));
+    let again = server
+        .post(&format!("/api/v1/appointments/{session}/attendees"), &admin, json!({"patient_id": c.patients[0]}))
+        .await;
+    assert_eq!(again.code(), "ALREADY_BOOKED");
+    let waiting = server
+        .post(
+            &format!("/api/v1/appointments/{session}/attendees"),
+            &admin,
+            json!({"patient_id": c.patients[3], "waitlist": true}),
+        )
+        .await;
+    assert_eq!(waiting.status, StatusCode::OK, "{:?}", waiting.body);
+    let statuses: Vec<&str> =
+        waiting.body["attendees"].as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["booked", "booked", "booked", "waitlisted"]);
+    server
+        .post(
+            &format!("/api/v1/appointments/{session}/attendees"),
+            &admin,
+            json!({"patient_id": c.patients[4], "waitlist": true}),
+        )
+        .await;
+
+    let changes_before = server.count_rows_sql("SELECT count(*) FROM changes WHERE entity = 'appointment'");
+    let left = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/appointments/{session}/attendees/{}", c.patients[1]),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::OK, "{:?}", left.body);
+    let booked: Vec<i64> = left.body["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "booked")
+        .map(|a| a["patient_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(booked, [c.patients[0], c.patients[2], c.patients[3]], "the first on the waitlist took the seat");
+    assert!(server.count_rows_sql("SELECT count(*) FROM changes WHERE entity = 'appointment'") > changes_before);
+    let history = server.get(&format!("/api/v1/appointments/{session}/history"), &admin).await;
+    let promoted = history.body.as_array().unwrap().iter().find(|h| h["change"] == "waitlist_promoted").unwrap();
+    assert_eq!(promoted["details"]["patient_id"], c.patients[3]);
+
+    let gone = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/appointments/{session}/attendees/{}", c.patients[1]),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let single = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[5], c.consult, &london(c.monday, "09:00")))
+        .await;
+    let not_group = server
+        .post(
+            &format!("/api/v1/appointments/{}/attendees", single.body["id"]),
+            &admin,
+            json!({"patient_id": c.patients[6]}),
+        )
+        .await;
+    assert_eq!(not_group.code(), "NOT_A_GROUP_SESSION");
+}
