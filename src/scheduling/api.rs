@@ -445,6 +445,25 @@ impl AppointmentsApi {
         Ok(Created::Created(Json(appointment), location))
     }
 
+    /// Book a weekly series
+    ///
+    /// Every occurrence keeps the first one's local time at its centre.
+    /// Occurrences that clash or break a rule are skipped and listed with
+    /// the code of what stopped them; the rest are booked. If the first one
+    /// cannot be booked, nothing is, and its error is the answer.
+    #[oai(path = "/appointments/series", method = "post", operation_id = "create_appointment_series")]
+    async fn create_series(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        body: Json<NewSeries>,
+    ) -> Result<Created<SeriesResult>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        let result = service::book_series(&app, auth.caller(), body.0).await?;
+        let location = format!("/api/v1/appointments?series_id={}", result.series_id);
+        Ok(Created::Created(Json(result), location))
+    }
+
     /// List appointments, earliest first
     #[oai(path = "/appointments", method = "get", operation_id = "list_appointments")]
     async fn list(
@@ -459,12 +478,15 @@ impl AppointmentsApi {
         patient_id: Query<Option<i64>>,
         centre_id: Query<Option<i64>>,
         status: Query<Option<AppointmentStatus>>,
+        /// The appointments of one recurring series.
+        series_id: Query<Option<i64>>,
         page: Query<Option<i64>>,
         page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Appointment>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
         let filter = AppointmentFilter {
+            series_id: series_id.0,
             from: from.0.map(|t| t.with_timezone(&Utc)),
             to: to.0.map(|t| t.with_timezone(&Utc)),
             clinician_id: clinician_id.0,
@@ -610,8 +632,8 @@ impl AppointmentsApi {
         body: Json<CancelRequest>,
     ) -> Result<Json<Appointment>> {
         auth.caller().require(Action::AppointmentWrite)?;
-        let reason = body.0.reason;
-        Ok(Json(service::transition(&app, auth.caller(), id.0, Transition::Cancel, reason).await?))
+        let (reason, scope) = (body.0.reason, body.0.scope);
+        Ok(Json(service::transition_scoped(&app, auth.caller(), id.0, Transition::Cancel, reason, scope).await?))
     }
 
     /// Record that the patient did not come

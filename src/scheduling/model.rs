@@ -345,6 +345,8 @@ pub struct Appointment {
     pub video_url: Option<String>,
     pub cancel_reason: Option<String>,
     pub cancelled_by: Option<i64>,
+    /// Set when booked as part of a recurring series.
+    pub series_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -362,10 +364,72 @@ pub struct NewAppointment {
     pub notes: Option<String>,
 }
 
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[oai(rename_all = "snake_case")]
+pub enum CancelScope {
+    /// Only this appointment.
+    #[default]
+    This,
+    /// This one and every later one of its series.
+    Following,
+}
+
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct CancelRequest {
     pub reason: Option<String>,
+    #[oai(default)]
+    pub scope: CancelScope,
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum Frequency {
+    Weekly,
+}
+
+/// Repeat every `interval` weeks, `count` times or until a date (one of the two).
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct Recurrence {
+    pub frequency: Frequency,
+    /// 1 = every week, 2 = every other week; up to 4.
+    #[oai(default = "one")]
+    pub interval: i64,
+    /// Number of occurrences, 1 to 52.
+    pub count: Option<i64>,
+    /// Last local date an occurrence may fall on.
+    pub until: Option<NaiveDate>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct NewSeries {
+    pub patient_id: i64,
+    pub service_id: i64,
+    pub clinician_id: i64,
+    /// The first occurrence; later ones keep its local wall time.
+    pub start: DateTime<FixedOffset>,
+    pub centre_id: Option<i64>,
+    pub notes: Option<String>,
+    pub recurrence: Recurrence,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
+pub struct Occurrence {
+    pub start: DateTime<FixedOffset>,
+    /// `booked`, or `skipped` with the code and message of the rule or conflict.
+    pub status: String,
+    pub appointment_id: Option<i64>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct SeriesResult {
+    pub series_id: i64,
+    pub occurrences: Vec<Occurrence>,
 }
 
 #[derive(Object, Clone, Debug)]

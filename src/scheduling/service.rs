@@ -662,25 +662,15 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
             }
             let (centre_id, slot, blocked) =
                 check_bookable(tx, now, &service, &clinician, start, input.centre_id, None)?;
-            let video_url = match service.modality {
-                Modality::Video => Some(video_link(&video_base)?),
-                Modality::InPerson => None,
-            };
-            let row = store::NewAppointmentRow {
-                service_id: service.id,
+            let booking = Booking {
+                service: &service,
                 clinician_id: clinician.id,
+                patient_id: patient.id,
                 centre_id,
                 slot,
                 blocked,
-                capacity: service.capacity,
-                notes,
-                video_url,
-                created_by: caller.staff_id,
             };
-            let id = store::insert_appointment(tx, &row, now)?;
-            store::add_attendee(tx, id, patient.id, "booked", now)?;
-            store::record_history(tx, id, now, Some(caller.staff_id), "created", None)?;
-            audit_change(tx, now, &caller, "appointment.create", "appointment", id, ChangeOp::Create)?;
+            let id = insert_booking(tx, now, &caller, &booking, notes, None, &video_base)?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
         .await?;
@@ -779,6 +769,165 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
             store::record_history(tx, id, now, Some(caller.staff_id), "rescheduled", Some(details))?;
             audit_change(tx, now, &caller, "appointment.reschedule", "appointment", id, ChangeOp::Update)?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
+        })
+        .await
+}
+
+struct Booking<'a> {
+    service: &'a Service,
+    clinician_id: i64,
+    patient_id: i64,
+    centre_id: i64,
+    slot: Interval,
+    blocked: Interval,
+}
+
+/// Writes a checked booking with its attendee, history, audit and change rows.
+fn insert_booking(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    caller: &Caller,
+    b: &Booking,
+    notes: Option<String>,
+    series_id: Option<i64>,
+    video_base: &str,
+) -> Result<i64> {
+    let video_url = match b.service.modality {
+        Modality::Video => Some(video_link(video_base)?),
+        Modality::InPerson => None,
+    };
+    let row = store::NewAppointmentRow {
+        series_id,
+        service_id: b.service.id,
+        clinician_id: b.clinician_id,
+        centre_id: b.centre_id,
+        slot: b.slot,
+        blocked: b.blocked,
+        capacity: b.service.capacity,
+        notes,
+        video_url,
+        created_by: caller.staff_id,
+    };
+    let id = store::insert_appointment(tx, &row, now)?;
+    store::add_attendee(tx, id, b.patient_id, "booked", now)?;
+    store::record_history(
+        tx,
+        id,
+        now,
+        Some(caller.staff_id),
+        "created",
+        series_id.map(|s| serde_json::json!({"series_id": s})),
+    )?;
+    audit_change(tx, now, caller, "appointment.create", "appointment", id, ChangeOp::Create)?;
+    Ok(id)
+}
+
+const MAX_OCCURRENCES: i64 = 52;
+
+/// Books a weekly series. Each occurrence keeps the first one's local wall
+/// time at its centre, across daylight-saving changes. Occurrences that
+/// break a rule or clash are skipped and reported; if none can be booked,
+/// the first one's error is the answer and nothing is written.
+pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result<SeriesResult> {
+    let mut v = Validator::new();
+    let r = &input.recurrence;
+    if !(1..=4).contains(&r.interval) {
+        v.add("recurrence.interval", "must be between 1 and 4 weeks");
+    }
+    match (r.count, r.until) {
+        (Some(_), Some(_)) | (None, None) => v.add("recurrence", "give either count or until"),
+        (Some(count), None) if !(1..=MAX_OCCURRENCES).contains(&count) => {
+            v.add("recurrence.count", format!("must be between 1 and {MAX_OCCURRENCES}"))
+        }
+        _ => {}
+    }
+    v.finish()?;
+    let (now, caller, video_base) = (app.clock.now(), caller.clone(), app.config.video_base_url.clone());
+    let first_start = input.start.with_timezone(&Utc);
+    app.db
+        .write(move |tx| {
+            let patient = crate::patients::store::get(tx, input.patient_id)?
+                .ok_or_else(|| Error::invalid_field("patient_id", "names no patient"))?;
+            if patient.status == crate::patients::model::PatientStatus::Archived {
+                return Err(Error::rule("PATIENT_ARCHIVED", "restore the patient before booking"));
+            }
+            let service = store::get_service(tx, input.service_id)?
+                .filter(|s| s.active)
+                .ok_or_else(|| Error::invalid_field("service_id", "names no active service"))?;
+            let clinician = store::get_clinician(tx, input.clinician_id)?
+                .ok_or_else(|| Error::invalid_field("clinician_id", "names no clinician"))?;
+            // The first occurrence fixes the centre, and so the local time to keep.
+            let (centre_id, _, _) = check_bookable(tx, now, &service, &clinician, first_start, input.centre_id, None)?;
+            let tz = store::centre_zone(tx, centre_id)?.unwrap_or(Tz::UTC);
+            let local_first = first_start.with_timezone(&tz);
+            let minute = local_first.time().signed_duration_since(NaiveTime::MIN).num_minutes() as u32;
+            let series_id = store::insert_series(
+                tx,
+                input.recurrence.interval,
+                input.recurrence.count,
+                input.recurrence.until,
+                now,
+            )?;
+            let notes = clean(input.notes.as_deref());
+            let mut occurrences = Vec::new();
+            let mut booked = 0;
+            for k in 0..MAX_OCCURRENCES {
+                if input.recurrence.count.is_some_and(|count| k >= count) {
+                    break;
+                }
+                let date = local_first.date_naive() + Duration::weeks(k * input.recurrence.interval);
+                if input.recurrence.until.is_some_and(|until| date > until) {
+                    break;
+                }
+                let Some(start) = slots::resolve_start(&tz, date, minute) else {
+                    let start = local_first.fixed_offset() + Duration::weeks(k * input.recurrence.interval);
+                    occurrences.push(Occurrence {
+                        start,
+                        status: "skipped".into(),
+                        appointment_id: None,
+                        code: Some("NONEXISTENT_LOCAL_TIME".into()),
+                        message: Some("that local time does not exist on this date (clocks go forward)".into()),
+                    });
+                    continue;
+                };
+                let local = start.with_timezone(&tz).fixed_offset();
+                match check_bookable(tx, now, &service, &clinician, start, Some(centre_id), None) {
+                    Ok((centre_id, slot, blocked)) => {
+                        let booking = Booking {
+                            service: &service,
+                            clinician_id: clinician.id,
+                            patient_id: patient.id,
+                            centre_id,
+                            slot,
+                            blocked,
+                        };
+                        let id =
+                            insert_booking(tx, now, &caller, &booking, notes.clone(), Some(series_id), &video_base)?;
+                        booked += 1;
+                        occurrences.push(Occurrence {
+                            start: local,
+                            status: "booked".into(),
+                            appointment_id: Some(id),
+                            code: None,
+                            message: None,
+                        });
+                    }
+                    Err(err @ (Error::Rule { .. } | Error::Conflict { .. })) => {
+                        if booked == 0 && k == 0 {
+                            return Err(err);
+                        }
+                        occurrences.push(Occurrence {
+                            start: local,
+                            status: "skipped".into(),
+                            appointment_id: None,
+                            code: Some(err.code().to_owned()),
+                            message: Some(err.public_message()),
+                        });
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            Ok(SeriesResult { series_id, occurrences })
         })
         .await
 }
@@ -919,6 +1068,19 @@ pub async fn transition(
     step: Transition,
     reason: Option<String>,
 ) -> Result<Appointment> {
+    transition_scoped(app, caller, id, step, reason, CancelScope::This).await
+}
+
+/// A step, applied to this appointment and, for `Following`, to every
+/// later live one of its series.
+pub async fn transition_scoped(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    step: Transition,
+    reason: Option<String>,
+    scope: CancelScope,
+) -> Result<Appointment> {
     let (now, caller) = (app.clock.now(), caller.clone());
     let reason = clean(reason.as_deref());
     if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
@@ -939,18 +1101,22 @@ pub async fn transition(
                 });
             };
             let cancel = (next == AppointmentStatus::Cancelled).then_some((reason.as_deref(), caller.staff_id));
-            store::set_status(tx, id, next, cancel, now)?;
-            let details = serde_json::json!({ "from": current.status.as_str(), "to": next.as_str(), "reason": reason });
-            store::record_history(tx, id, now, Some(caller.staff_id), step.name(), Some(details))?;
-            audit_change(
-                tx,
-                now,
-                &caller,
-                &format!("appointment.{}", step.name()),
-                "appointment",
-                id,
-                ChangeOp::Update,
-            )?;
+            let mut targets = vec![(id, current.status)];
+            if scope == CancelScope::Following {
+                for later in store::following_in_series(tx, id)? {
+                    if let Some(a) = store::get_appointment(tx, later)? {
+                        targets.push((later, a.status));
+                    }
+                }
+            }
+            for (target, from) in targets {
+                let to = step.apply(from).unwrap_or(next);
+                store::set_status(tx, target, to, cancel, now)?;
+                let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason });
+                store::record_history(tx, target, now, Some(caller.staff_id), step.name(), Some(details))?;
+                let action = format!("appointment.{}", step.name());
+                audit_change(tx, now, &caller, &action, "appointment", target, ChangeOp::Update)?;
+            }
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
         .await

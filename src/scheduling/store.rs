@@ -616,6 +616,7 @@ pub fn first_conflict(
 }
 
 pub struct NewAppointmentRow {
+    pub series_id: Option<i64>,
     pub service_id: i64,
     pub clinician_id: i64,
     pub centre_id: i64,
@@ -630,8 +631,9 @@ pub struct NewAppointmentRow {
 pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime<Utc>) -> Result<i64> {
     tx.execute(
         "INSERT INTO appointments (service_id, clinician_id, centre_id, starts_at, ends_at, blocked_from,
-                                   blocked_until, capacity, status, notes, video_url, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?12)",
+                                   blocked_until, capacity, status, notes, video_url, created_by, created_at, updated_at,
+                                   series_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?12, ?13)",
         params![
             a.service_id,
             a.clinician_id,
@@ -644,10 +646,35 @@ pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime
             a.notes,
             a.video_url,
             a.created_by,
-            to_millis(now)
+            to_millis(now),
+            a.series_id
         ],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+pub fn insert_series(
+    tx: &Transaction,
+    interval: i64,
+    count: Option<i64>,
+    until: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO appointment_series (frequency, interval, count, until, created_at) VALUES ('weekly', ?1, ?2, ?3, ?4)",
+        params![interval, count, date_text(until), to_millis(now)],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Later live appointments of the same series.
+pub fn following_in_series(conn: &Connection, appointment_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.id FROM appointments a JOIN appointments b ON b.series_id = a.series_id
+         WHERE a.id = ?1 AND a.series_id IS NOT NULL AND b.starts_at > a.starts_at
+           AND b.status IN ('pending', 'confirmed') ORDER BY b.starts_at",
+    )?;
+    Ok(stmt.query_map([appointment_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn add_attendee(
@@ -699,7 +726,8 @@ pub fn set_status(
 }
 
 const APPOINTMENT_COLUMNS: &str = "a.id, a.service_id, a.clinician_id, a.centre_id, a.starts_at, a.ends_at, a.status, \
-    a.capacity, a.notes, a.video_url, a.cancel_reason, a.cancelled_by, a.created_at, a.updated_at, c.timezone";
+    a.capacity, a.notes, a.video_url, a.cancel_reason, a.cancelled_by, a.created_at, a.updated_at, c.timezone, \
+    a.series_id";
 
 fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
     let zone: String = row.get(14)?;
@@ -720,6 +748,7 @@ fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
         video_url: row.get(9)?,
         cancel_reason: row.get(10)?,
         cancelled_by: row.get(11)?,
+        series_id: row.get(15)?,
         created_at: from_millis(row.get(12)?),
         updated_at: from_millis(row.get(13)?),
     })
@@ -757,6 +786,7 @@ pub struct AppointmentFilter {
     pub patient_id: Option<i64>,
     pub centre_id: Option<i64>,
     pub status: Option<AppointmentStatus>,
+    pub series_id: Option<i64>,
 }
 
 pub fn list_appointments(
@@ -767,19 +797,24 @@ pub fn list_appointments(
 ) -> Result<(Vec<Appointment>, i64)> {
     let condition = "(?1 IS NULL OR a.starts_at >= ?1) AND (?2 IS NULL OR a.starts_at < ?2)
         AND (?3 IS NULL OR a.clinician_id = ?3) AND (?4 IS NULL OR a.centre_id = ?4)
-        AND (?5 IS NULL OR a.status = ?5)
+        AND (?5 IS NULL OR a.status = ?5) AND (?9 IS NULL OR a.series_id = ?9)
         AND (?6 IS NULL OR EXISTS (SELECT 1 FROM appointment_attendees t
                                    WHERE t.appointment_id = a.id AND t.patient_id = ?6 AND t.status <> 'left'))";
-    let values = params![
-        f.from.map(to_millis),
-        f.to.map(to_millis),
-        f.clinician_id,
-        f.centre_id,
-        f.status.map(AppointmentStatus::as_str),
-        f.patient_id
-    ];
-    let total: i64 =
-        conn.query_row(&format!("SELECT count(*) FROM appointments a WHERE {condition}"), values, |r| r.get(0))?;
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM appointments a WHERE {condition} AND ?7 IS NULL AND ?8 IS NULL"),
+        params![
+            f.from.map(to_millis),
+            f.to.map(to_millis),
+            f.clinician_id,
+            f.centre_id,
+            f.status.map(AppointmentStatus::as_str),
+            f.patient_id,
+            None::<i64>,
+            None::<i64>,
+            f.series_id
+        ],
+        |r| r.get(0),
+    )?;
     let mut stmt = conn.prepare(&format!(
         "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id
          WHERE {condition} ORDER BY a.starts_at, a.id LIMIT ?7 OFFSET ?8"
@@ -794,7 +829,8 @@ pub fn list_appointments(
                 f.status.map(AppointmentStatus::as_str),
                 f.patient_id,
                 limit,
-                offset
+                offset,
+                f.series_id
             ],
             appointment_from_row,
         )?

@@ -602,3 +602,62 @@ async fn group_sessions_fill_up_keep_a_waitlist_and_promote_from_it() {
         .await;
     assert_eq!(not_group.code(), "NOT_A_GROUP_SESSION");
 }
+
+#[tokio::test]
+async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 730})).await;
+    // Someone already has the third Monday at 10:00.
+    let third = c.monday + Duration::weeks(2);
+    server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(third, "10:00"))).await;
+
+    let mut body = book_body(&c, c.patients[0], c.consult, &london(c.monday, "10:00"));
+    body["recurrence"] = json!({"frequency": "weekly", "count": 20});
+    let reply = server.post("/api/v1/appointments/series", &admin, body.clone()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let occurrences = reply.body["occurrences"].as_array().unwrap();
+    assert_eq!(occurrences.len(), 20);
+    let skipped: Vec<&Value> = occurrences.iter().filter(|o| o["status"] == "skipped").collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["code"], "SLOT_TAKEN");
+    assert_eq!(skipped[0]["start"], london(third, "10:00").as_str());
+    // 20 weeks from late November crosses the March clock change; every
+    // occurrence is still 10:00 in London.
+    for (week, occurrence) in occurrences.iter().enumerate() {
+        let date = c.monday + Duration::weeks(week as i64);
+        assert_eq!(occurrence["start"], london(date, "10:00").as_str(), "week {week}");
+    }
+    let series = reply.body["series_id"].as_i64().unwrap();
+    let listed = server.get(&format!("/api/v1/appointments?series_id={series}&page_size=100"), &admin).await;
+    assert_eq!(listed.body["pagination"]["total"], 19);
+
+    // Cancel from the fifth onwards.
+    let fifth = occurrences[4]["appointment_id"].as_i64().unwrap();
+    let cancelled = server
+        .post(
+            &format!("/api/v1/appointments/{fifth}/cancel"),
+            &admin,
+            json!({"reason": "moving away", "scope": "following"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    let live =
+        server.get(&format!("/api/v1/appointments?series_id={series}&status=pending&page_size=100"), &admin).await;
+    assert_eq!(live.body["pagination"]["total"], 3, "the first, second and fourth stay");
+
+    // A series whose first occurrence cannot be booked books nothing.
+    let mut clash = book_body(&c, c.patients[2], c.consult, &london(third, "10:00"));
+    clash["recurrence"] = json!({"frequency": "weekly", "count": 3});
+    let refused = server.post("/api/v1/appointments/series", &admin, clash).await;
+    assert_eq!(refused.code(), "SLOT_TAKEN");
+    let invalid = server
+        .post(
+            "/api/v1/appointments/series",
+            &admin,
+            json!({"patient_id": c.patients[2], "service_id": c.consult, "clinician_id": c.clinician,
+                   "start": london(c.monday, "13:00"), "recurrence": {"frequency": "weekly", "interval": 9, "count": 99}}),
+        )
+        .await;
+    assert!(invalid.field_error("recurrence.interval").is_some() && invalid.field_error("recurrence.count").is_some());
+}
