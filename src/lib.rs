@@ -15,6 +15,7 @@ pub mod http;
 pub mod patients;
 pub mod scheduling;
 pub mod search;
+pub mod secret;
 
 use std::fs::File;
 use std::future::Future;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub search: Arc<SearchIndex>,
+    pub secret: secret::SecretKey,
     pub clock: SharedClock,
     pub throttle: LoginThrottle,
     pub setup: SetupGate,
@@ -66,6 +68,7 @@ impl AppState {
         let data_lock = lock_data_dir(&config)?;
         let db = Db::open(&config.db_path(), DbOptions { synchronous_full: config.synchronous_full })?;
         let search = Arc::new(SearchIndex::open(&config.index_path())?);
+        let secret = secret::SecretKey::load_or_create(&config.data_dir)?;
         Ok(Arc::new(AppState {
             throttle: LoginThrottle::new(clock.clone()),
             setup: SetupGate::default(),
@@ -73,6 +76,7 @@ impl AppState {
             config,
             db,
             search,
+            secret,
             clock,
         }))
     }

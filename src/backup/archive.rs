@@ -86,6 +86,17 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The installation key goes with the data, so signed links keep working.
+fn copy_secret(from: &Path, to: &Path) -> Result<()> {
+    let source = from.join(crate::secret::FILE);
+    if source.exists() {
+        let target = to.join(crate::secret::FILE);
+        fs::copy(&source, &target).map_err(io_error("cannot copy", &source))?;
+        File::open(&target).and_then(|f| f.sync_all()).map_err(io_error("cannot sync", &target))?;
+    }
+    Ok(())
+}
+
 /// `PRAGMA integrity_check` on a database file, opened read-only.
 pub fn integrity_ok(path: &Path) -> std::result::Result<(), String> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.to_string())?;
@@ -167,6 +178,7 @@ pub fn create_backup(data_dir: &Path, dest: &Path, now: DateTime<Utc>) -> Result
         File::open(&copy).and_then(|f| f.sync_all()).map_err(io_error("cannot sync", &copy))?;
         integrity_ok(&copy).map_err(|e| Error::internal(format!("the backup copy failed its check: {e}")))?;
         copy_tree(&data_dir.join(FILES), &staging.join(FILES))?;
+        copy_secret(data_dir, &staging)?;
         let manifest = write_manifest(&staging, now)?;
         sync_dir(&staging)?;
         if dest.exists() {
@@ -293,6 +305,7 @@ pub fn restore(source: &Path, data_dir: &Path, now: DateTime<Utc>) -> Result<Res
         Ok(()) => {
             // Made into a proper backup first: one clean file, verified, with sums.
             copy_tree(&source.join(FILES), &copied.join(FILES))?;
+            copy_secret(source, &copied)?;
             let staged = scratch.join("backup");
             let manifest = create_backup(&copied, &staged, now)?;
             restore_verified(&staged, &manifest, data_dir)?;

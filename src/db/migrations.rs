@@ -20,7 +20,11 @@ macro_rules! migration {
 }
 
 /// Every file in `migrations/` must be listed here; a unit test checks it.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_initial.sql"), migration!(2, "0002_scheduling.sql")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_initial.sql"),
+    migration!(2, "0002_scheduling.sql"),
+    migration!(3, "0003_calendar_feeds.sql"),
+];
 
 pub fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))

@@ -1,7 +1,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::App;
@@ -29,6 +29,13 @@ enum NoContent {
     /// Done.
     #[oai(status = 204)]
     Done,
+}
+
+#[derive(ApiResponse)]
+enum CalendarFeed {
+    /// An RFC 5545 calendar.
+    #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
+    Feed(PlainText<String>),
 }
 
 #[derive(Object)]
@@ -132,8 +139,7 @@ impl SchedulingApi {
     #[oai(path = "/clinicians/:id", method = "get", operation_id = "get_clinician")]
     async fn get_clinician(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Clinician>> {
         auth.caller().require(Action::SchedulingRead)?;
-        let id = id.0;
-        Ok(Json(app.db.read(move |c| store::get_clinician(c, id)).await?.ok_or_else(|| missing("clinician"))?))
+        Ok(Json(service::clinician_for(&app, auth.caller(), id.0).await?))
     }
 
     /// Change a clinician
@@ -147,6 +153,24 @@ impl SchedulingApi {
     ) -> Result<Json<Clinician>> {
         auth.caller().require(Action::SchedulingSetup)?;
         Ok(Json(service::update_clinician(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// Replace a clinician's calendar feed link
+    ///
+    /// The old link stops working at once. Managers and the clinician only.
+    #[oai(path = "/clinicians/:id/calendar-token", method = "post", operation_id = "rotate_calendar_token")]
+    async fn rotate_calendar(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<CalendarLink>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        Ok(Json(service::rotate_feed(&app, auth.caller(), id.0).await?))
+    }
+
+    /// A clinician's appointments as an iCalendar feed
+    ///
+    /// For calendar apps: the link itself is the credential (see
+    /// `calendar_feed_url`). Cancelled appointments stay, marked CANCELLED.
+    #[oai(path = "/calendar/:file", method = "get", operation_id = "get_calendar_feed", tag = "ApiTags::Public")]
+    async fn calendar_feed(&self, app: Data<&App>, file: Path<String>) -> Result<CalendarFeed> {
+        Ok(CalendarFeed::Feed(PlainText(service::feed(&app, &file.0).await?)))
     }
 
     /// The clinic's active clinicians, for a public booking page

@@ -61,8 +61,16 @@ pub struct Clinician {
     pub centre_ids: Vec<i64>,
     pub default_fee: Option<Money>,
     pub active: bool,
+    /// The clinician's private iCalendar feed; shown to managers and to the
+    /// clinician. Relative unless `public_url` is configured.
+    pub calendar_feed_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct CalendarLink {
+    pub url: String,
 }
 
 #[derive(Object, Clone, Debug, Default)]
@@ -191,6 +199,8 @@ pub struct BookingSettings {
     pub booking_window_days: i64,
     /// Patients may cancel up to this many hours before the start.
     pub cancellation_notice_hours: i64,
+    /// Calendar feeds show patients' family names (otherwise an initial).
+    pub calendar_show_surnames: bool,
 }
 
 #[derive(Object, Clone, Debug, Default)]
@@ -199,6 +209,7 @@ pub struct BookingSettingsPatch {
     pub min_notice_minutes: Option<i64>,
     pub booking_window_days: Option<i64>,
     pub cancellation_notice_hours: Option<i64>,
+    pub calendar_show_surnames: Option<bool>,
 }
 
 /// One block of weekly availability, in the centre's local time.

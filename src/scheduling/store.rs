@@ -99,6 +99,7 @@ fn clinician_from_row(row: &Row) -> rusqlite::Result<Clinician> {
         default_fee: money(row.get(7)?, row.get(8)?),
         active: row.get(9)?,
         centre_ids: Vec::new(),
+        calendar_feed_url: None,
         created_at: from_millis(row.get(10)?),
         updated_at: from_millis(row.get(11)?),
     })
@@ -333,13 +334,15 @@ pub fn list_services(conn: &Connection) -> Result<Vec<Service>> {
 
 pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
     Ok(conn.query_row(
-        "SELECT min_notice_minutes, booking_window_days, cancellation_notice_hours FROM booking_settings WHERE id = 1",
+        "SELECT min_notice_minutes, booking_window_days, cancellation_notice_hours, calendar_show_surnames
+         FROM booking_settings WHERE id = 1",
         [],
         |r| {
             Ok(BookingSettings {
                 min_notice_minutes: r.get(0)?,
                 booking_window_days: r.get(1)?,
                 cancellation_notice_hours: r.get(2)?,
+                calendar_show_surnames: r.get(3)?,
             })
         },
     )?)
@@ -348,8 +351,14 @@ pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
 pub fn save_booking_settings(tx: &Transaction, s: &BookingSettings, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         "UPDATE booking_settings SET min_notice_minutes = ?1, booking_window_days = ?2,
-            cancellation_notice_hours = ?3, updated_at = ?4 WHERE id = 1",
-        params![s.min_notice_minutes, s.booking_window_days, s.cancellation_notice_hours, to_millis(now)],
+            cancellation_notice_hours = ?3, calendar_show_surnames = ?5, updated_at = ?4 WHERE id = 1",
+        params![
+            s.min_notice_minutes,
+            s.booking_window_days,
+            s.cancellation_notice_hours,
+            to_millis(now),
+            s.calendar_show_surnames
+        ],
     )?;
     Ok(())
 }
@@ -903,4 +912,68 @@ pub fn first_waitlisted(conn: &Connection, appointment_id: i64) -> Result<Option
             |r| r.get(0),
         )
         .optional()?)
+}
+
+// ---- calendar feeds
+
+pub fn calendar_generation(conn: &Connection, clinician_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT calendar_generation FROM clinicians WHERE id = ?1", [clinician_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn rotate_calendar(tx: &Transaction, clinician_id: i64, now: DateTime<Utc>) -> Result<i64> {
+    tx.execute(
+        "UPDATE clinicians SET calendar_generation = calendar_generation + 1, updated_at = ?2 WHERE id = ?1",
+        params![clinician_id, to_millis(now)],
+    )?;
+    Ok(tx.query_row("SELECT calendar_generation FROM clinicians WHERE id = ?1", [clinician_id], |r| r.get(0))?)
+}
+
+/// A clinician's appointments starting in `span`, cancelled ones included,
+/// with what the feed shows of each.
+pub fn feed_events(
+    conn: &Connection,
+    clinician_id: i64,
+    span: Interval,
+    show_surnames: bool,
+) -> Result<Vec<crate::scheduling::calendar::FeedEvent>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, a.starts_at, a.ends_at, a.status, s.name, c.name, a.video_url, a.updated_at,
+                (SELECT count(*) FROM appointment_history h WHERE h.appointment_id = a.id)
+         FROM appointments a JOIN services s ON s.id = a.service_id JOIN centres c ON c.id = a.centre_id
+         WHERE a.clinician_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3
+         ORDER BY a.starts_at",
+    )?;
+    let mut who = conn.prepare(
+        "SELECT p.given_name, p.family_name FROM appointment_attendees t JOIN patients p ON p.id = t.patient_id
+         WHERE t.appointment_id = ?1 AND t.status = 'booked' ORDER BY t.joined_at",
+    )?;
+    let rows: Vec<crate::scheduling::calendar::FeedEvent> = stmt
+        .query_map(params![clinician_id, to_millis(span.start), to_millis(span.end)], |r| {
+            Ok(crate::scheduling::calendar::FeedEvent {
+                appointment_id: r.get(0)?,
+                start: from_millis(r.get(1)?),
+                end: from_millis(r.get(2)?),
+                status: r.get(3)?,
+                service_name: r.get(4)?,
+                centre: r.get(5)?,
+                video_url: r.get(6)?,
+                updated_at: from_millis(r.get(7)?),
+                sequence: r.get(8)?,
+                attendees: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut events = Vec::with_capacity(rows.len());
+    for mut event in rows {
+        event.attendees = who
+            .query_map([event.appointment_id], |r| {
+                let (given, family): (String, String) = (r.get(0)?, r.get(1)?);
+                Ok(crate::scheduling::calendar::patient_label(&given, &family, show_surnames))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        events.push(event);
+    }
+    Ok(events)
 }

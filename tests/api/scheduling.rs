@@ -661,3 +661,59 @@ async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards(
         .await;
     assert!(invalid.field_error("recurrence.interval").is_some() && invalid.field_error("recurrence.count").is_some());
 }
+
+async fn fetch_feed(server: &TestServer, url: &str) -> (StatusCode, String, String) {
+    let response = server.client.get(server.url(url)).send().await.unwrap();
+    let status = response.status();
+    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, kind, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn clinicians_get_a_private_calendar_feed_they_can_rotate() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let (staff_id, own_token) = server.staff_token(&admin, "clinician").await;
+    server.patch(&format!("/api/v1/clinicians/{}", c.clinician), &admin, json!({"staff_id": staff_id})).await;
+    let booked = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &london(c.monday, "10:00")))
+        .await;
+    let cancelled = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "11:00")))
+        .await;
+    server.post(&format!("/api/v1/appointments/{}/cancel", cancelled.body["id"]), &admin, json!({})).await;
+
+    let path = format!("/api/v1/clinicians/{}", c.clinician);
+    let url = server.get(&path, &admin).await.body["calendar_feed_url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/api/v1/calendar/") && url.ends_with(".ics"), "{url}");
+    assert_eq!(
+        server.get(&path, &own_token).await.body["calendar_feed_url"],
+        url.as_str(),
+        "the clinician sees their own"
+    );
+    let (_, desk) = server.staff_token(&admin, "front_desk").await;
+    assert!(server.get(&path, &desk).await.body.get("calendar_feed_url").is_none(), "front desk does not");
+    let refused = server.call(Method::POST, &format!("{path}/calendar-token"), Some(&desk), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let (status, kind, feed) = fetch_feed(&server, &url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/calendar"), "{kind}");
+    assert!(feed.starts_with("BEGIN:VCALENDAR") && feed.contains("VERSION:2.0"), "{feed}");
+    assert!(feed.contains(&format!("UID:appointment-{}@clinicbox", booked.body["id"])));
+    assert!(feed.contains(&format!("UID:appointment-{}@clinicbox", cancelled.body["id"])));
+    assert!(feed.contains("STATUS:CANCELLED"));
+    assert!(feed.contains("Patient0 B.") && !feed.contains("Booker"), "no surnames by default");
+    server.patch("/api/v1/settings/booking", &admin, json!({"calendar_show_surnames": true})).await;
+    assert!(fetch_feed(&server, &url).await.2.contains("Patient0 Booker"));
+
+    let rotated = server.call(Method::POST, &format!("{path}/calendar-token"), Some(&own_token), None).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
+    let new_url = rotated.body["url"].as_str().unwrap();
+    assert_ne!(new_url, url);
+    let (old_status, _, old_body) = fetch_feed(&server, &url).await;
+    assert_eq!(old_status, StatusCode::NOT_FOUND);
+    assert!(old_body.contains("NOT_FOUND"), "the envelope: {old_body}");
+    assert_eq!(fetch_feed(&server, new_url).await.0, StatusCode::OK);
+    assert_eq!(fetch_feed(&server, "/api/v1/calendar/1-deadbeef.ics").await.0, StatusCode::NOT_FOUND);
+}
