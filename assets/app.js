@@ -5,6 +5,8 @@ import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
 import { staffView } from './js/views/staff.js';
 import { backupsView } from './js/views/backups.js';
+import { calendarView } from './js/views/calendar.js';
+import { clinicSetupView } from './js/views/setup.js';
 import { quickSearch } from './js/quicksearch.js';
 
 const state = { user: null };
@@ -18,6 +20,8 @@ const routes = [
   { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
   { path: /^\/staff$/, view: staffView, role: 'admin' },
   { path: /^\/backups$/, view: backupsView, role: 'admin' },
+  { path: /^\/calendar$/, view: calendarView },
+  { path: /^\/setup-clinic$/, view: clinicSetupView, roles: ['admin', 'manager'] },
 ];
 
 export function navigate(to, { replace = false } = {}) {
@@ -68,9 +72,11 @@ function shell(content) {
       h('a', { href: '/patients', class: 'brand', dataset: { link: '' } },
         h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), 'Clinicbox'),
       h('nav', { class: 'nav', 'aria-label': 'Main' },
+        navLink('/calendar', 'Calendar'),
         navLink('/patients', 'Patients'),
         user.role === 'admin' ? navLink('/staff', 'Staff') : null,
         user.role === 'admin' ? navLink('/backups', 'Backups') : null,
+        ['admin', 'manager'].includes(user.role) ? navLink('/setup-clinic', 'Clinic setup') : null,
         h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
       quickSearch(navigate),
       h('div', { class: 'account' },
@@ -91,7 +97,8 @@ async function render() {
     navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
     return;
   }
-  if (route.role && state.user?.role !== route.role) {
+  const allowed = route.roles ? route.roles.includes(state.user?.role) : !route.role || state.user?.role === route.role;
+  if (!allowed) {
     mount(app, shell(h('section', { class: 'page' }, h('h1', {}, 'Not available'), h('p', {}, 'Your role does not include this page.'))));
     return;
   }

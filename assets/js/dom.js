@@ -9,6 +9,12 @@ export function h(tag, attrs = {}, ...children) {
       el.addEventListener(key.slice(2).toLowerCase(), value);
     } else if (key === 'class') {
       el.className = value;
+    } else if (key === 'style') {
+      // Through CSSOM: the content security policy forbids style attributes.
+      for (const declaration of String(value).split(';')) {
+        const at = declaration.indexOf(':');
+        if (at > 0) el.style.setProperty(declaration.slice(0, at).trim(), declaration.slice(at + 1).trim());
+      }
     } else if (key === 'dataset') {
       Object.assign(el.dataset, value);
     } else if (value === true) {

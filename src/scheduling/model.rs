@@ -334,6 +334,8 @@ impl AppointmentStatus {
 #[derive(Object, Clone, Debug)]
 pub struct Attendee {
     pub patient_id: i64,
+    /// The patient's given and family name.
+    pub name: String,
     /// `booked` or `waitlisted`.
     pub status: String,
 }

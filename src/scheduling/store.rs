@@ -765,11 +765,12 @@ fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
 
 fn with_attendees(conn: &Connection, mut a: Appointment) -> Result<Appointment> {
     let mut stmt = conn.prepare(
-        "SELECT patient_id, status FROM appointment_attendees
-         WHERE appointment_id = ?1 AND status <> 'left' ORDER BY joined_at, patient_id",
+        "SELECT t.patient_id, t.status, p.given_name || ' ' || p.family_name
+         FROM appointment_attendees t JOIN patients p ON p.id = t.patient_id
+         WHERE t.appointment_id = ?1 AND t.status <> 'left' ORDER BY t.joined_at, t.patient_id",
     )?;
     a.attendees = stmt
-        .query_map([a.id], |r| Ok(Attendee { patient_id: r.get(0)?, status: r.get(1)? }))?
+        .query_map([a.id], |r| Ok(Attendee { patient_id: r.get(0)?, status: r.get(1)?, name: r.get(2)? }))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(a)
 }

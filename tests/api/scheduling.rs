@@ -239,7 +239,10 @@ async fn booking_enforces_every_rule_with_its_own_code() {
     assert_eq!(booked.body["status"], "pending");
     assert_eq!(booked.body["start"], ten.as_str(), "in the centre's offset");
     assert_eq!(booked.body["centre_id"], c.centre);
-    assert_eq!(booked.body["attendees"], json!([{"patient_id": c.patients[0], "status": "booked"}]));
+    assert_eq!(
+        booked.body["attendees"],
+        json!([{"patient_id": c.patients[0], "name": "Patient0 Booker", "status": "booked"}])
+    );
     assert!(booked.body.get("video_url").is_none());
     assert!(!slot_starts(&server, &admin, &c, c.consult).await.contains(&ten), "the slot is gone");
 

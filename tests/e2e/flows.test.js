@@ -210,3 +210,75 @@ test('the API docs page renders offline under the content security policy', asyn
   assert.deepEqual(blocked, []);
   await page.close();
 });
+
+test('set up the clinic, book from the calendar, check in and complete', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'owner@clinic.test');
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.accept(); });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+
+  // Clinic setup through the UI.
+  await page.getByRole('link', { name: 'Clinic setup' }).click();
+  await page.getByRole('heading', { name: 'Clinic setup' }).waitFor();
+  await page.getByLabel('Centre name').fill('Riverside');
+  await page.getByLabel('Time zone').selectOption('Europe/London');
+  await page.getByRole('button', { name: 'Add centre' }).click();
+  await page.getByRole('cell', { name: 'Europe/London' }).waitFor();
+
+  await page.getByLabel('Clinician name').fill('Dr Ada Osei');
+  await page.getByLabel('Specialties').fill('physiotherapy');
+  await page.getByRole('button', { name: 'Add clinician' }).click();
+  await page.getByRole('button', { name: 'Weekly hours' }).waitFor();
+
+  // Weekly hours on tomorrow's weekday, 08:00–18:00.
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+  const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  await page.getByRole('button', { name: 'Weekly hours' }).click();
+  await page.getByRole('button', { name: '+ Add hours' }).click();
+  await page.getByLabel('Day', { exact: true }).selectOption(weekdays[tomorrow.getDay()]);
+  await page.getByLabel('From', { exact: true }).fill('08:00');
+  await page.getByLabel('Until', { exact: true }).fill('18:00');
+  await page.getByRole('button', { name: 'Save hours' }).click();
+  await page.getByText('Hours saved for Dr Ada Osei').waitFor();
+
+  await page.getByLabel('Service name').fill('Check-up');
+  await page.getByLabel('Duration (minutes)').fill('30');
+  await page.getByLabel('Price', { exact: true }).fill('45');
+  await page.getByRole('button', { name: 'Add service' }).click();
+  await page.getByRole('cell', { name: 'Check-up' }).waitFor();
+  await page.screenshot({ path: join(artifacts, '9-clinic-setup.png'), fullPage: true });
+
+  // The calendar for tomorrow, one column per clinician.
+  const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+  await page.goto(new URL(`/calendar?date=${day}`, page.url()).href);
+  await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: 'Book with Dr Ada Osei' }).waitFor();
+  await dialog.getByLabel('Find patient').fill('okafor');
+  await dialog.getByRole('button', { name: /Zoë Okafor/ }).click();
+  await dialog.getByRole('button', { name: '10:00' }).click();
+  await page.screenshot({ path: join(artifacts, '10-booking.png') });
+  await dialog.getByRole('button', { name: 'Book', exact: true }).click();
+  await page.getByText('Booked Zoë Okafor at 10:00').waitFor();
+
+  // The appointment is on the calendar; check in, then complete.
+  const card = page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Pending/ });
+  await card.click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Check in' }).click();
+  await page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Checked in/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Complete' }).click();
+  await page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Completed/ }).waitFor();
+  await page.screenshot({ path: join(artifacts, '11-calendar.png') });
+
+  // And it is on her record.
+  await page.getByRole('button', { name: /10:00 Zoë Okafor/ }).click();
+  await page.getByRole('dialog').getByRole('link', { name: 'Patient record' }).click();
+  await page.getByRole('heading', { name: 'Appointments' }).waitFor();
+  await page.getByText('Completed').first().waitFor();
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, [], 'no script errors and nothing blocked by the content security policy');
+  await context.close();
+});

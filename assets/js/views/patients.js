@@ -50,11 +50,12 @@ export async function patientListView({ query: params, navigate }) {
   // update the page, and none may once the user has left the list.
   async function load() {
     const ticket = ++latest;
-    const onList = () => ticket === latest && results.isConnected;
+    // The old list stays mounted while the next page loads: also ask where we are.
+    const onList = () => ticket === latest && results.isConnected && ['/', '/patients'].includes(location.pathname);
     const url = `/patients${query({ q: filters.q, status: filters.status, sort: filters.sort, page: filters.page, page_size: 25 })}`;
     const shown = `/patients${query({ q: filters.q, status: filters.status === 'active' ? '' : (filters.status || 'all'), sort: filters.sort === 'family_name' ? '' : filters.sort, page: filters.page > 1 ? filters.page : '' })}`;
     // The first load runs before the view is on screen, at the URL that opened it.
-    if (results.isConnected) history.replaceState(null, '', shown);
+    if (results.isConnected && ['/', '/patients'].includes(location.pathname)) history.replaceState(null, '', shown);
     results.setAttribute('aria-busy', 'true');
     try {
       const { data, pagination } = await get(url);
@@ -95,7 +96,9 @@ export async function patientListView({ query: params, navigate }) {
       h('button', { class: 'btn btn-ghost', type: 'button', disabled: !p.has_next, onclick: () => go(p.page + 1) }, 'Next →'));
   }
 
-  const reload = debounce(() => { if (results.isConnected) { filters.page = 1; load(); } }, 180);
+  const reload = debounce(() => {
+    if (results.isConnected && ['/', '/patients'].includes(location.pathname)) { filters.page = 1; load(); }
+  }, 180);
   search.addEventListener('input', () => { filters.q = search.value.trim(); reload(); });
   // Escape leaves the search box so the page shortcuts (n, /) work again.
   search.addEventListener('keydown', (e) => { if (e.key === 'Escape') search.blur(); });
@@ -163,7 +166,31 @@ export async function patientDetailView({ params, navigate }) {
         h('dl', { class: 'dl' }, definition('Sex', SEXES.find(([v]) => v === patient.sex)?.[1]), definition('Lead source', patient.lead_source),
           definition('Registered', formatInstant(patient.created_at)), definition('Last changed', formatInstant(patient.updated_at)))),
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
-        h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))));
+        h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
+    appointmentsCard(patient));
+}
+
+const STATUS = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
+
+function appointmentsCard(patient) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading appointments…'));
+  get(`/patients/${patient.id}/appointments?page_size=50`).then(({ data }) => {
+    const now = new Date().toISOString();
+    const upcoming = data.filter((a) => new Date(a.start).toISOString() >= now);
+    const past = data.filter((a) => new Date(a.start).toISOString() < now).reverse();
+    const row = (a) => h('tr', {},
+      h('td', {}, h('a', { href: `/calendar?date=${a.start.slice(0, 10)}&centre=${a.centre_id}`, dataset: { link: '' } }, `${formatDate(a.start.slice(0, 10))} ${a.start.slice(11, 16)}`)),
+      h('td', {}, h('span', { class: `badge status-badge status-${a.status}` }, STATUS[a.status] || a.status)));
+    body.replaceChildren(data.length
+      ? h('table', { class: 'table compact' }, h('tbody', {}, [...upcoming, ...past].map(row)))
+      : h('p', { class: 'muted' }, 'No appointments yet.'));
+  }).catch((error) => body.replaceChildren(h('p', { class: 'muted' }, error.message)));
+  return h('article', { class: 'card appointments-card' },
+    h('div', { class: 'row-between' }, h('h2', {}, 'Appointments'),
+      canWrite() && patient.status === 'active'
+        ? h('a', { class: 'btn btn-primary btn-small', href: `/calendar?patient=${patient.id}&patient_name=${encodeURIComponent(fullName(patient))}`, dataset: { link: '' } }, 'Book')
+        : null),
+    body);
 }
 
 export async function patientFormView({ params, navigate }) {

@@ -1,0 +1,275 @@
+// The calendar: a day with a column per clinician at a centre, or a week
+// for one clinician. Appointment times come from the API in the centre's
+// offset, so their wall time is read straight from the string.
+import { get, post, query } from '../api.js';
+import { h, toast, debounce } from '../dom.js';
+import { currentUser } from '../../app.js';
+
+const FIRST_HOUR = 7;
+const LAST_HOUR = 20;
+const PX_PER_MIN = 1.5; // 90px an hour
+const STATUS_LABEL = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
+const ACTIONS = {
+  pending: [['confirm', 'Confirm'], ['check-in', 'Check in'], ['no-show', 'No-show'], ['cancel', 'Cancel']],
+  confirmed: [['check-in', 'Check in'], ['no-show', 'No-show'], ['cancel', 'Cancel']],
+  checked_in: [['complete', 'Complete']],
+};
+const canBook = () => ['admin', 'manager', 'clinician', 'front_desk'].includes(currentUser()?.role);
+
+const pad = (n) => String(n).padStart(2, '0');
+const isoDate = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const parseDate = (s) => { const [y, m, d] = s.split('-').map(Number); return new Date(y, m - 1, d); };
+const addDays = (s, n) => { const d = parseDate(s); d.setDate(d.getDate() + n); return isoDate(d); };
+const mondayOf = (s) => { const d = parseDate(s); d.setDate(d.getDate() - ((d.getDay() + 6) % 7)); return isoDate(d); };
+const wallDate = (rfc) => rfc.slice(0, 10);
+const wallTime = (rfc) => rfc.slice(11, 16);
+const wallMinutes = (rfc) => Number(rfc.slice(11, 13)) * 60 + Number(rfc.slice(14, 16));
+const dayLabel = (s, opts = { weekday: 'long', day: 'numeric', month: 'long' }) => parseDate(s).toLocaleDateString(undefined, opts);
+
+async function all(path) {
+  const rows = [];
+  for (let page = 1; page < 50; page += 1) {
+    const { data, pagination } = await get(`${path}${path.includes('?') ? '&' : '?'}page=${page}&page_size=100`);
+    rows.push(...data);
+    if (!pagination.has_next) break;
+  }
+  return rows;
+}
+
+export async function calendarView({ query: params }) {
+  const [centres, clinicians, services] = await Promise.all([all('/centres'), all('/clinicians'), all('/services')]);
+  const state = {
+    view: params.get('view') === 'week' ? 'week' : 'day',
+    date: params.get('date') || isoDate(new Date()),
+    centre: Number(params.get('centre')) || centres.find((c) => c.active)?.id,
+    clinician: Number(params.get('clinician')) || clinicians.find((c) => c.active)?.id,
+    patient: Number(params.get('patient')) || null,
+    patientName: params.get('patient_name'),
+  };
+  if (!centres.length || !clinicians.length || !services.length) {
+    return h('section', { class: 'page' }, h('h1', {}, 'Calendar'),
+      h('div', { class: 'empty' }, h('p', { class: 'strong' }, 'Set up the clinic first'),
+        h('p', {}, 'Add a centre, a clinician with availability, and a service.'),
+        h('a', { class: 'btn btn-primary', href: '/setup-clinic', dataset: { link: '' } }, 'Open clinic setup')));
+  }
+  const board = h('div', { class: 'calendar', 'aria-busy': 'true' });
+  const title = h('h1', {});
+  const serviceById = new Map(services.map((s) => [s.id, s]));
+  const clinicianById = new Map(clinicians.map((c) => [c.id, c]));
+
+  const centreSelect = h('select', { 'aria-label': 'Centre' }, centres.map((c) => h('option', { value: c.id, selected: c.id === state.centre }, c.name)));
+  const clinicianSelect = h('select', { 'aria-label': 'Clinician' }, clinicians.filter((c) => c.active).map((c) => h('option', { value: c.id, selected: c.id === state.clinician }, c.display_name)));
+  const viewSelect = h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' },
+    h('button', { type: 'button', 'aria-pressed': String(state.view === 'day'), onclick: () => { state.view = 'day'; load(); } }, 'Day'),
+    h('button', { type: 'button', 'aria-pressed': String(state.view === 'week'), onclick: () => { state.view = 'week'; load(); } }, 'Week'));
+  centreSelect.addEventListener('change', () => { state.centre = Number(centreSelect.value); load(); });
+  clinicianSelect.addEventListener('change', () => { state.clinician = Number(clinicianSelect.value); load(); });
+  const shift = (n) => { state.date = addDays(state.date, state.view === 'week' ? 7 * n : n); load(); };
+
+  async function load() {
+    const url = `/calendar${query({ view: state.view === 'week' ? 'week' : '', date: state.date, centre: state.centre, clinician: state.view === 'week' ? state.clinician : '' })}`;
+    history.replaceState(null, '', url);
+    viewSelect.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.textContent.toLowerCase() === state.view)));
+    centreSelect.hidden = state.view === 'week';
+    clinicianSelect.hidden = state.view !== 'week';
+    board.setAttribute('aria-busy', 'true');
+    const first = state.view === 'week' ? mondayOf(state.date) : state.date;
+    const days = state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
+    title.textContent = state.view === 'week'
+      ? `Week of ${dayLabel(first, { day: 'numeric', month: 'long', year: 'numeric' })}`
+      : dayLabel(first, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+    const filter = state.view === 'week' ? { clinician_id: state.clinician } : { centre_id: state.centre };
+    // A day either side covers any centre offset; the wall date then picks the day.
+    const from = `${addDays(days[0], -1)}T00:00:00Z`;
+    const to = `${addDays(days[days.length - 1], 2)}T00:00:00Z`;
+    try {
+      const appointments = (await all(`/appointments${query({ ...filter, from, to })}`)).filter((a) => days.includes(wallDate(a.start)));
+      const columns = state.view === 'week'
+        ? days.map((d) => ({ key: d, label: dayLabel(d, { weekday: 'short', day: 'numeric' }), date: d, clinician: state.clinician, items: appointments.filter((a) => wallDate(a.start) === d) }))
+        : clinicians.filter((c) => c.active && c.centre_ids.includes(state.centre)).map((c) => ({ key: c.id, label: c.display_name, date: first, clinician: c.id, items: appointments.filter((a) => a.clinician_id === c.id) }));
+      board.replaceChildren(grid(columns));
+    } catch (error) {
+      board.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
+    } finally {
+      board.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function grid(columns) {
+    const hours = [...Array(LAST_HOUR - FIRST_HOUR)].map((_, i) => FIRST_HOUR + i);
+    const height = (LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN;
+    const today = isoDate(new Date());
+    const now = new Date();
+    const nowMinutes = now.getHours() * 60 + now.getMinutes();
+    return h('div', { class: 'cal-grid', style: `--cols: ${columns.length}` },
+      h('div', { class: 'cal-head' }, h('div', { class: 'cal-gutter' }), columns.map((col) => h('div', { class: 'cal-col-head' }, col.label))),
+      h('div', { class: 'cal-body', style: `height: ${height}px` },
+        h('div', { class: 'cal-gutter' }, hours.map((hr) => h('div', { class: 'cal-hour', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` }, `${pad(hr)}:00`))),
+        columns.map((col) => h('div', {
+          class: 'cal-col',
+          role: 'region',
+          'aria-label': `${col.label}`,
+          onclick: (e) => {
+            if (e.target !== e.currentTarget || !canBook()) return;
+            const minutes = FIRST_HOUR * 60 + Math.floor(e.offsetY / PX_PER_MIN / 15) * 15;
+            openBooking({ clinician: col.clinician, date: col.date, near: `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}` });
+          },
+        },
+        hours.map((hr) => h('div', { class: 'cal-line', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` })),
+        col.date === today && nowMinutes >= FIRST_HOUR * 60 && nowMinutes < LAST_HOUR * 60
+          ? h('div', { class: 'cal-now', style: `top: ${(nowMinutes - FIRST_HOUR * 60) * PX_PER_MIN}px`, 'aria-hidden': 'true' }) : null,
+        col.items.map((a) => card(a)),
+        canBook() ? h('button', { type: 'button', class: 'cal-add', 'aria-label': `Book with ${col.label}`, onclick: () => openBooking({ clinician: col.clinician, date: col.date }) }, '+') : null))));
+  }
+
+  function card(a) {
+    const top = Math.max(0, (wallMinutes(a.start) - FIRST_HOUR * 60) * PX_PER_MIN);
+    const height = Math.max(22, (wallMinutes(a.end) - wallMinutes(a.start)) * PX_PER_MIN - 2);
+    const service = serviceById.get(a.service_id);
+    const who = a.attendees.filter((t) => t.status === 'booked').map((t) => t.name);
+    const label = who.length > 1 ? `${who.length} attendees` : (who[0] || 'No attendees');
+    return h('button', {
+      type: 'button',
+      class: `cal-appt status-${a.status}${height < 44 ? ' short' : ''}`,
+      style: `top: ${top}px; height: ${height}px; ${service?.colour ? `--accent: ${service.colour}` : ''}`,
+      'aria-label': `${wallTime(a.start)} ${label}, ${service?.name || 'appointment'}, ${STATUS_LABEL[a.status]}`,
+      onclick: () => openDetails(a, label, service),
+    },
+    h('span', { class: 'cal-appt-time' }, `${wallTime(a.start)}–${wallTime(a.end)}`),
+    h('span', { class: 'cal-appt-who' }, label),
+    h('span', { class: 'cal-appt-meta' }, `${service?.name || ''} · ${STATUS_LABEL[a.status]}`));
+  }
+
+  function dialog(...children) {
+    const d = h('dialog', { class: 'dialog', onclose: () => d.remove() }, ...children);
+    document.body.append(d);
+    d.showModal();
+    return d;
+  }
+
+  function openDetails(a, label, service) {
+    const clinician = clinicianById.get(a.clinician_id);
+    const actions = canBook() ? (ACTIONS[a.status] || []) : [];
+    const d = dialog(
+      h('h2', {}, label),
+      h('p', { class: 'muted' }, `${dayLabel(wallDate(a.start))}, ${wallTime(a.start)}–${wallTime(a.end)} · ${service?.name || ''} with ${clinician?.display_name || ''}`),
+      h('p', {}, h('span', { class: `badge status-badge status-${a.status}` }, STATUS_LABEL[a.status])),
+      a.video_url ? h('p', {}, h('a', { href: a.video_url, target: '_blank', rel: 'noopener' }, 'Open the video room')) : null,
+      a.notes ? h('p', {}, a.notes) : null,
+      h('div', { class: 'form-actions' },
+        actions.map(([action, text]) => h('button', {
+          type: 'button',
+          class: action === 'cancel' || action === 'no-show' ? 'btn btn-ghost' : 'btn btn-primary',
+          onclick: async () => {
+            try {
+              if (action === 'cancel') {
+                const reason = prompt('Reason for cancelling (optional)') ?? null;
+                if (reason === null) return;
+                await post(`/appointments/${a.id}/cancel`, { reason: reason || null });
+              } else {
+                await post(`/appointments/${a.id}/${action}`);
+              }
+              toast(`${text}: done`, 'success');
+              d.close();
+              load();
+            } catch (error) {
+              toast(error.message, 'error');
+            }
+          },
+        }, text)),
+        a.attendees.length === 1 ? h('a', { class: 'btn btn-ghost', href: `/patients/${a.attendees[0].patient_id}`, dataset: { link: '' }, onclick: () => d.close() }, 'Patient record') : null,
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
+  }
+
+  function openBooking({ clinician, date, near }) {
+    const offered = services.filter((s) => s.active && s.clinician_ids.includes(clinician));
+    let patient = state.patient ? { id: state.patient, label: state.patientName || `Patient #${state.patient}` } : null;
+    const chosen = h('p', { class: 'strong', id: 'booking-patient' }, patient ? patient.label : 'No patient chosen');
+    const results = h('div', { class: 'pick-list' });
+    const search = h('input', { type: 'search', placeholder: 'Search by name or phone', 'aria-label': 'Find patient', autocomplete: 'off' });
+    const service = h('select', { 'aria-label': 'Service' }, offered.map((s) => h('option', { value: s.id }, `${s.name} (${s.duration_minutes} min)`)));
+    const day = h('input', { type: 'date', value: date, 'aria-label': 'Date' });
+    const slotList = h('div', { class: 'slot-list', role: 'group', 'aria-label': 'Available times' });
+    const notes = h('textarea', { rows: 2, 'aria-label': 'Notes', placeholder: 'Notes for the clinician (optional)' });
+    const message = h('div', { class: 'form-message' });
+    let slot = null;
+
+    search.addEventListener('input', debounce(async () => {
+      const text = search.value.trim();
+      if (!text) { results.replaceChildren(); return; }
+      try {
+        const { data } = await get(`/search${query({ q: text, types: 'patient', limit: 6 })}`);
+        results.replaceChildren(...data.map((hit) => h('button', {
+          type: 'button', class: 'pick',
+          onclick: () => { patient = { id: hit.id, label: hit.title }; chosen.textContent = hit.title; results.replaceChildren(); search.value = ''; },
+        }, h('span', { class: 'strong' }, hit.title), h('span', { class: 'muted small' }, hit.subtitle))));
+      } catch (error) {
+        results.replaceChildren(h('p', { class: 'muted' }, error.message));
+      }
+    }, 150));
+
+    async function loadSlots() {
+      slot = null;
+      slotList.replaceChildren(h('p', { class: 'muted' }, 'Finding free times…'));
+      if (!service.value) { slotList.replaceChildren(h('p', { class: 'muted' }, 'This clinician offers no services yet.')); return; }
+      try {
+        const { slots } = await get(`/slots${query({ service_id: service.value, clinician_id: clinician, from: day.value, to: day.value })}`);
+        if (!slots.length) { slotList.replaceChildren(h('p', { class: 'muted' }, 'No free times on this day.')); return; }
+        const buttons = slots.map((s) => h('button', {
+          type: 'button', class: 'slot', 'aria-pressed': 'false',
+          onclick: (e) => { slot = s; slotList.querySelectorAll('.slot').forEach((b) => b.setAttribute('aria-pressed', 'false')); e.currentTarget.setAttribute('aria-pressed', 'true'); },
+        }, wallTime(s.start), s.seats_left > 1 ? h('small', {}, ` ${s.seats_left} seats`) : null));
+        slotList.replaceChildren(...buttons);
+        const nearest = near ? slots.findIndex((s) => wallTime(s.start) >= near) : -1;
+        if (nearest >= 0) buttons[nearest].click();
+      } catch (error) {
+        slotList.replaceChildren(h('p', { class: 'muted' }, error.message));
+      }
+    }
+    service.addEventListener('change', loadSlots);
+    day.addEventListener('change', loadSlots);
+
+    const d = dialog(
+      h('h2', {}, `Book with ${clinicianById.get(clinician)?.display_name || ''}`),
+      message,
+      h('div', { class: 'field' }, h('label', {}, 'Patient'), chosen, search, results),
+      h('div', { class: 'grid' }, h('div', { class: 'field' }, h('label', {}, 'Service'), service), h('div', { class: 'field' }, h('label', {}, 'Date'), day)),
+      h('div', { class: 'field' }, h('label', {}, 'Time'), slotList),
+      h('div', { class: 'field' }, h('label', {}, 'Notes'), notes),
+      h('div', { class: 'form-actions' },
+        h('button', {
+          type: 'button', class: 'btn btn-primary',
+          onclick: async () => {
+            message.replaceChildren();
+            if (!patient) { message.append(h('div', { class: 'banner banner-error', role: 'alert' }, 'Choose a patient first.')); return; }
+            if (!slot) { message.append(h('div', { class: 'banner banner-error', role: 'alert' }, 'Choose a time.')); return; }
+            try {
+              await post('/appointments', { patient_id: patient.id, service_id: Number(service.value), clinician_id: clinician, start: slot.start, centre_id: slot.centre_id, notes: notes.value.trim() || null });
+              toast(`Booked ${patient.label} at ${wallTime(slot.start)}`, 'success');
+              d.close();
+              state.date = day.value;
+              load();
+            } catch (error) {
+              const plain = error.code === 'SLOT_TAKEN' ? 'That time was just taken. Pick another one.' : error.message;
+              message.append(h('div', { class: 'banner banner-error', role: 'alert' }, plain));
+              if (error.code === 'SLOT_TAKEN') loadSlots();
+            }
+          },
+        }, 'Book'),
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Cancel')));
+    (patient ? service : search).focus();
+    loadSlots();
+  }
+
+  load();
+  return h('section', { class: 'page page-wide' },
+    h('div', { class: 'page-head' }, h('div', {}, title),
+      h('div', { class: 'toolbar cal-toolbar' },
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => shift(-1), 'aria-label': 'Previous' }, '←'),
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => { state.date = isoDate(new Date()); load(); } }, 'Today'),
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => shift(1), 'aria-label': 'Next' }, '→'),
+        h('input', { type: 'date', 'aria-label': 'Go to date', value: state.date, onchange: (e) => { if (e.target.value) { state.date = e.target.value; load(); } } }),
+        viewSelect, centreSelect, clinicianSelect)),
+    h('div', { class: 'legend' }, Object.entries(STATUS_LABEL).map(([k, v]) => h('span', { class: `legend-item status-${k}` }, v))),
+    board);
+}
