@@ -720,3 +720,42 @@ async fn clinicians_get_a_private_calendar_feed_they_can_rotate() {
     assert_eq!(fetch_feed(&server, new_url).await.0, StatusCode::OK);
     assert_eq!(fetch_feed(&server, "/api/v1/calendar/1-deadbeef.ics").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn deactivated_services_stop_taking_bookings_and_lists_show_setup() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    assert_eq!(server.get("/api/v1/centres", &admin).await.body["data"][0]["name"], "Riverside");
+    let path = format!("/api/v1/clinicians/{}/time-off", c.clinician);
+    server
+        .post(
+            &path,
+            &admin,
+            json!({"start": london(c.monday, "12:00"), "end": london(c.monday, "13:00"), "reason": "lunch"}),
+        )
+        .await;
+    let listed = server.get(&path, &admin).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(listed.body[0]["reason"], "lunch");
+
+    let service = format!("/api/v1/services/{}", c.consult);
+    let renamed = server.patch(&service, &admin, json!({"name": "Long consultation", "duration_minutes": 90})).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    assert_eq!(renamed.body["duration_minutes"], 90);
+    assert_eq!(renamed.body["clinician_ids"], json!([c.clinician]), "untouched fields stay");
+    assert!(
+        server
+            .patch(&service, &admin, json!({"duration_minutes": 1000}))
+            .await
+            .field_error("duration_minutes")
+            .is_some()
+    );
+    server.patch(&service, &admin, json!({"active": false})).await;
+    let refused = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &london(c.monday, "09:00")))
+        .await;
+    assert_eq!(refused.code(), "SERVICE_INACTIVE");
+    let slots =
+        server.get(&format!("/api/v1/slots?service_id={}&from={}&to={}", c.consult, c.monday, c.monday), &admin).await;
+    assert!(slots.field_error("service_id").is_some());
+}
