@@ -307,15 +307,7 @@ impl SchedulingApi {
     #[oai(path = "/clinicians/:id/time-off", method = "get", operation_id = "list_time_off")]
     async fn time_off(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
         auth.caller().require(Action::SchedulingRead)?;
-        let id = id.0;
-        Ok(Json(
-            app.db
-                .read(move |c| {
-                    store::get_clinician(c, id)?.ok_or_else(|| missing("clinician"))?;
-                    store::list_exceptions(c, id, "time_off")
-                })
-                .await?,
-        ))
+        Ok(Json(service::list_exceptions(&app, id.0, "time_off").await?))
     }
 
     /// Add time off
@@ -351,15 +343,7 @@ impl SchedulingApi {
     #[oai(path = "/clinicians/:id/extra-availability", method = "get", operation_id = "list_extra_availability")]
     async fn extra(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
         auth.caller().require(Action::SchedulingRead)?;
-        let id = id.0;
-        Ok(Json(
-            app.db
-                .read(move |c| {
-                    store::get_clinician(c, id)?.ok_or_else(|| missing("clinician"))?;
-                    store::list_exceptions(c, id, "extra")
-                })
-                .await?,
-        ))
+        Ok(Json(service::list_exceptions(&app, id.0, "extra").await?))
     }
 
     /// Add extra one-off availability at a centre (at most a day)

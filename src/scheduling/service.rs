@@ -458,6 +458,16 @@ pub async fn add_time_off(app: &App, caller: &Caller, clinician_id: i64, input: 
         .await
 }
 
+/// Time off (`kind` = `time_off`) or extra availability (`extra`) of a clinician.
+pub async fn list_exceptions(app: &App, clinician_id: i64, kind: &'static str) -> Result<Vec<TimeOff>> {
+    app.db
+        .read(move |c| {
+            store::get_clinician(c, clinician_id)?.ok_or_else(|| not_found("clinician"))?;
+            store::list_exceptions(c, clinician_id, kind)
+        })
+        .await
+}
+
 /// Removes time off (`kind` = `time_off`) or extra availability (`extra`).
 pub async fn remove_exception(
     app: &App,
