@@ -649,6 +649,22 @@ async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards(
         server.get(&format!("/api/v1/appointments?series_id={series}&status=pending&page_size=100"), &admin).await;
     assert_eq!(live.body["pagination"]["total"], 3, "the first, second and fourth stay");
 
+    // Bounded by a date instead of a count, every other week.
+    let mut fortnightly = book_body(&c, c.patients[3], c.consult, &london(c.monday, "15:00"));
+    fortnightly["recurrence"] =
+        json!({"frequency": "weekly", "interval": 2, "until": (c.monday + Duration::weeks(4)).to_string()});
+    let reply = server.post("/api/v1/appointments/series", &admin, fortnightly).await;
+    let starts: Vec<&str> =
+        reply.body["occurrences"].as_array().unwrap().iter().map(|o| o["start"].as_str().unwrap()).collect();
+    assert_eq!(
+        starts,
+        [
+            london(c.monday, "15:00"),
+            london(c.monday + Duration::weeks(2), "15:00"),
+            london(c.monday + Duration::weeks(4), "15:00")
+        ]
+    );
+
     // A series whose first occurrence cannot be booked books nothing.
     let mut clash = book_body(&c, c.patients[2], c.consult, &london(third, "10:00"));
     clash["recurrence"] = json!({"frequency": "weekly", "count": 3});
