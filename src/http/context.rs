@@ -56,19 +56,33 @@ const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-pub async fn around<E: Endpoint>(next: E, mut req: Request, trust_proxy_headers: bool) -> poem::Result<Response> {
+pub async fn around<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    trust_proxy_headers: bool,
+    limiter: std::sync::Arc<crate::http::ratelimit::PublicLimiter>,
+) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = incoming_request_id(&req).unwrap_or_else(|| {
         crate::auth::tokens::generate("").map(|t| t[..32].to_owned()).unwrap_or_else(|_| "unknown".into())
     });
     let context =
         RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, trust_proxy_headers) };
+    let limited = match context.client_addr {
+        Some(ip) if crate::http::ratelimit::is_public(req.uri().path()) => limiter.check(ip).err(),
+        _ => None,
+    };
     req.extensions_mut().insert(context);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, path = loggable_path(&path), request_id = %request_id);
 
-    let mut response = next.get_response(req).instrument(span.clone()).await;
+    let mut response = match limited {
+        Some(retry_after_secs) => {
+            poem::IntoResponse::into_response(crate::error::Error::TooManyRequests { retry_after_secs })
+        }
+        None => next.get_response(req).instrument(span.clone()).await,
+    };
 
     let status = response.status();
     span.in_scope(|| {

@@ -7,6 +7,7 @@ pub mod context;
 pub mod error;
 pub mod health;
 pub mod pagination;
+pub mod ratelimit;
 
 use std::future::Future;
 use std::time::Duration;
@@ -96,6 +97,7 @@ pub fn endpoint(app: App) -> impl Endpoint {
     let spec = api.spec();
     let docs = api.swagger_ui_html();
     let trust_proxy_headers = app.config.trust_proxy_headers;
+    let limiter = std::sync::Arc::new(ratelimit::PublicLimiter::default());
     Route::new()
         .nest("/api/v1", api.around(|next, req| context::limit_body(next, req, MAX_BODY_BYTES)))
         .at("/api/openapi.json", get(cached(spec, "application/json")))
@@ -111,7 +113,7 @@ pub fn endpoint(app: App) -> impl Endpoint {
         )
         .catch_all_error(error::render)
         .with(Compression::new())
-        .around(move |next, req| context::around(next, req, trust_proxy_headers))
+        .around(move |next, req| context::around(next, req, trust_proxy_headers, limiter.clone()))
         .into_endpoint()
 }
 

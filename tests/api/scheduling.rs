@@ -775,3 +775,22 @@ async fn deactivated_services_stop_taking_bookings_and_lists_show_setup() {
         server.get(&format!("/api/v1/slots?service_id={}&from={}&to={}", c.consult, c.monday, c.monday), &admin).await;
     assert!(slots.field_error("service_id").is_some());
 }
+
+#[tokio::test]
+async fn unauthenticated_endpoints_are_rate_limited_per_address() {
+    let server = TestServer::start().await;
+    let mut limited = None;
+    for _ in 0..clinicbox::http::ratelimit::PUBLIC_BURST + 5 {
+        let reply = server.call(Method::GET, "/api/v1/public/clinicians", None, None).await;
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let limited = limited.expect("the burst runs out");
+    assert_eq!(limited.code(), "TOO_MANY_REQUESTS");
+    assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    // Signed-in endpoints are not counted against it.
+    assert_eq!(server.call(Method::GET, "/api/v1/setup", None, None).await.status, StatusCode::OK);
+}
