@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use email_address::EmailAddress;
 use phonenumber::Mode;
-use poem_openapi::types::MaybeUndefined;
 
 use crate::App;
 use crate::audit::{self, Actor};
@@ -170,14 +169,6 @@ fn as_input(patient: &Patient) -> NewPatient {
     }
 }
 
-fn apply<T>(target: &mut Option<T>, change: MaybeUndefined<T>) {
-    match change {
-        MaybeUndefined::Value(value) => *target = Some(value),
-        MaybeUndefined::Null => *target = None,
-        MaybeUndefined::Undefined => {}
-    }
-}
-
 fn merge(mut input: NewPatient, patch: PatientPatch) -> NewPatient {
     if let Some(given) = patch.given_name {
         input.given_name = given;
@@ -185,14 +176,14 @@ fn merge(mut input: NewPatient, patch: PatientPatch) -> NewPatient {
     if let Some(family) = patch.family_name {
         input.family_name = family;
     }
-    apply(&mut input.preferred_name, patch.preferred_name);
-    apply(&mut input.date_of_birth, patch.date_of_birth);
-    apply(&mut input.sex, patch.sex);
-    apply(&mut input.phone, patch.phone);
-    apply(&mut input.email, patch.email);
-    apply(&mut input.address, patch.address);
-    apply(&mut input.emergency_contact, patch.emergency_contact);
-    apply(&mut input.lead_source, patch.lead_source);
+    patch.preferred_name.update_to(&mut input.preferred_name);
+    patch.date_of_birth.update_to(&mut input.date_of_birth);
+    patch.sex.update_to(&mut input.sex);
+    patch.phone.update_to(&mut input.phone);
+    patch.email.update_to(&mut input.email);
+    patch.address.update_to(&mut input.address);
+    patch.emergency_contact.update_to(&mut input.emergency_contact);
+    patch.lead_source.update_to(&mut input.lead_source);
     input
 }
 
@@ -400,8 +391,11 @@ mod tests {
     #[test]
     fn patch_null_clears_and_absent_keeps() {
         let base = input();
-        let patch =
-            PatientPatch { email: MaybeUndefined::Null, family_name: Some("Byron".into()), ..Default::default() };
+        let patch = PatientPatch {
+            email: poem_openapi::types::MaybeUndefined::Null,
+            family_name: Some("Byron".into()),
+            ..Default::default()
+        };
         let merged = merge(base.clone(), patch);
         assert_eq!(merged.email, None);
         assert_eq!(merged.family_name, "Byron");

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use email_address::EmailAddress;
-use poem_openapi::types::MaybeUndefined;
 use rusqlite::Connection;
 
 use crate::App;
@@ -119,18 +118,16 @@ pub async fn update_centre(app: &App, caller: &Caller, id: i64, patch: CentrePat
     app.db
         .write(move |tx| {
             let current = store::get_centre(tx, id)?.ok_or_else(|| not_found("centre"))?;
-            let pick = |change: MaybeUndefined<String>, old: Option<String>| match change {
-                MaybeUndefined::Value(v) => Some(v),
-                MaybeUndefined::Null => None,
-                MaybeUndefined::Undefined => old,
-            };
-            let merged = NewCentre {
+            let mut merged = NewCentre {
                 name: patch.name.unwrap_or(current.name),
-                address: pick(patch.address, current.address),
-                phone: pick(patch.phone, current.phone),
-                email: pick(patch.email, current.email),
+                address: current.address,
+                phone: current.phone,
+                email: current.email,
                 timezone: patch.timezone.unwrap_or(current.timezone),
             };
+            patch.address.update_to(&mut merged.address);
+            patch.phone.update_to(&mut merged.phone);
+            patch.email.update_to(&mut merged.email);
             let fields = centre_fields(merged, patch.active.unwrap_or(current.active), &region)?;
             store::update_centre(tx, id, &fields, now)?;
             audit_change(tx, now, &caller, "centre.update", "centre", id, ChangeOp::Update)?;
@@ -198,28 +195,19 @@ pub async fn update_clinician(app: &App, caller: &Caller, id: i64, patch: Clinic
     app.db
         .write(move |tx| {
             let current = store::get_clinician(tx, id)?.ok_or_else(|| not_found("clinician"))?;
-            let merged = NewClinician {
-                staff_id: match patch.staff_id {
-                    MaybeUndefined::Value(s) => Some(s),
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Undefined => current.staff_id,
-                },
+            let mut merged = NewClinician {
+                staff_id: current.staff_id,
                 display_name: patch.display_name.unwrap_or(current.display_name),
                 specialties: patch.specialties.unwrap_or(current.specialties),
                 qualifications: patch.qualifications.unwrap_or(current.qualifications),
                 languages: patch.languages.unwrap_or(current.languages),
-                bio: match patch.bio {
-                    MaybeUndefined::Value(b) => Some(b),
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Undefined => current.bio,
-                },
+                bio: current.bio,
                 centre_ids: patch.centre_ids.unwrap_or(current.centre_ids),
-                default_fee: match patch.default_fee {
-                    MaybeUndefined::Value(f) => Some(f),
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Undefined => current.default_fee,
-                },
+                default_fee: current.default_fee,
             };
+            patch.staff_id.update_to(&mut merged.staff_id);
+            patch.bio.update_to(&mut merged.bio);
+            patch.default_fee.update_to(&mut merged.default_fee);
             let fields = clinician_fields(tx, merged, patch.active.unwrap_or(current.active), Some(id))?;
             store::update_clinician(tx, id, &fields, now)?;
             audit_change(tx, now, &caller, "clinician.update", "clinician", id, ChangeOp::Update)?;
@@ -292,7 +280,7 @@ pub async fn update_service(app: &App, caller: &Caller, id: i64, patch: ServiceP
     app.db
         .write(move |tx| {
             let current = store::get_service(tx, id)?.ok_or_else(|| not_found("service"))?;
-            let merged = NewService {
+            let mut merged = NewService {
                 name: patch.name.unwrap_or(current.name),
                 duration_minutes: patch.duration_minutes.unwrap_or(current.duration_minutes),
                 price: patch.price.unwrap_or(current.price),
@@ -301,12 +289,9 @@ pub async fn update_service(app: &App, caller: &Caller, id: i64, patch: ServiceP
                 modality: patch.modality.unwrap_or(current.modality),
                 capacity: patch.capacity.unwrap_or(current.capacity),
                 clinician_ids: patch.clinician_ids.unwrap_or(current.clinician_ids),
-                colour: match patch.colour {
-                    MaybeUndefined::Value(c) => Some(c),
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Undefined => current.colour,
-                },
+                colour: current.colour,
             };
+            patch.colour.update_to(&mut merged.colour);
             let fields = service_fields(tx, merged, patch.active.unwrap_or(current.active))?;
             store::update_service(tx, id, &fields, now)?;
             audit_change(tx, now, &caller, "service.update", "service", id, ChangeOp::Update)?;
