@@ -805,46 +805,35 @@ pub fn list_appointments(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Appointment>, i64)> {
-    let condition = "(?1 IS NULL OR a.starts_at >= ?1) AND (?2 IS NULL OR a.starts_at < ?2)
-        AND (?3 IS NULL OR a.clinician_id = ?3) AND (?4 IS NULL OR a.centre_id = ?4)
-        AND (?5 IS NULL OR a.status = ?5) AND (?9 IS NULL OR a.series_id = ?9)
-        AND (?6 IS NULL OR EXISTS (SELECT 1 FROM appointment_attendees t
-                                   WHERE t.appointment_id = a.id AND t.patient_id = ?6 AND t.status <> 'left'))";
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM appointments a WHERE {condition} AND ?7 IS NULL AND ?8 IS NULL"),
-        params![
-            f.from.map(to_millis),
-            f.to.map(to_millis),
-            f.clinician_id,
-            f.centre_id,
-            f.status.map(AppointmentStatus::as_str),
-            f.patient_id,
-            None::<i64>,
-            None::<i64>,
-            f.series_id
-        ],
-        |r| r.get(0),
-    )?;
+    let condition = "(:from IS NULL OR a.starts_at >= :from) AND (:to IS NULL OR a.starts_at < :to)
+        AND (:clinician IS NULL OR a.clinician_id = :clinician) AND (:centre IS NULL OR a.centre_id = :centre)
+        AND (:status IS NULL OR a.status = :status) AND (:series IS NULL OR a.series_id = :series)
+        AND (:patient IS NULL OR EXISTS (SELECT 1 FROM appointment_attendees t
+                                         WHERE t.appointment_id = a.id AND t.patient_id = :patient
+                                           AND t.status <> 'left'))";
+    let (from, to, status) = (f.from.map(to_millis), f.to.map(to_millis), f.status.map(AppointmentStatus::as_str));
+    let filter: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+        (":from", &from),
+        (":to", &to),
+        (":clinician", &f.clinician_id),
+        (":centre", &f.centre_id),
+        (":status", &status),
+        (":series", &f.series_id),
+        (":patient", &f.patient_id),
+    ];
+    let total: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM appointments a WHERE {condition}"), filter.as_slice(), |r| {
+            r.get(0)
+        })?;
+    let mut page = filter.clone();
+    page.push((":limit", &limit));
+    page.push((":offset", &offset));
     let mut stmt = conn.prepare(&format!(
         "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id
-         WHERE {condition} ORDER BY a.starts_at, a.id LIMIT ?7 OFFSET ?8"
+         WHERE {condition} ORDER BY a.starts_at, a.id LIMIT :limit OFFSET :offset"
     ))?;
-    let rows: Vec<Appointment> = stmt
-        .query_map(
-            params![
-                f.from.map(to_millis),
-                f.to.map(to_millis),
-                f.clinician_id,
-                f.centre_id,
-                f.status.map(AppointmentStatus::as_str),
-                f.patient_id,
-                limit,
-                offset,
-                f.series_id
-            ],
-            appointment_from_row,
-        )?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<Appointment> =
+        stmt.query_map(page.as_slice(), appointment_from_row)?.collect::<rusqlite::Result<_>>()?;
     let rows = rows.into_iter().map(|a| with_attendees(conn, a)).collect::<Result<_>>()?;
     Ok((rows, total))
 }
