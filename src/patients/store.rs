@@ -338,3 +338,15 @@ pub fn page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<Pa
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
 }
+
+/// Given and family names of patients, by id: for other features that show
+/// who a record is about without reading it (no audit row).
+pub fn names(conn: &Connection, ids: &[i64]) -> Result<std::collections::HashMap<i64, (String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT id, given_name, family_name FROM patients WHERE id IN (SELECT value FROM json_each(?1))")?;
+    let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let rows = stmt
+        .query_map([json], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get::<_, String>(2)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}

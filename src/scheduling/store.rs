@@ -763,15 +763,37 @@ fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
     })
 }
 
-fn with_attendees(conn: &Connection, mut a: Appointment) -> Result<Appointment> {
+/// Patients in an appointment (all but those who left, or only the booked
+/// ones), in the order they joined, with names from the patients feature.
+fn attendees_of(
+    conn: &Connection,
+    appointment_id: i64,
+    booked_only: bool,
+) -> Result<Vec<(i64, String, String, String)>> {
     let mut stmt = conn.prepare(
-        "SELECT t.patient_id, t.status, p.given_name || ' ' || p.family_name
-         FROM appointment_attendees t JOIN patients p ON p.id = t.patient_id
-         WHERE t.appointment_id = ?1 AND t.status <> 'left' ORDER BY t.joined_at, t.patient_id",
+        "SELECT patient_id, status FROM appointment_attendees
+         WHERE appointment_id = ?1 AND status <> 'left' AND (?2 = 0 OR status = 'booked')
+         ORDER BY joined_at, patient_id",
     )?;
-    a.attendees = stmt
-        .query_map([a.id], |r| Ok(Attendee { patient_id: r.get(0)?, status: r.get(1)?, name: r.get(2)? }))?
+    let rows: Vec<(i64, String)> = stmt
+        .query_map(params![appointment_id, booked_only], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let names = crate::patients::store::names(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status)| {
+            let (given, family) = names.get(&id).cloned().unwrap_or_default();
+            (id, status, given, family)
+        })
+        .collect())
+}
+
+fn with_attendees(conn: &Connection, mut a: Appointment) -> Result<Appointment> {
+    a.attendees = attendees_of(conn, a.id, false)?
+        .into_iter()
+        .map(|(patient_id, status, given, family)| Attendee { patient_id, status, name: format!("{given} {family}") })
+        .collect();
     Ok(a)
 }
 
@@ -935,10 +957,6 @@ pub fn feed_events(
          WHERE a.clinician_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3
          ORDER BY a.starts_at",
     )?;
-    let mut who = conn.prepare(
-        "SELECT p.given_name, p.family_name FROM appointment_attendees t JOIN patients p ON p.id = t.patient_id
-         WHERE t.appointment_id = ?1 AND t.status = 'booked' ORDER BY t.joined_at",
-    )?;
     let rows: Vec<crate::scheduling::calendar::FeedEvent> = stmt
         .query_map(params![clinician_id, to_millis(span.start), to_millis(span.end)], |r| {
             Ok(crate::scheduling::calendar::FeedEvent {
@@ -957,12 +975,10 @@ pub fn feed_events(
         .collect::<rusqlite::Result<_>>()?;
     let mut events = Vec::with_capacity(rows.len());
     for mut event in rows {
-        event.attendees = who
-            .query_map([event.appointment_id], |r| {
-                let (given, family): (String, String) = (r.get(0)?, r.get(1)?);
-                Ok(crate::scheduling::calendar::patient_label(&given, &family, show_surnames))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        event.attendees = attendees_of(conn, event.appointment_id, true)?
+            .into_iter()
+            .map(|(_, _, given, family)| crate::scheduling::calendar::patient_label(&given, &family, show_surnames))
+            .collect();
         events.push(event);
     }
     Ok(events)
