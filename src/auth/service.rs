@@ -311,7 +311,9 @@ pub async fn update_staff(app: &App, caller: &Caller, id: i64, patch: StaffPatch
             }
             let update = StaffUpdate { name: name.as_deref(), role, active, password_hash: password_hash.as_deref() };
             store::update_staff(tx, id, &update, now)?;
-            let signs_out = active == Some(false) || password_hash.is_some() || role.is_some_and(|r| r != current.role);
+            // The role is read on every request, so a new role applies at once;
+            // only deactivation and a new password end existing sign-ins.
+            let signs_out = active == Some(false) || password_hash.is_some();
             if signs_out {
                 store::revoke_all_for_staff(tx, id, now)?;
             }

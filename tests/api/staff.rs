@@ -121,3 +121,13 @@ async fn a_password_reset_replaces_the_password_and_signs_out() {
     assert_eq!(server.login_reply(&email, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(server.login_reply(&email, "a brand new passphrase").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_new_role_applies_at_once_without_signing_out() {
+    let (server, admin) = TestServer::with_admin().await;
+    let (id, token) = server.staff_token(&admin, "billing").await;
+    let body = json!({"given_name": "Role", "family_name": "Change"});
+    assert_eq!(server.post("/api/v1/patients", &token, body.clone()).await.status, StatusCode::FORBIDDEN);
+    server.patch(&format!("/api/v1/staff/{id}"), &admin, json!({"role": "front_desk"})).await;
+    assert_eq!(server.post("/api/v1/patients", &token, body).await.status, StatusCode::CREATED, "same token, new role");
+}
