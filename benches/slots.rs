@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, TimeZone, Utc};
-use clinicbox::clock::SystemClock;
 use clinicbox::config::Config;
+use clinicbox::kit::clock::SystemClock;
 use clinicbox::scheduling::service::{SlotRequest, find_slots};
 use rusqlite::params;
 

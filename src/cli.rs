@@ -7,13 +7,12 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::auth::model::Role;
-use crate::auth::{password, service, store};
-use crate::clock::{Clock, SystemClock};
+use crate::AppState;
+use crate::auth::service;
 use crate::config::{Config, DEFAULT_DATA_DIR, Overrides};
 use crate::db::{self, DbOptions, migrations};
-use crate::error::Validator;
-use crate::{AppState, http};
+use crate::kit::clock::{Clock, SystemClock};
+use crate::kit::error::{Error, ErrorCode, Result};
 
 #[derive(Parser)]
 #[command(name = "clinicbox", version, about = "A self-hosted clinic system in one binary")]
@@ -104,7 +103,15 @@ enum AdminCommand {
     },
 }
 
-pub fn run() -> Result<(), String> {
+fn usage(message: impl Into<String>) -> Error {
+    Error::bad_request(ErrorCode::InvalidConfig, message)
+}
+
+fn no_database(path: &Path) -> Error {
+    Error::bad_request(ErrorCode::NoDatabase, format!("no database at {}", path.display()))
+}
+
+pub fn run() -> Result<()> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -112,7 +119,9 @@ pub fn run() -> Result<(), String> {
             print!("{err}");
             return Ok(());
         }
-        Err(err) => return Err(err.to_string().lines().next().unwrap_or("bad arguments").replace("error: ", "")),
+        Err(err) => {
+            return Err(usage(err.to_string().lines().next().unwrap_or("bad arguments").replace("error: ", "")));
+        }
     };
     match cli.command {
         Command::Serve { data, listen, public_url, synchronous, phone_region } => {
@@ -123,33 +132,33 @@ pub fn run() -> Result<(), String> {
         }
         Command::Admin { command: AdminCommand::Create { data, email, name, password_stdin: _ } } => {
             let secret = read_password_line()?;
-            create_admin(&data.dir, &email, &name, &secret)?;
-            println!("created administrator {}", service::normalise_email(&email));
+            let mut conn = open_existing_or_new(&data.dir)?;
+            migrations::apply(&mut conn)?;
+            let admin = service::create_admin_offline(&mut conn, SystemClock.now(), &email, &name, &secret)?;
+            println!("created administrator {}", admin.email);
             Ok(())
         }
         Command::Migrate { data } => {
             let mut conn = open_existing_or_new(&data.dir)?;
-            let applied = migrations::apply(&mut conn).map_err(|e| e.to_string())?;
+            let applied = migrations::apply(&mut conn)?;
             println!("applied {applied} migration(s); schema version {}", migrations::latest_version());
             Ok(())
         }
         Command::Check { data } => check(&data.dir),
         Command::Reindex { data } => reindex(&data.dir),
         Command::Backup { dest, data } => {
-            let manifest = crate::backup::create_backup(&data.dir, &dest, SystemClock.now())
-                .map_err(|e| e.public_message_or_internal())?;
+            let manifest = crate::backup::create_backup(&data.dir, &dest, SystemClock.now())?;
             println!("backed up {} file(s) to {}", manifest.files.len(), dest.display());
             Ok(())
         }
         Command::Restore { src, data } => {
-            let report = crate::backup::restore(&src, &data.dir, SystemClock.now())
-                .map_err(|e| e.public_message_or_internal())?;
+            let report = crate::backup::restore(&src, &data.dir, SystemClock.now())?;
             println!("{} into {}", report.summary, data.dir.display());
             println!("the search index is rebuilt when the server starts");
             Ok(())
         }
         Command::Openapi => {
-            println!("{}", http::openapi_json());
+            println!("{}", crate::server::openapi_json());
             Ok(())
         }
         Command::Version => {
@@ -165,65 +174,30 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-fn read_password_line() -> Result<String, String> {
+fn read_password_line() -> Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::internal_from("cannot read the password", e))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn open_existing_or_new(dir: &Path) -> Result<Connection, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+fn open_existing_or_new(dir: &Path) -> Result<Connection> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::internal_from(format!("cannot create {}", dir.display()), e))?;
     let path = Config::for_data_dir(dir).db_path();
-    let conn = db::open_connection(&path, DbOptions::default()).map_err(|e| e.to_string())?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| e.to_string())?;
+    let conn = db::open_connection(&path, DbOptions::default())?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
     Ok(conn)
 }
 
-fn create_admin(dir: &Path, email: &str, name: &str, secret: &str) -> Result<(), String> {
-    let mut v = Validator::new();
-    service::validate_new_account(&mut v, email, name, secret);
-    if let Err(crate::error::Error::Validation(fields)) = v.finish() {
-        let problems: Vec<String> = fields.iter().map(|(field, problem)| format!("{field} {problem}")).collect();
-        return Err(problems.join("; "));
-    }
-    let mut conn = open_existing_or_new(dir)?;
-    migrations::apply(&mut conn).map_err(|e| e.to_string())?;
-    let hash = password::hash_now(secret).map_err(|e| e.to_string())?;
-    let now = SystemClock.now();
-    let email = service::normalise_email(email);
-    let name = name.trim().to_owned();
-    db::run_in_transaction(&mut conn, |tx| {
-        let admin = store::insert_staff(tx, &email, &name, Role::Admin, &hash, now)?;
-        let context = http::context::RequestContext { request_id: "cli".into(), client_addr: None };
-        let actor = crate::audit::Actor { id: None, email: None, context: &context };
-        crate::audit::record(
-            tx,
-            now,
-            actor,
-            "staff.create",
-            "staff",
-            Some(admin.id),
-            Some(serde_json::json!({"via": "cli"})),
-        )?;
-        crate::db::changes::record(tx, now, "staff", admin.id, crate::db::changes::ChangeOp::Create)?;
-        Ok(())
-    })
-    .map_err(|e| match e {
-        crate::error::Error::Conflict { message, .. } => message,
-        other => other.to_string(),
-    })
-}
-
-fn check(dir: &Path) -> Result<(), String> {
+fn check(dir: &Path) -> Result<()> {
     let path = Config::for_data_dir(dir).db_path();
     if !path.exists() {
-        return Err(format!("no database at {}", path.display()));
+        return Err(no_database(&path));
     }
     let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let problems = db::check(&conn).map_err(|e| e.to_string())?;
+        .map_err(|e| Error::internal_from(format!("cannot open {}", path.display()), e))?;
+    let problems = db::check(&conn)?;
     if !problems.is_empty() {
-        return Err(problems.join("; "));
+        return Err(Error::internal(problems.join("; ")));
     }
     println!("ok: integrity, foreign keys and migrations check out");
     // The index is derived: a problem there is repaired at the next start.
@@ -234,46 +208,49 @@ fn check(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn reindex(dir: &Path) -> Result<(), String> {
+fn reindex(dir: &Path) -> Result<()> {
     let config = Config::for_data_dir(dir);
     if !config.db_path().exists() {
-        return Err(format!("no database at {}", config.db_path().display()));
+        return Err(no_database(&config.db_path()));
     }
     let _lock = crate::lock_data_dir(&config)
-        .map_err(|e| format!("{}; stop the server first", e.public_message_or_internal()))?;
-    let db = db::Db::open(&config.db_path(), DbOptions::default()).map_err(|e| e.to_string())?;
+        .map_err(|e| Error::Unavailable { code: e.code(), message: format!("{e}; stop the server first") })?;
+    let db = db::Db::open(&config.db_path(), DbOptions::default())?;
     let index_dir = config.index_path();
     if index_dir.exists() {
-        std::fs::remove_dir_all(&index_dir).map_err(|e| format!("cannot remove the old index: {e}"))?;
+        std::fs::remove_dir_all(&index_dir).map_err(|e| Error::internal_from("cannot remove the old index", e))?;
     }
-    let index = crate::search::SearchIndex::open(&index_dir).map_err(|e| e.to_string())?;
-    index.acquire_writer().map_err(|e| e.to_string())?;
-    index.rebuild(&db).map_err(|e| e.to_string())?;
+    let index = crate::search::SearchIndex::open(&index_dir)?;
+    index.acquire_writer()?;
+    index.rebuild(&db)?;
     index.release_writer();
     println!("rebuilt the search index: {} documents", index.num_docs());
     Ok(())
 }
 
-fn serve(config: Config) -> Result<(), String> {
+fn serve(config: Config) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(|e| Error::internal_from("cannot start the runtime", e))?;
     runtime.block_on(async move {
         let listen = config.listen;
-        let app = AppState::open(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
-        let listener =
-            tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let app = AppState::open(config, Arc::new(SystemClock))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Error::internal_from(format!("cannot listen on {listen}"), e))?;
+        let bound = listener.local_addr()?;
         let base = match &app.config.public_url {
             Some(_) => app.config.base_url(),
             None => format!("http://{bound}"),
         };
         println!("Clinicbox {} serving {} on {base}", env!("CARGO_PKG_VERSION"), app.config.data_dir.display());
-        if let Some(token) = crate::auth::setup::open_if_needed(&app).await.map_err(|e| e.to_string())? {
+        if let Some(token) = crate::auth::setup::open_if_needed(&app).await? {
             println!("No administrator yet. Open this link once to create one:\n  {base}/setup?token={token}");
         }
-        crate::serve(app, listener, shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
+        crate::server::serve(app, listener, shutdown_signal())
+            .await
+            .map_err(|e| Error::internal_from("server stopped", e))
     })
 }
 

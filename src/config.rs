@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::kit::error::{Error, ErrorCode, Result};
+
 pub const DEFAULT_DATA_DIR: &str = "./clinicbox-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const CONFIG_FILE_NAME: &str = "clinicbox.toml";
@@ -85,30 +87,31 @@ impl Config {
     /// Builds the configuration for a data directory, reading its optional
     /// `clinicbox.toml` and applying overrides. Unknown keys are warned about,
     /// not fatal, so an older binary still starts on a newer file.
-    pub fn load(data_dir: &Path, overrides: &Overrides) -> Result<Self, String> {
+    pub fn load(data_dir: &Path, overrides: &Overrides) -> Result<Self> {
         let mut config = Self::for_data_dir(data_dir);
         let file_path = data_dir.join(CONFIG_FILE_NAME);
         let file = match std::fs::read_to_string(&file_path) {
-            Ok(text) => parse_file(&text).map_err(|e| format!("{}: {e}", file_path.display()))?,
+            Ok(text) => parse_file(&text).map_err(|e| invalid(format!("{}: {e}", file_path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
-            Err(e) => return Err(format!("cannot read {}: {e}", file_path.display())),
+            Err(e) => return Err(Error::internal_from(format!("cannot read {}", file_path.display()), e)),
         };
         let listen = overrides.listen.clone().or(file.listen);
         if let Some(listen) = listen {
-            config.listen = listen.parse().map_err(|_| format!("listen address {listen:?} is not HOST:PORT"))?;
+            config.listen =
+                listen.parse().map_err(|_| invalid(format!("listen address {listen:?} is not HOST:PORT")))?;
         }
         config.public_url = overrides.public_url.clone().or(file.public_url);
         if let Some(sync) = overrides.synchronous.clone().or(file.synchronous) {
             config.synchronous_full = match sync.to_ascii_lowercase().as_str() {
                 "full" => true,
                 "normal" => false,
-                other => return Err(format!("synchronous must be \"full\" or \"normal\", not {other:?}")),
+                other => return Err(invalid(format!("synchronous must be \"full\" or \"normal\", not {other:?}"))),
             };
         }
         if let Some(region) = overrides.phone_region.clone().or(file.phone_region) {
             let region = region.to_ascii_uppercase();
             if region.parse::<phonenumber::country::Id>().is_err() {
-                return Err(format!("phone_region {region:?} is not an ISO 3166 country code"));
+                return Err(invalid(format!("phone_region {region:?} is not an ISO 3166 country code")));
             }
             config.phone_region = region;
         }
@@ -117,7 +120,7 @@ impl Config {
         }
         if let Some(base) = file.video_base_url {
             if !base.starts_with("https://") && !base.starts_with("http://") {
-                return Err("video_base_url must be an http(s) address".into());
+                return Err(invalid("video_base_url must be an http(s) address"));
             }
             config.video_base_url = base;
         }
@@ -126,7 +129,7 @@ impl Config {
         }
         if let Some(days) = file.snapshot_keep_days {
             if days < 1 {
-                return Err("snapshot_keep_days must be 1 or more".into());
+                return Err(invalid("snapshot_keep_days must be 1 or more"));
             }
             config.snapshot_keep_days = days;
         }
@@ -154,7 +157,11 @@ impl Config {
     }
 }
 
-fn parse_file(text: &str) -> Result<FileConfig, String> {
+fn invalid(message: impl Into<String>) -> Error {
+    Error::bad_request(ErrorCode::InvalidConfig, message)
+}
+
+fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned())?;
     for key in table.keys() {
         if !KNOWN_KEYS.contains(&key.as_str()) {
@@ -191,7 +198,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE_NAME), "synchronous = \"sometimes\"\n").unwrap();
         let err = Config::load(dir.path(), &Overrides::default()).unwrap_err();
-        assert!(err.contains("synchronous"), "{err}");
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+        assert!(err.to_string().contains("synchronous"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE_NAME), "phone_region = \"ZZ\"\n").unwrap();
         assert!(Config::load(dir.path(), &Overrides::default()).is_err());
     }

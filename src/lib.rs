@@ -1,24 +1,24 @@
 //! Clinicbox: a self-hosted clinic system in one binary.
 //!
 //! `main.rs` only parses the command line; everything else lives here so the
-//! integration tests drive exactly what the binary runs.
+//! integration tests drive exactly what the binary runs. `AppState` is what
+//! every handler and service shares; `server` assembles the HTTP side.
 
 pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod db;
-pub mod error;
 pub mod http;
+pub mod kit;
 pub mod patients;
 pub mod scheduling;
 pub mod search;
 pub mod secret;
+pub mod server;
 
 use std::fs::File;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,10 +27,10 @@ use tokio::task::JoinHandle;
 
 use crate::auth::setup::SetupGate;
 use crate::auth::throttle::LoginThrottle;
-use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::{Db, DbOptions};
-use crate::error::{Error, Result};
+use crate::kit::clock::SharedClock;
+use crate::kit::error::{Error, ErrorCode, Result};
 use crate::search::SearchIndex;
 
 /// Everything a request handler needs, shared by all of them.
@@ -53,8 +53,9 @@ pub type App = Arc<AppState>;
 pub fn lock_data_dir(config: &Config) -> Result<File> {
     let path = config.data_dir.join(".lock");
     let file = File::options().create(true).truncate(false).write(true).open(&path)?;
-    file.try_lock().map_err(|_| {
-        Error::internal(format!("{} is in use by another Clinicbox process", config.data_dir.display()))
+    file.try_lock().map_err(|_| Error::Unavailable {
+        code: ErrorCode::DataDirInUse,
+        message: format!("{} is in use by another Clinicbox process", config.data_dir.display()),
     })?;
     Ok(file)
 }
@@ -109,20 +110,6 @@ impl Background {
             let _ = task.await;
         }
     }
-}
-
-/// Runs the server with its workers until `shutdown` resolves, then stops
-/// the workers and releases the data directory.
-pub async fn serve(
-    app: App,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send,
-) -> std::io::Result<()> {
-    let background = Background::start(&app);
-    let served = http::serve(app.clone(), listener, shutdown).await;
-    background.stop().await;
-    app.release_data_dir();
-    served
 }
 
 /// Housekeeping that runs while the server serves: drops long-expired tokens.

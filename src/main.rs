@@ -3,8 +3,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match clinicbox::cli::run() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("clinicbox: {message}");
+        Err(err) => {
+            eprintln!("clinicbox: {}", err.full_message());
             ExitCode::FAILURE
         }
     }

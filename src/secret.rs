@@ -10,7 +10,7 @@ use std::path::Path;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 
 pub const FILE: &str = "secret.key";
 

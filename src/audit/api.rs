@@ -7,10 +7,10 @@ use crate::App;
 use crate::audit::model::AuditEntry;
 use crate::audit::store::{self, AuditFilter};
 use crate::auth::Action;
-use crate::error::Result;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
+use crate::kit::error::Result;
 
 pub struct AuditApi;
 

@@ -2,10 +2,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};
 
 use crate::audit::model::AuditEntry;
-use crate::auth::Caller;
-use crate::clock::{from_millis, to_millis};
-use crate::error::Result;
-use crate::http::context::RequestContext;
+use crate::kit::context::RequestContext;
+use crate::kit::error::Result;
+use crate::kit::principal::Caller;
+use crate::kit::time::{instant, to_millis};
 
 /// Who acted, and from where.
 pub struct Actor<'a> {
@@ -69,7 +69,7 @@ pub fn list(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
             let details: Option<String> = row.get(9)?;
             Ok(AuditEntry {
                 id: row.get(0)?,
-                at: from_millis(row.get(1)?),
+                at: instant(row, 1)?,
                 actor_id: row.get(2)?,
                 actor_email: row.get(3)?,
                 action: row.get(4)?,

@@ -8,11 +8,12 @@ use crate::App;
 use crate::auth::model::{
     LoginRequest, RefreshRequest, SessionInfo, SetupRequest, SetupStatus, StaffMember, TokenPair,
 };
-use crate::auth::{service, setup, tokens};
-use crate::error::Result;
+use crate::auth::{service, setup};
 use crate::http::ApiTags;
 use crate::http::auth::{SESSION_COOKIE, SessionAuth, StaffAuth};
-use crate::http::context::RequestContext;
+use crate::http::context;
+use crate::kit::error::Result;
+use crate::kit::tokens;
 
 pub struct AuthApi;
 
@@ -49,7 +50,7 @@ impl AuthApi {
     /// client address are refused with 429 for a while.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, app: Data<&App>, req: &Request, body: Json<LoginRequest>) -> Result<Json<TokenPair>> {
-        let context = RequestContext::of(req);
+        let context = context::of(req);
         Ok(Json(service::login(&app, &body.email, &body.password, context).await?))
     }
 
@@ -87,7 +88,7 @@ impl AuthApi {
         cookies: &CookieJar,
         body: Json<LoginRequest>,
     ) -> Result<Json<SessionInfo>> {
-        let context = RequestContext::of(req);
+        let context = context::of(req);
         let (secret, user) = service::create_session(&app, &body.email, &body.password, context).await?;
         let max_age = std::time::Duration::from_secs(service::SESSION_TTL_HOURS as u64 * 3600);
         cookies.add(session_cookie(&app, &secret, max_age));
@@ -122,7 +123,7 @@ impl AuthApi {
     /// once an administrator exists.
     #[oai(path = "/setup", method = "post", operation_id = "complete_setup", tag = "ApiTags::Setup")]
     async fn setup(&self, app: Data<&App>, req: &Request, body: Json<SetupRequest>) -> Result<SetupCreated> {
-        let admin = setup::complete(&app, body.0, RequestContext::of(req)).await?;
+        let admin = setup::complete(&app, body.0, context::of(req)).await?;
         Ok(SetupCreated::Created(Json(admin)))
     }
 }

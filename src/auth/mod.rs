@@ -10,7 +10,5 @@ pub mod setup;
 pub mod staff_api;
 pub mod store;
 pub mod throttle;
-pub mod tokens;
 
-pub use model::{Caller, Role};
 pub use permissions::Action;

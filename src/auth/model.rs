@@ -1,41 +1,8 @@
 use chrono::{DateTime, Utc};
+use poem_openapi::Object;
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{Enum, Object};
 
-use crate::http::context::RequestContext;
-
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[oai(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Manager,
-    Clinician,
-    FrontDesk,
-    Billing,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Clinician => "clinician",
-            Role::FrontDesk => "front_desk",
-            Role::Billing => "billing",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "admin" => Role::Admin,
-            "manager" => Role::Manager,
-            "clinician" => Role::Clinician,
-            "front_desk" => Role::FrontDesk,
-            "billing" => Role::Billing,
-            _ => return None,
-        })
-    }
-}
+use crate::kit::principal::Role;
 
 /// A staff account as the API shows it. The password hash never leaves the store.
 #[derive(Object, Clone, Debug)]
@@ -47,17 +14,6 @@ pub struct StaffMember {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// Who is making a request, established from a bearer token or a session.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub staff_id: i64,
-    pub email: String,
-    pub role: Role,
-    /// The sign-in this credential belongs to; logout revokes all of it.
-    pub token_family: String,
-    pub context: RequestContext,
 }
 
 #[derive(Object)]

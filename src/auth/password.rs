@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
@@ -18,7 +18,7 @@ static HASHING_PERMITS: Semaphore = Semaphore::const_new(2);
 /// A real hash of a random password, verified against when the account does
 /// not exist so that unknown emails take as long as wrong passwords.
 static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
-    let secret = crate::auth::tokens::generate("").ok()?;
+    let secret = crate::kit::tokens::generate("").ok()?;
     hash_now(&secret).ok()
 });
 

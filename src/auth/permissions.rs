@@ -1,8 +1,8 @@
 //! The one permission table: which role may do what. Handlers ask it through
 //! `Caller::require`; nothing else decides access.
 
-use crate::auth::{Caller, Role};
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
+use crate::kit::principal::{Caller, Role};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

@@ -1,15 +1,20 @@
 //! Sign-in, token rotation, sessions and staff management rules.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use email_address::EmailAddress;
+use rusqlite::{Connection, Transaction};
 
 use crate::App;
 use crate::audit::{self, Actor};
-use crate::auth::model::{Caller, NewStaff, Role, StaffMember, StaffPatch, TokenPair};
+use crate::auth::model::{NewStaff, StaffMember, StaffPatch, TokenPair};
+use crate::auth::password;
 use crate::auth::store::{self, StaffUpdate, TokenKind};
-use crate::auth::{password, tokens};
-use crate::error::{Error, Result, Validator};
-use crate::http::context::RequestContext;
+use crate::db::changes::{self, ChangeOp};
+use crate::http::auth::{CheckFuture, CredentialCheck, CredentialKind};
+use crate::kit::context::RequestContext;
+use crate::kit::error::{Error, ErrorCode, Result, Validator};
+use crate::kit::principal::{Caller, Role};
+use crate::kit::tokens;
 
 pub const ACCESS_TTL_SECONDS: i64 = 15 * 60;
 pub const REFRESH_TTL_DAYS: i64 = 30;
@@ -17,7 +22,7 @@ pub const SESSION_TTL_HOURS: i64 = 12;
 const NAME_MAX: usize = 100;
 
 fn invalid_credentials() -> Error {
-    Error::unauthorized("INVALID_CREDENTIALS", "the email or password is not right")
+    Error::unauthorized(ErrorCode::InvalidCredentials, "the email or password is not right")
 }
 
 pub fn normalise_email(email: &str) -> String {
@@ -168,14 +173,14 @@ pub async fn refresh(app: &App, refresh_token: &str) -> Result<TokenPair> {
                 .db
                 .read(move |conn| store::staff_by_id(conn, staff_id))
                 .await?
-                .ok_or_else(|| Error::unauthorized("INVALID_TOKEN", "the refresh token is not valid"))?;
+                .ok_or_else(|| Error::unauthorized(ErrorCode::InvalidToken, "the refresh token is not valid"))?;
             issue_pair(app, account, family, None).await
         }
         RefreshOutcome::Reused => Err(Error::unauthorized(
-            "TOKEN_REUSED",
+            ErrorCode::TokenReused,
             "this refresh token was already used; every token of that sign-in has been revoked",
         )),
-        RefreshOutcome::Invalid => Err(Error::unauthorized("INVALID_TOKEN", "the refresh token is not valid")),
+        RefreshOutcome::Invalid => Err(Error::unauthorized(ErrorCode::InvalidToken, "the refresh token is not valid")),
     }
 }
 
@@ -218,6 +223,20 @@ pub async fn create_session(
     Ok((session, account))
 }
 
+/// The credential check the HTTP toolkit asks on every signed-in request.
+pub struct StaffCredentials(pub App);
+
+impl CredentialCheck for StaffCredentials {
+    fn check(&self, kind: CredentialKind, secret: String, context: RequestContext) -> CheckFuture {
+        let app = self.0.clone();
+        let kind = match kind {
+            CredentialKind::Access => TokenKind::Access,
+            CredentialKind::Session => TokenKind::Session,
+        };
+        Box::pin(async move { authenticate(&app, kind, &secret, context).await })
+    }
+}
+
 /// Resolves a presented credential to the caller, or 401.
 pub async fn authenticate(app: &App, kind: TokenKind, token: &str, context: RequestContext) -> Result<Caller> {
     let hash = tokens::hash(token);
@@ -232,9 +251,9 @@ pub async fn authenticate(app: &App, kind: TokenKind, token: &str, context: Requ
             context,
         }),
         Some(r) if r.expires_at <= now => {
-            Err(Error::unauthorized("TOKEN_EXPIRED", "the token has expired; sign in or refresh"))
+            Err(Error::unauthorized(ErrorCode::TokenExpired, "the token has expired; sign in or refresh"))
         }
-        _ => Err(Error::unauthorized("UNAUTHENTICATED", "sign in to continue")),
+        _ => Err(Error::unauthorized(ErrorCode::Unauthenticated, "sign in to continue")),
     }
 }
 
@@ -250,23 +269,111 @@ pub async fn logout(app: &App, caller: &Caller) -> Result<()> {
         .await
 }
 
+/// A checked new account, ready to be written.
+struct AccountToWrite {
+    email: String,
+    name: String,
+    role: Role,
+    password_hash: String,
+}
+
+impl AccountToWrite {
+    /// Validates the fields and hashes the password (on the hashing pool).
+    async fn prepare(email: &str, name: &str, role: Role, secret: String) -> Result<Self> {
+        let mut v = Validator::new();
+        validate_new_account(&mut v, email, name, &secret);
+        v.finish()?;
+        let password_hash = password::hash(secret).await?;
+        Ok(Self { email: normalise_email(email), name: name.trim().to_owned(), role, password_hash })
+    }
+
+    /// Writes the account with its audit row (`action`) and change row.
+    fn insert(
+        &self,
+        tx: &Transaction,
+        now: DateTime<Utc>,
+        by: CreatedBy,
+        action: &str,
+        details: Option<serde_json::Value>,
+    ) -> Result<StaffMember> {
+        let member = store::insert_staff(tx, &self.email, &self.name, self.role, &self.password_hash, now)?;
+        let actor = match by {
+            CreatedBy::Staff(caller) => Actor::from(caller),
+            CreatedBy::Itself(context) => Actor { id: Some(member.id), email: Some(&member.email), context },
+            CreatedBy::CommandLine(context) => Actor { id: None, email: None, context },
+        };
+        audit::record(tx, now, actor, action, "staff", Some(member.id), details)?;
+        changes::record(tx, now, "staff", member.id, ChangeOp::Create)?;
+        Ok(member)
+    }
+}
+
+/// Who the audit log names as creating an account.
+enum CreatedBy<'a> {
+    Staff(&'a Caller),
+    /// Setup: the first administrator creates themself.
+    Itself(&'a RequestContext),
+    CommandLine(&'a RequestContext),
+}
+
 pub async fn create_staff(app: &App, caller: &Caller, input: NewStaff) -> Result<StaffMember> {
-    let mut v = Validator::new();
-    validate_new_account(&mut v, &input.email, &input.name, &input.password);
-    v.finish()?;
-    let hash = password::hash(input.password).await?;
+    let account = AccountToWrite::prepare(&input.email, &input.name, input.role, input.password).await?;
     let now = app.clock.now();
     let caller = caller.clone();
-    let (email, name, role) = (normalise_email(&input.email), input.name.trim().to_owned(), input.role);
     app.db
         .write(move |tx| {
-            let member = store::insert_staff(tx, &email, &name, role, &hash, now)?;
-            let details = serde_json::json!({ "role": role.as_str() });
-            audit::record(tx, now, Actor::from(&caller), "staff.create", "staff", Some(member.id), Some(details))?;
-            crate::db::changes::record(tx, now, "staff", member.id, crate::db::changes::ChangeOp::Create)?;
-            Ok(member)
+            let details = serde_json::json!({ "role": account.role.as_str() });
+            account.insert(tx, now, CreatedBy::Staff(&caller), "staff.create", Some(details))
         })
         .await
+}
+
+/// Creates the first administrator during setup. Checked again inside the
+/// transaction: two tabs racing on the setup page must not both create one.
+pub async fn create_first_admin(
+    app: &App,
+    email: &str,
+    name: &str,
+    secret: String,
+    context: RequestContext,
+) -> Result<StaffMember> {
+    let account = AccountToWrite::prepare(email, name, Role::Admin, secret).await?;
+    let now = app.clock.now();
+    app.db
+        .write(move |tx| {
+            if store::count_active_admins(tx)? > 0 {
+                return Err(Error::conflict(ErrorCode::AlreadySetUp, "this clinic already has an administrator"));
+            }
+            account.insert(tx, now, CreatedBy::Itself(&context), "setup.complete", None)
+        })
+        .await
+}
+
+/// `clinicbox admin create`: an administrator written straight to the
+/// database, which may be in use by a running server (SQLite serialises the
+/// two writers).
+pub fn create_admin_offline(
+    conn: &mut Connection,
+    now: DateTime<Utc>,
+    email: &str,
+    name: &str,
+    secret: &str,
+) -> Result<StaffMember> {
+    let mut v = Validator::new();
+    validate_new_account(&mut v, email, name, secret);
+    v.finish()?;
+    let password_hash = password::hash_now(secret)?;
+    let account = AccountToWrite {
+        email: normalise_email(email),
+        name: name.trim().to_owned(),
+        role: Role::Admin,
+        password_hash,
+    };
+    let context = RequestContext { request_id: "cli".into(), client_addr: None };
+    crate::db::run_in_transaction(conn, |tx| {
+        let details = serde_json::json!({"via": "cli"});
+        account.insert(tx, now, CreatedBy::CommandLine(&context), "staff.create", Some(details))
+    })
 }
 
 pub async fn get_staff(app: &App, id: i64) -> Result<StaffMember> {
@@ -307,7 +414,10 @@ pub async fn update_staff(app: &App, caller: &Caller, id: i64, patch: StaffPatch
                 && current.active
                 && (role.is_some_and(|r| r != Role::Admin) || active == Some(false));
             if stops_being_admin && store::count_active_admins(tx)? <= 1 {
-                return Err(Error::conflict("LAST_ADMIN", "the clinic must keep at least one active administrator"));
+                return Err(Error::conflict(
+                    ErrorCode::LastAdmin,
+                    "the clinic must keep at least one active administrator",
+                ));
             }
             let update = StaffUpdate { name: name.as_deref(), role, active, password_hash: password_hash.as_deref() };
             store::update_staff(tx, id, &update, now)?;
@@ -332,7 +442,7 @@ pub async fn update_staff(app: &App, caller: &Caller, id: i64, patch: StaffPatch
             }
             let details = serde_json::json!({ "fields": changed });
             audit::record(tx, now, Actor::from(&caller), "staff.update", "staff", Some(id), Some(details))?;
-            crate::db::changes::record(tx, now, "staff", id, crate::db::changes::ChangeOp::Update)?;
+            changes::record(tx, now, "staff", id, ChangeOp::Update)?;
             store::staff_by_id(tx, id)?.ok_or(Error::NotFound { entity: "staff member" })
         })
         .await

@@ -5,12 +5,11 @@
 use std::sync::Mutex;
 
 use crate::App;
-use crate::audit::{self, Actor};
-use crate::auth::model::{Role, SetupRequest, StaffMember};
-use crate::auth::service::{normalise_email, validate_new_account};
-use crate::auth::{password, store, tokens};
-use crate::error::{Error, Result, Validator};
-use crate::http::context::RequestContext;
+use crate::auth::model::{SetupRequest, StaffMember};
+use crate::auth::{service, store};
+use crate::kit::context::RequestContext;
+use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::tokens;
 
 #[derive(Default)]
 pub struct SetupGate {
@@ -44,35 +43,18 @@ pub async fn open_if_needed(app: &App) -> Result<Option<String>> {
 
 pub async fn complete(app: &App, input: SetupRequest, context: RequestContext) -> Result<StaffMember> {
     if !needs_setup(app).await? {
-        return Err(Error::conflict("ALREADY_SET_UP", "this clinic already has an administrator; sign in instead"));
+        return Err(Error::conflict(
+            ErrorCode::AlreadySetUp,
+            "this clinic already has an administrator; sign in instead",
+        ));
     }
     if !app.setup.matches(&input.token) {
         return Err(Error::Forbidden {
-            code: "INVALID_SETUP_TOKEN",
+            code: ErrorCode::InvalidSetupToken,
             message: "the setup link is not valid; use the one the server printed at start".into(),
         });
     }
-    let mut v = Validator::new();
-    validate_new_account(&mut v, &input.email, &input.name, &input.password);
-    v.finish()?;
-    let hash = password::hash(input.password).await?;
-    let now = app.clock.now();
-    let (email, name) = (normalise_email(&input.email), input.name.trim().to_owned());
-    let admin = app
-        .db
-        .write(move |tx| {
-            // Checked again inside the transaction: two tabs racing on the
-            // setup page must not both create an admin.
-            if store::count_active_admins(tx)? > 0 {
-                return Err(Error::conflict("ALREADY_SET_UP", "this clinic already has an administrator"));
-            }
-            let admin = store::insert_staff(tx, &email, &name, Role::Admin, &hash, now)?;
-            let actor = Actor { id: Some(admin.id), email: Some(&admin.email), context: &context };
-            audit::record(tx, now, actor, "setup.complete", "staff", Some(admin.id), None)?;
-            crate::db::changes::record(tx, now, "staff", admin.id, crate::db::changes::ChangeOp::Create)?;
-            Ok(admin)
-        })
-        .await?;
+    let admin = service::create_first_admin(app, &input.email, &input.name, input.password, context).await?;
     app.setup.set(None);
     Ok(admin)
 }

@@ -6,10 +6,10 @@ use poem_openapi::{ApiResponse, OpenApi};
 use crate::App;
 use crate::auth::model::{NewStaff, StaffMember, StaffPatch};
 use crate::auth::{Action, service, store};
-use crate::error::Result;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
+use crate::kit::error::Result;
 
 pub struct StaffApi;
 

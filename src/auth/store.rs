@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::auth::model::{Role, StaffMember};
-use crate::clock::{from_millis, to_millis};
-use crate::error::{Error, Result};
+use crate::auth::model::StaffMember;
+use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::principal::Role;
+use crate::kit::time::{instant, to_millis};
 
 const STAFF_COLUMNS: &str = "id, email, name, role, active, created_at, updated_at";
 
@@ -17,8 +18,8 @@ fn staff_from_row(row: &Row) -> rusqlite::Result<StaffMember> {
         name: row.get(2)?,
         role: Role::parse(&role).unwrap_or(Role::FrontDesk),
         active: row.get(4)?,
-        created_at: from_millis(row.get(5)?),
-        updated_at: from_millis(row.get(6)?),
+        created_at: instant(row, 5)?,
+        updated_at: instant(row, 6)?,
     })
 }
 
@@ -43,7 +44,7 @@ pub fn insert_staff(
     .map_err(|e| {
         if is_unique_violation(&e) {
             Error::Conflict {
-                code: "EMAIL_TAKEN",
+                code: ErrorCode::EmailTaken,
                 message: "a staff account with this email already exists".into(),
                 details: Some(serde_json::json!({ "fields": { "email": "already in use" } })),
             }
@@ -165,7 +166,7 @@ pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Resu
                     staff_role: Role::parse(&role).unwrap_or(Role::FrontDesk),
                     staff_active: row.get(4)?,
                     family: row.get(5)?,
-                    expires_at: from_millis(row.get(6)?),
+                    expires_at: instant(row, 6)?,
                     used: row.get(7)?,
                     revoked: row.get(8)?,
                 })

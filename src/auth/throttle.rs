@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::clock::SharedClock;
+use crate::kit::clock::SharedClock;
 
 pub const ACCOUNT_FAILURE_LIMIT: usize = 5;
 pub const ADDRESS_FAILURE_LIMIT: usize = 20;
@@ -113,7 +113,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::kit::clock::ManualClock;
 
     fn setup() -> (Arc<ManualClock>, LoginThrottle) {
         let clock = Arc::new(ManualClock::new(DateTime::from_timestamp(1_700_000_000, 0).unwrap()));

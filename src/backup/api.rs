@@ -7,9 +7,9 @@ use crate::App;
 use crate::audit::{self, Actor};
 use crate::auth::Action;
 use crate::backup::snapshots::{self, Snapshot};
-use crate::error::{Error, Result};
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::kit::error::{Error, Result};
 
 pub struct BackupsApi;
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::migrations;
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, ErrorCode, Result};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const DATABASE: &str = "clinicbox.db";
@@ -114,7 +114,7 @@ fn ensure_empty_target(dest: &Path) -> Result<()> {
         let mut entries = fs::read_dir(dest).map_err(io_error("cannot read", dest))?;
         if entries.next().is_some() {
             return Err(Error::bad_request(
-                "TARGET_NOT_EMPTY",
+                ErrorCode::TargetNotEmpty,
                 format!("{} is not empty; choose a new or empty directory", dest.display()),
             ));
         }
@@ -166,7 +166,7 @@ fn write_manifest(dir: &Path, created_at: DateTime<Utc>) -> Result<Manifest> {
 pub fn create_backup(data_dir: &Path, dest: &Path, now: DateTime<Utc>) -> Result<Manifest> {
     let source = data_dir.join(DATABASE);
     if !source.exists() {
-        return Err(Error::bad_request("NO_DATABASE", format!("no database at {}", source.display())));
+        return Err(Error::bad_request(ErrorCode::NoDatabase, format!("no database at {}", source.display())));
     }
     ensure_empty_target(dest)?;
     let staging = staging_for(dest)?;
@@ -212,7 +212,7 @@ pub fn verify_backup(dir: &Path) -> std::result::Result<Manifest, String> {
         if relative.split('/').any(|part| part == ".." || part.is_empty()) {
             return Err(format!("the manifest names an unsafe path: {relative}"));
         }
-        let actual = sha256_file(&dir.join(relative)).map_err(|e| e.public_message_or_internal())?;
+        let actual = sha256_file(&dir.join(relative)).map_err(|e| e.full_message())?;
         if &actual != expected {
             return Err(format!("{relative} does not match its manifest sum (altered or damaged)"));
         }
@@ -278,7 +278,7 @@ pub fn restore(source: &Path, data_dir: &Path, now: DateTime<Utc>) -> Result<Res
     ensure_empty_target(data_dir)?;
     if source.join(MANIFEST).exists() {
         let manifest = verify_backup(source)
-            .map_err(|e| Error::bad_request("BACKUP_INVALID", format!("refusing to restore: {e}")))?;
+            .map_err(|e| Error::bad_request(ErrorCode::BackupInvalid, format!("refusing to restore: {e}")))?;
         restore_verified(source, &manifest, data_dir)?;
         return Ok(RestoreReport {
             summary: format!("restored the backup of {}", manifest.created_at.format("%Y-%m-%d %H:%M:%S UTC")),
@@ -288,7 +288,7 @@ pub fn restore(source: &Path, data_dir: &Path, now: DateTime<Utc>) -> Result<Res
     let database = source.join(DATABASE);
     if !database.exists() {
         return Err(Error::bad_request(
-            "NOT_A_BACKUP",
+            ErrorCode::NotABackup,
             format!("{} holds neither a backup manifest nor a database", source.display()),
         ));
     }
@@ -319,7 +319,7 @@ pub fn restore(source: &Path, data_dir: &Path, now: DateTime<Utc>) -> Result<Res
             let Some((snapshot, manifest)) = good else {
                 let _ = fs::remove_dir_all(&scratch);
                 return Err(Error::bad_request(
-                    "NO_GOOD_COPY",
+                    ErrorCode::NoGoodCopy,
                     format!("the copied database failed its check ({problem}) and no snapshot in it verifies"),
                 ));
             };

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::App;
 use crate::backup::archive::{self, Manifest};
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 
 pub const DIR: &str = "snapshots";
 pub const LATEST: &str = "latest";

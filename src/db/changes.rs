@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
-use crate::clock::to_millis;
-use crate::error::Result;
+use crate::kit::error::Result;
+use crate::kit::time::to_millis;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChangeOp {

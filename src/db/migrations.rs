@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 
 pub struct Migration {
     pub version: i64,

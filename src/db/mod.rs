@@ -18,7 +18,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::{oneshot, watch};
 
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READ_POOL_SIZE: u32 = 4;
@@ -179,6 +179,7 @@ pub fn check(conn: &Connection) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kit::error::ErrorCode;
 
     #[tokio::test]
     async fn failed_write_rolls_back_and_writer_survives_a_panic() {
@@ -187,11 +188,11 @@ mod tests {
         let err = db
             .write(|tx| {
                 tx.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 1, 'create')", [])?;
-                Err::<(), _>(Error::conflict("NOPE", "rolled back"))
+                Err::<(), _>(Error::conflict(ErrorCode::SlotTaken, "rolled back"))
             })
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "NOPE");
+        assert_eq!(err.code(), ErrorCode::SlotTaken);
         let panicked: Result<()> = db.write(|_| panic!("boom")).await;
         assert!(panicked.is_err());
         db.write(|tx| {

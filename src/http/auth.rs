@@ -1,6 +1,10 @@
 //! How a request proves who it is: a bearer token (integrations) or the
 //! browser's session cookie plus a CSRF header on changing requests.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use poem::http::{Method, header};
 use poem::{Request, RequestBody};
 use poem_openapi::SecurityScheme;
@@ -8,19 +12,39 @@ use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::registry::Registry;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
-use crate::App;
-use crate::auth::model::Caller;
-use crate::auth::service;
-use crate::auth::store::TokenKind;
-use crate::auth::tokens;
-use crate::error::Error;
-use crate::http::context::RequestContext;
+use crate::http::context;
+use crate::kit::context::RequestContext;
+use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::principal::Caller;
+use crate::kit::tokens;
 
 pub const SESSION_COOKIE: &str = "clinicbox_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-fn app_of(req: &Request) -> poem::Result<&App> {
-    req.data::<App>().ok_or_else(|| Error::internal("application state missing").into())
+/// What a request presented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A bearer access token.
+    Access,
+    /// A browser session cookie.
+    Session,
+}
+
+pub type CheckFuture = Pin<Box<dyn Future<Output = Result<Caller>> + Send>>;
+
+/// Resolves a presented credential to its principal. The auth feature
+/// provides it and the server hands it to the toolkit as request data, so
+/// the toolkit knows how to ask without importing who answers.
+pub trait CredentialCheck: Send + Sync + 'static {
+    fn check(&self, kind: CredentialKind, secret: String, context: RequestContext) -> CheckFuture;
+}
+
+#[derive(Clone)]
+pub struct Credentials(pub Arc<dyn CredentialCheck>);
+
+async fn check(req: &Request, kind: CredentialKind, secret: &str) -> poem::Result<Caller> {
+    let credentials = req.data::<Credentials>().ok_or_else(|| Error::internal("no credential check installed"))?;
+    Ok(credentials.0.check(kind, secret.to_owned(), context::of(req)).await?)
 }
 
 /// `Authorization: Bearer <access_token>` from `/auth/login`.
@@ -29,8 +53,7 @@ fn app_of(req: &Request) -> poem::Result<&App> {
 pub struct BearerAuth(pub Caller);
 
 async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
-    let app = app_of(req)?;
-    Ok(service::authenticate(app, TokenKind::Access, &bearer.token, RequestContext::of(req)).await?)
+    check(req, CredentialKind::Access, &bearer.token).await
 }
 
 /// The web UI's session cookie from `POST /auth/session`. Requests that
@@ -40,15 +63,14 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
 pub struct SessionAuth(pub Caller);
 
 async fn check_session(req: &Request, key: ApiKey) -> poem::Result<Caller> {
-    let app = app_of(req)?;
-    let caller = service::authenticate(app, TokenKind::Session, &key.key, RequestContext::of(req)).await?;
+    let caller = check(req, CredentialKind::Session, &key.key).await?;
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         let expected = tokens::csrf_for_session(&key.key);
         let presented = req.header(CSRF_HEADER).unwrap_or_default();
         if !tokens::secrets_match(presented, &expected) {
             return Err(Error::Forbidden {
-                code: "CSRF_FAILED",
+                code: ErrorCode::CsrfFailed,
                 message: "this request needs the X-CSRF-Token header of the session".into(),
             }
             .into());

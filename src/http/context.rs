@@ -8,19 +8,15 @@ use poem::http::{HeaderValue, header};
 use poem::{Endpoint, Request, Response};
 use tracing::Instrument;
 
+use crate::http::ratelimit::{self, PublicLimiter};
+use crate::kit::context::RequestContext;
+use crate::kit::error::Error;
+
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-#[derive(Clone, Debug, Default)]
-pub struct RequestContext {
-    pub request_id: String,
-    pub client_addr: Option<IpAddr>,
-}
-
-impl RequestContext {
-    /// The context the middleware attached; a blank one outside a request.
-    pub fn of(req: &Request) -> Self {
-        req.extensions().get::<RequestContext>().cloned().unwrap_or_default()
-    }
+/// The context the middleware attached; a blank one outside a request.
+pub fn of(req: &Request) -> RequestContext {
+    req.extensions().get::<RequestContext>().cloned().unwrap_or_default()
 }
 
 /// A caller's own request id is kept when it is short and plain, so an
@@ -60,16 +56,16 @@ pub async fn around<E: Endpoint>(
     next: E,
     mut req: Request,
     trust_proxy_headers: bool,
-    limiter: std::sync::Arc<crate::http::ratelimit::PublicLimiter>,
+    limiter: std::sync::Arc<PublicLimiter>,
 ) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = incoming_request_id(&req).unwrap_or_else(|| {
-        crate::auth::tokens::generate("").map(|t| t[..32].to_owned()).unwrap_or_else(|_| "unknown".into())
+        crate::kit::tokens::generate("").map(|t| t[..32].to_owned()).unwrap_or_else(|_| "unknown".into())
     });
     let context =
         RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, trust_proxy_headers) };
     let limited = match context.client_addr {
-        Some(ip) if crate::http::ratelimit::is_public(req.uri().path()) => limiter.check(ip).err(),
+        Some(ip) if ratelimit::is_public(req.uri().path()) => limiter.check(ip).err(),
         _ => None,
     };
     req.extensions_mut().insert(context);
@@ -78,9 +74,7 @@ pub async fn around<E: Endpoint>(
     let span = tracing::info_span!("request", %method, path = loggable_path(&path), request_id = %request_id);
 
     let mut response = match limited {
-        Some(retry_after_secs) => {
-            poem::IntoResponse::into_response(crate::error::Error::TooManyRequests { retry_after_secs })
-        }
+        Some(retry_after_secs) => poem::IntoResponse::into_response(Error::TooManyRequests { retry_after_secs }),
         None => next.get_response(req).instrument(span.clone()).await,
     };
 

@@ -9,13 +9,13 @@ use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registr
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::error::{Error, FieldErrors};
+use crate::kit::error::{Error, ErrorCode, FieldErrors};
 
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
-    /// Stable machine-readable code, e.g. `VALIDATION_FAILED`, `SLOT_TAKEN`.
-    pub code: String,
+    /// Stable machine-readable code; see `ErrorCode` for each one's meaning.
+    pub code: ErrorCode,
     /// A sentence for people.
     pub message: String,
     /// More facts; for `VALIDATION_FAILED`, `fields` maps each bad field to its problem.
@@ -27,9 +27,9 @@ pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
-fn envelope(status: StatusCode, code: &str, message: String, details: Option<serde_json::Value>) -> Response {
+fn envelope(status: StatusCode, code: ErrorCode, message: String, details: Option<serde_json::Value>) -> Response {
     // Absent details are left out, as the schema says, rather than sent as null.
-    let mut error = serde_json::json!({ "code": code, "message": message });
+    let mut error = serde_json::json!({ "code": code.as_str(), "message": message });
     if let Some(details) = details {
         error["details"] = details;
     }
@@ -37,36 +37,49 @@ fn envelope(status: StatusCode, code: &str, message: String, details: Option<ser
     Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
 }
 
-impl Error {
-    fn to_response(&self) -> Response {
-        if let Error::Internal(message) = self {
-            tracing::error!(error = %message, "internal error");
-        }
-        let mut response = envelope(self.status(), self.code(), self.public_message(), self.details());
-        if let Error::TooManyRequests { retry_after_secs } = self
-            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        if let Error::Unauthorized { .. } = self {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
+/// The one place where an error becomes an HTTP status.
+pub fn status_of(err: &Error) -> StatusCode {
+    match err {
+        Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+        Error::Forbidden { .. } => StatusCode::FORBIDDEN,
+        Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        Error::Conflict { .. } => StatusCode::CONFLICT,
+        Error::Validation(_) | Error::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+fn to_response(err: &Error) -> Response {
+    if let Error::Internal { .. } = err {
+        tracing::error!(error = %err.full_message(), "internal error");
+    }
+    let mut response = envelope(status_of(err), err.code(), err.public_message(), err.details());
+    if let Error::TooManyRequests { retry_after_secs } = err
+        && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    if let Error::Unauthorized { .. } = err {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
 }
 
 impl ResponseError for Error {
     fn status(&self) -> StatusCode {
-        Error::status(self)
+        status_of(self)
     }
     fn as_response(&self) -> Response {
-        self.to_response()
+        to_response(self)
     }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        self.to_response()
+        to_response(&self)
     }
 }
 
@@ -114,46 +127,48 @@ fn unknown_field(reason: &str) -> Option<String> {
 /// The catch-all: turns any error that reached the top into the envelope.
 pub async fn render(err: poem::Error) -> Response {
     if let Some(ours) = err.downcast_ref::<Error>() {
-        return ours.to_response();
+        return to_response(ours);
     }
     if let Some(param) = err.downcast_ref::<ParseParamError>() {
         let mut fields = FieldErrors::new();
         fields.insert(param.name.to_owned(), param.reason.clone());
-        return Error::Validation(fields).to_response();
+        return to_response(&Error::Validation(fields));
     }
     if err.is::<ParsePathError>() {
         // `/patients/abc` names no patient: the same answer as a missing one.
-        return Error::NotFound { entity: "resource" }.to_response();
+        return to_response(&Error::NotFound { entity: "resource" });
     }
     if let Some(payload) = err.downcast_ref::<ParseRequestPayloadError>() {
         if let Some(field) = unknown_field(&payload.reason) {
             let mut fields = FieldErrors::new();
             fields.insert(field, "is not a known field".into());
-            return Error::Validation(fields).to_response();
+            return to_response(&Error::Validation(fields));
         }
         return envelope(
             StatusCode::BAD_REQUEST,
-            "MALFORMED_REQUEST",
+            ErrorCode::MalformedRequest,
             format!("the request body could not be read: {}", payload.reason),
             None,
         );
     }
     if err.is::<AuthorizationError>() {
-        return Error::unauthorized("UNAUTHENTICATED", "sign in to continue").to_response();
+        return to_response(&Error::unauthorized(ErrorCode::Unauthenticated, "sign in to continue"));
     }
     let status = err.status();
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("NOT_FOUND", "there is nothing at this address".to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => ("METHOD_NOT_ALLOWED", "this address does not accept that method".to_owned()),
-        StatusCode::PAYLOAD_TOO_LARGE => ("PAYLOAD_TOO_LARGE", "the request body is too large".to_owned()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("UNSUPPORTED_MEDIA_TYPE", "send the body as application/json".to_owned())
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "there is nothing at this address".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorCode::MethodNotAllowed, "this address does not accept that method".to_owned())
         }
-        StatusCode::UNAUTHORIZED => ("UNAUTHENTICATED", "sign in to continue".to_owned()),
-        s if s.is_client_error() => ("MALFORMED_REQUEST", err.to_string()),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "the request body is too large".to_owned()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (ErrorCode::UnsupportedMediaType, "send the body as application/json".to_owned())
+        }
+        StatusCode::UNAUTHORIZED => (ErrorCode::Unauthenticated, "sign in to continue".to_owned()),
+        s if s.is_client_error() => (ErrorCode::MalformedRequest, err.to_string()),
         _ => {
             tracing::error!(error = %err, "unhandled error");
-            ("INTERNAL", "something went wrong on the server".to_owned())
+            (ErrorCode::Internal, "something went wrong on the server".to_owned())
         }
     };
     envelope(status, code, message, None)

@@ -3,7 +3,7 @@
 use poem_openapi::Object;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 
-use crate::error::{Result, Validator};
+use crate::kit::error::{Result, Validator};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
 pub const MAX_PAGE_SIZE: i64 = 100;

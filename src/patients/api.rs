@@ -5,10 +5,10 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
 use crate::auth::Action;
-use crate::error::{Error, Result};
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
+use crate::kit::error::{Error, Result};
 use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus};
 use crate::patients::service;
 use crate::patients::store::{ListQuery, SortOrder};

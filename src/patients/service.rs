@@ -3,13 +3,13 @@
 
 use chrono::NaiveDate;
 use email_address::EmailAddress;
-use phonenumber::Mode;
 
 use crate::App;
 use crate::audit::{self, Actor};
-use crate::auth::Caller;
 use crate::db::changes::{self, ChangeOp};
-use crate::error::{Error, Result, Validator};
+use crate::kit::error::{Error, ErrorCode, Result, Validator};
+use crate::kit::phone;
+use crate::kit::principal::Caller;
 use crate::patients::model::{
     Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus,
 };
@@ -18,17 +18,6 @@ use crate::patients::store::{self, ListQuery, PatientFields};
 const NAME_MAX: usize = 100;
 const LINE_MAX: usize = 200;
 const LEAD_SOURCE_MAX: usize = 60;
-
-/// Reads a phone number as people write it (`07911 123456`, `+44 7700
-/// 900123`) in the clinic's default region and returns it in E.164.
-pub fn normalise_phone(raw: &str, region: &str) -> std::result::Result<String, &'static str> {
-    let region = region.parse::<phonenumber::country::Id>().ok();
-    let number = phonenumber::parse(region, raw).map_err(|_| "is not a phone number")?;
-    if !phonenumber::is_valid(&number) {
-        return Err("is not a valid phone number");
-    }
-    Ok(number.format().mode(Mode::E164).to_string())
-}
 
 /// Trims; empty becomes absent.
 fn clean(value: Option<&str>) -> Option<String> {
@@ -57,7 +46,7 @@ fn required_name(v: &mut Validator, field: &str, value: &str) -> String {
 
 fn phone_field(v: &mut Validator, field: &str, raw: Option<&str>, region: &str) -> Option<String> {
     let raw = clean(raw)?;
-    match normalise_phone(&raw, region) {
+    match phone::normalise(&raw, region) {
         Ok(e164) => Some(e164),
         Err(problem) => {
             v.add(field, problem);
@@ -222,7 +211,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplica
                 let matches = store::find_duplicates(tx, &fields)?;
                 if !matches.is_empty() {
                     return Err(Error::Conflict {
-                        code: "POSSIBLE_DUPLICATE",
+                        code: ErrorCode::PossibleDuplicate,
                         message: "this looks like a patient who is already registered; \
                                   repeat with allow_duplicate=true to register anyway"
                             .into(),
@@ -281,8 +270,8 @@ pub async fn set_status(app: &App, caller: &Caller, id: i64, target: PatientStat
             let current = store::get(tx, id)?.ok_or_else(not_found)?;
             if current.status == target {
                 let (code, message) = match target {
-                    PatientStatus::Archived => ("ALREADY_ARCHIVED", "the patient is already archived"),
-                    PatientStatus::Active => ("NOT_ARCHIVED", "the patient is not archived"),
+                    PatientStatus::Archived => (ErrorCode::AlreadyArchived, "the patient is already archived"),
+                    PatientStatus::Active => (ErrorCode::NotArchived, "the patient is not archived"),
                 };
                 return Err(Error::conflict(code, message));
             }
@@ -304,10 +293,10 @@ pub async fn set_status(app: &App, caller: &Caller, id: i64, target: PatientStat
 pub fn interpret_query(q: &str, region: &str) -> (Vec<String>, Option<String>) {
     let q = q.trim();
     let phone_shaped = q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let digits = store::digits_of(q);
+    let digits = phone::digits_of(q);
     if phone_shaped && digits.len() >= 3 {
-        let searched = match normalise_phone(q, region) {
-            Ok(e164) => store::digits_of(&e164),
+        let searched = match phone::normalise(q, region) {
+            Ok(e164) => phone::digits_of(&e164),
             // A fragment: trunk zeros are not stored in E.164.
             Err(_) => digits.trim_start_matches('0').to_owned(),
         };
@@ -354,15 +343,6 @@ mod tests {
         assert_eq!(fields.preferred_name, None);
         assert_eq!(fields.phone.as_deref(), Some("+447911123456"));
         assert_eq!(fields.lead_source.as_deref(), Some("referral"));
-    }
-
-    #[test]
-    fn phone_numbers_in_other_formats_and_regions() {
-        assert_eq!(normalise_phone("+44 7911-123-456", "US").unwrap(), "+447911123456");
-        assert_eq!(normalise_phone("0044 7911 123456", "GB").unwrap(), "+447911123456");
-        assert_eq!(normalise_phone("(212) 736-5000", "US").unwrap(), "+12127365000");
-        assert!(normalise_phone("12", "GB").is_err());
-        assert!(normalise_phone("call me", "GB").is_err());
     }
 
     #[test]

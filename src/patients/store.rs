@@ -4,8 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
-use crate::clock::{from_millis, to_millis};
-use crate::error::Result;
+use crate::kit::error::Result;
+use crate::kit::phone::digits_of;
+use crate::kit::time::{instant, to_millis};
 use crate::patients::model::{
     Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex,
 };
@@ -56,13 +57,9 @@ fn from_row(row: &Row) -> rusqlite::Result<Patient> {
         emergency_contact: (emergency_contact != EmergencyContact::default()).then_some(emergency_contact),
         lead_source: row.get(17)?,
         status: if status == "archived" { PatientStatus::Archived } else { PatientStatus::Active },
-        created_at: from_millis(row.get(19)?),
-        updated_at: from_millis(row.get(20)?),
+        created_at: instant(row, 19)?,
+        updated_at: instant(row, 20)?,
     })
-}
-
-pub fn digits_of(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
 }
 
 fn field_values(f: &PatientFields) -> Vec<Value> {

@@ -6,10 +6,10 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::App;
 use crate::auth::Action;
-use crate::error::{Error, Result};
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
+use crate::kit::error::{Error, Result};
 use crate::scheduling::model::*;
 use crate::scheduling::service::{self, SlotRequest, Transition};
 use crate::scheduling::store::{self, AppointmentFilter};

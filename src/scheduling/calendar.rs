@@ -16,7 +16,7 @@ pub fn verify(secret: &SecretKey, presented: &str, current_generation: impl Fn(i
     let (id, _) = presented.split_once('-')?;
     let clinician_id: i64 = id.parse().ok()?;
     let generation = current_generation(clinician_id)?;
-    crate::auth::tokens::secrets_match(presented, &token(secret, clinician_id, generation)).then_some(clinician_id)
+    crate::kit::tokens::secrets_match(presented, &token(secret, clinician_id, generation)).then_some(clinician_id)
 }
 
 pub fn feed_path(token: &str) -> String {

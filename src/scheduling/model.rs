@@ -2,14 +2,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object};
 
-/// An amount of money in minor units (pence, cents) of an ISO 4217 currency.
-#[derive(Object, Clone, Debug, PartialEq, Eq)]
-#[oai(deny_unknown_fields)]
-pub struct Money {
-    pub amount_minor: i64,
-    /// ISO 4217 code, e.g. `GBP`.
-    pub currency: String,
-}
+pub use crate::kit::money::Money;
 
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
@@ -331,6 +324,8 @@ impl AppointmentStatus {
     }
 }
 
+crate::kit::sql::text_enum_sql!(AppointmentStatus);
+
 #[derive(Object, Clone, Debug)]
 pub struct Attendee {
     pub patient_id: i64,
@@ -435,7 +430,7 @@ pub struct Occurrence {
     /// `booked`, or `skipped` with the code and message of the rule or conflict.
     pub status: String,
     pub appointment_id: Option<i64>,
-    pub code: Option<String>,
+    pub code: Option<crate::kit::error::ErrorCode>,
     pub message: Option<String>,
 }
 

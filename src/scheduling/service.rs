@@ -8,9 +8,9 @@ use rusqlite::Connection;
 
 use crate::App;
 use crate::audit::{self, Actor};
-use crate::auth::Caller;
 use crate::db::changes::{self, ChangeOp};
-use crate::error::{Error, Result, Validator};
+use crate::kit::error::{Error, ErrorCode, Result, Validator};
+use crate::kit::principal::Caller;
 use crate::scheduling::model::*;
 use crate::scheduling::slots::{self, Interval, ServiceShape, SlotQuery};
 use crate::scheduling::store::{self, CentreFields, ClinicianFields, RuleRow, ServiceFields};
@@ -30,15 +30,6 @@ fn check_name(v: &mut Validator, field: &str, value: &str) -> String {
         v.add(field, format!("must be at most {NAME_MAX} characters"));
     }
     value
-}
-
-fn check_money(v: &mut Validator, field: &str, money: &Money) {
-    if money.amount_minor < 0 {
-        v.add(&format!("{field}.amount_minor"), "must not be negative");
-    }
-    if money.currency.len() != 3 || !money.currency.chars().all(|c| c.is_ascii_uppercase()) {
-        v.add(&format!("{field}.currency"), "must be an ISO 4217 code such as GBP");
-    }
 }
 
 fn check_list(v: &mut Validator, field: &str, items: &[String]) -> Vec<String> {
@@ -84,7 +75,7 @@ fn centre_fields(input: NewCentre, active: bool, region: &str) -> Result<CentreF
         v.add("email", "is not a valid email address");
     }
     let phone = match clean(input.phone.as_deref()) {
-        Some(raw) => match crate::patients::service::normalise_phone(&raw, region) {
+        Some(raw) => match crate::kit::phone::normalise(&raw, region) {
             Ok(e164) => Some(e164),
             Err(problem) => {
                 v.add("phone", problem);
@@ -149,7 +140,7 @@ fn clinician_fields(conn: &Connection, input: NewClinician, active: bool, id: Op
         v.add("bio", "must be at most 2000 characters");
     }
     if let Some(fee) = &input.default_fee {
-        check_money(&mut v, "default_fee", fee);
+        fee.check(&mut v, "default_fee");
     }
     let mut centre_ids = input.centre_ids.clone();
     centre_ids.sort_unstable();
@@ -234,7 +225,7 @@ fn service_fields(conn: &Connection, input: NewService, active: bool) -> Result<
     if !(1..=500).contains(&input.capacity) {
         v.add("capacity", "must be between 1 and 500");
     }
-    check_money(&mut v, "price", &input.price);
+    input.price.check(&mut v, "price");
     let colour = clean(input.colour.as_deref());
     if colour
         .as_deref()
@@ -552,7 +543,7 @@ pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>>
                 .ok_or_else(|| Error::invalid_field("service_id", "names no active service"))?;
             let clinicians = match request.clinician_id {
                 Some(id) if !service.clinician_ids.contains(&id) => {
-                    return Err(Error::rule("NOT_OFFERED", "this clinician does not offer this service"));
+                    return Err(Error::rule(ErrorCode::NotOffered, "this clinician does not offer this service"));
                 }
                 Some(id) => vec![id],
                 None => service.clinician_ids.clone(),
@@ -612,7 +603,7 @@ pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>>
 // ---- appointments
 
 fn video_link(base: &str) -> Result<String> {
-    let token = crate::auth::tokens::generate("")?;
+    let token = crate::kit::tokens::generate("")?;
     Ok(format!("{}/clinicbox-{}", base.trim_end_matches('/'), &token[..32]))
 }
 
@@ -645,10 +636,10 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
                 return Err(Error::internal("validated records vanished"));
             };
             if patient.status == crate::patients::model::PatientStatus::Archived {
-                return Err(Error::rule("PATIENT_ARCHIVED", "restore the patient before booking"));
+                return Err(Error::rule(ErrorCode::PatientArchived, "restore the patient before booking"));
             }
             if !service.active {
-                return Err(Error::rule("SERVICE_INACTIVE", "this service is no longer offered"));
+                return Err(Error::rule(ErrorCode::ServiceInactive, "this service is no longer offered"));
             }
             // A group service at the time of an existing session: take a seat in it.
             if service.capacity > 1
@@ -687,17 +678,23 @@ fn check_bookable(
     moving: Option<i64>,
 ) -> Result<(i64, Interval, Interval)> {
     if !service.clinician_ids.contains(&clinician.id) {
-        return Err(Error::rule("NOT_OFFERED", "this clinician does not offer this service"));
+        return Err(Error::rule(ErrorCode::NotOffered, "this clinician does not offer this service"));
     }
     if !clinician.active {
-        return Err(Error::rule("CLINICIAN_INACTIVE", "this clinician is not taking bookings"));
+        return Err(Error::rule(ErrorCode::ClinicianInactive, "this clinician is not taking bookings"));
     }
     let settings = store::booking_settings(tx)?;
     if start < now + Duration::minutes(settings.min_notice_minutes) {
-        return Err(Error::rule("TOO_SOON", format!("bookings need {} minutes' notice", settings.min_notice_minutes)));
+        return Err(Error::rule(
+            ErrorCode::TooSoon,
+            format!("bookings need {} minutes' notice", settings.min_notice_minutes),
+        ));
     }
     if start > now + Duration::days(settings.booking_window_days) {
-        return Err(Error::rule("TOO_FAR_AHEAD", format!("bookings open {} days ahead", settings.booking_window_days)));
+        return Err(Error::rule(
+            ErrorCode::TooFarAhead,
+            format!("bookings open {} days ahead", settings.booking_window_days),
+        ));
     }
     let shape = shape_of(service);
     let slot = shape.slot(start);
@@ -721,14 +718,14 @@ fn check_bookable(
         }
     }
     let Some(centre_id) = centre_id else {
-        return Err(Error::rule("OUTSIDE_AVAILABILITY", "the clinician is not available at that time"));
+        return Err(Error::rule(ErrorCode::OutsideAvailability, "the clinician is not available at that time"));
     };
     if !store::exceptions(tx, clinician.id, "time_off", None, blocked)?.is_empty() {
-        return Err(Error::rule("TIME_OFF", "the clinician is off at that time"));
+        return Err(Error::rule(ErrorCode::TimeOff, "the clinician is off at that time"));
     }
     if let Some((other, other_start)) = store::first_conflict(tx, clinician.id, blocked, moving)? {
         return Err(Error::Conflict {
-            code: "SLOT_TAKEN",
+            code: ErrorCode::SlotTaken,
             message: "the clinician is already booked at that time".into(),
             details: Some(serde_json::json!({ "appointment_id": other, "start": other_start })),
         });
@@ -746,7 +743,7 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
             let current = store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))?;
             if !matches!(current.status, AppointmentStatus::Pending | AppointmentStatus::Confirmed) {
                 return Err(Error::Conflict {
-                    code: "INVALID_TRANSITION",
+                    code: ErrorCode::InvalidTransition,
                     message: format!("a {} appointment cannot be moved", current.status.as_str()),
                     details: Some(serde_json::json!({ "status": current.status.as_str(), "action": "reschedule" })),
                 });
@@ -845,7 +842,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
             let patient = crate::patients::store::get(tx, input.patient_id)?
                 .ok_or_else(|| Error::invalid_field("patient_id", "names no patient"))?;
             if patient.status == crate::patients::model::PatientStatus::Archived {
-                return Err(Error::rule("PATIENT_ARCHIVED", "restore the patient before booking"));
+                return Err(Error::rule(ErrorCode::PatientArchived, "restore the patient before booking"));
             }
             let service = store::get_service(tx, input.service_id)?
                 .filter(|s| s.active)
@@ -881,7 +878,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                         start,
                         status: "skipped".into(),
                         appointment_id: None,
-                        code: Some("NONEXISTENT_LOCAL_TIME".into()),
+                        code: Some(ErrorCode::NonexistentLocalTime),
                         message: Some("that local time does not exist on this date (clocks go forward)".into()),
                     });
                     continue;
@@ -916,7 +913,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                             start: local,
                             status: "skipped".into(),
                             appointment_id: None,
-                            code: Some(err.code().to_owned()),
+                            code: Some(err.code()),
                             message: Some(err.public_message()),
                         });
                     }
@@ -939,17 +936,17 @@ fn take_seat(
 ) -> Result<Appointment> {
     let session = store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))?;
     if session.capacity <= 1 {
-        return Err(Error::rule("NOT_A_GROUP_SESSION", "only group sessions take more attendees"));
+        return Err(Error::rule(ErrorCode::NotAGroupSession, "only group sessions take more attendees"));
     }
     if !matches!(session.status, AppointmentStatus::Pending | AppointmentStatus::Confirmed) {
         return Err(Error::conflict(
-            "INVALID_TRANSITION",
+            ErrorCode::InvalidTransition,
             format!("a {} session takes no one", session.status.as_str()),
         ));
     }
     match store::attendee_status(tx, appointment_id, patient_id)?.as_deref() {
         Some("booked") | Some("waitlisted") => {
-            return Err(Error::conflict("ALREADY_BOOKED", "the patient is already in this session"));
+            return Err(Error::conflict(ErrorCode::AlreadyBooked, "the patient is already in this session"));
         }
         _ => {}
     }
@@ -959,7 +956,7 @@ fn take_seat(
         (false, true) => "waitlisted",
         (false, false) => {
             return Err(Error::Conflict {
-                code: "FULL",
+                code: ErrorCode::Full,
                 message: "the session is full; join its waitlist instead".into(),
                 details: Some(serde_json::json!({ "appointment_id": appointment_id, "capacity": session.capacity })),
             });
@@ -979,7 +976,7 @@ pub async fn join_session(app: &App, caller: &Caller, appointment_id: i64, input
             let patient = crate::patients::store::get(tx, input.patient_id)?
                 .ok_or_else(|| Error::invalid_field("patient_id", "names no patient"))?;
             if patient.status == crate::patients::model::PatientStatus::Archived {
-                return Err(Error::rule("PATIENT_ARCHIVED", "restore the patient before booking"));
+                return Err(Error::rule(ErrorCode::PatientArchived, "restore the patient before booking"));
             }
             take_seat(tx, now, &caller, appointment_id, patient.id, input.waitlist)
         })
@@ -1087,7 +1084,7 @@ pub async fn transition_scoped(
             let current = store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))?;
             let Some(next) = step.apply(current.status) else {
                 return Err(Error::Conflict {
-                    code: "INVALID_TRANSITION",
+                    code: ErrorCode::InvalidTransition,
                     message: format!(
                         "a {} appointment cannot {}",
                         current.status.as_str(),

@@ -4,8 +4,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::clock::{from_millis, to_millis};
-use crate::error::Result;
+use crate::kit::error::Result;
+use crate::kit::time::{instant, to_millis, zone};
 use crate::scheduling::model::{
     Appointment, AppointmentStatus, Attendee, AvailabilityRule, BookingSettings, Centre, Clinician, Modality, Money,
     Service, TimeOff,
@@ -14,10 +14,6 @@ use crate::scheduling::slots::{Busy, Interval, WeeklyRule};
 
 fn json_list(text: String) -> Vec<String> {
     serde_json::from_str(&text).unwrap_or_default()
-}
-
-fn money(amount: Option<i64>, currency: Option<String>) -> Option<Money> {
-    Some(Money { amount_minor: amount?, currency: currency? })
 }
 
 // ---- centres
@@ -33,8 +29,8 @@ fn centre_from_row(row: &Row) -> rusqlite::Result<Centre> {
         email: row.get(4)?,
         timezone: row.get(5)?,
         active: row.get(6)?,
-        created_at: from_millis(row.get(7)?),
-        updated_at: from_millis(row.get(8)?),
+        created_at: instant(row, 7)?,
+        updated_at: instant(row, 8)?,
     })
 }
 
@@ -96,12 +92,12 @@ fn clinician_from_row(row: &Row) -> rusqlite::Result<Clinician> {
         qualifications: json_list(row.get(4)?),
         languages: json_list(row.get(5)?),
         bio: row.get(6)?,
-        default_fee: money(row.get(7)?, row.get(8)?),
+        default_fee: Money::from_columns(row.get(7)?, row.get(8)?),
         active: row.get(9)?,
         centre_ids: Vec::new(),
         calendar_feed_url: None,
-        created_at: from_millis(row.get(10)?),
-        updated_at: from_millis(row.get(11)?),
+        created_at: instant(row, 10)?,
+        updated_at: instant(row, 11)?,
     })
 }
 
@@ -233,8 +229,8 @@ fn service_from_row(row: &Row) -> rusqlite::Result<Service> {
         colour: row.get(9)?,
         active: row.get(10)?,
         clinician_ids: Vec::new(),
-        created_at: from_millis(row.get(11)?),
-        updated_at: from_millis(row.get(12)?),
+        created_at: instant(row, 11)?,
+        updated_at: instant(row, 12)?,
     })
 }
 
@@ -493,8 +489,8 @@ pub fn list_exceptions(conn: &Connection, clinician_id: i64, kind: &str) -> Resu
             Ok(TimeOff {
                 id: r.get(0)?,
                 clinician_id: r.get(1)?,
-                start: from_millis(r.get(2)?),
-                end: from_millis(r.get(3)?),
+                start: instant(r, 2)?,
+                end: instant(r, 3)?,
                 reason: r.get(4)?,
                 centre_id: r.get(5)?,
             })
@@ -544,7 +540,7 @@ pub fn history(conn: &Connection, appointment_id: i64) -> Result<Vec<HistoryEntr
         .query_map([appointment_id], |r| {
             let details: Option<String> = r.get(3)?;
             Ok(HistoryEntry {
-                at: from_millis(r.get(0)?),
+                at: instant(r, 0)?,
                 actor_id: r.get(1)?,
                 change: r.get(2)?,
                 details: details.and_then(|d| serde_json::from_str(&d).ok()),
@@ -568,7 +564,7 @@ pub fn exceptions(
     )?;
     Ok(stmt
         .query_map(params![clinician_id, kind, centre_id, to_millis(span.start), to_millis(span.end)], |r| {
-            Ok(Interval { start: from_millis(r.get(0)?), end: from_millis(r.get(1)?) })
+            Ok(Interval { start: instant(r, 0)?, end: instant(r, 1)? })
         })?
         .collect::<rusqlite::Result<_>>()?)
 }
@@ -592,10 +588,10 @@ pub fn busy(conn: &Connection, clinician_id: i64, span: Interval) -> Result<Vec<
     Ok(stmt
         .query_map(params![clinician_id, from - MAX_BLOCK_MILLIS, until, from], |r| {
             Ok(Busy {
-                blocked: Interval { start: from_millis(r.get(0)?), end: from_millis(r.get(1)?) },
+                blocked: Interval { start: instant(r, 0)?, end: instant(r, 1)? },
                 service_id: r.get(2)?,
                 centre_id: r.get(3)?,
-                starts_at: from_millis(r.get(4)?),
+                starts_at: instant(r, 4)?,
                 capacity: r.get(5)?,
                 seats_taken: r.get(6)?,
             })
@@ -619,7 +615,7 @@ pub fn first_conflict(
                AND status <> 'cancelled' AND (?5 IS NULL OR id <> ?5)
              ORDER BY blocked_from LIMIT 1",
             params![clinician_id, from - MAX_BLOCK_MILLIS, until, from, except],
-            |r| Ok((r.get(0)?, from_millis(r.get(1)?))),
+            |r| Ok((r.get(0)?, instant(r, 1)?)),
         )
         .optional()?)
 }
@@ -739,18 +735,18 @@ const APPOINTMENT_COLUMNS: &str = "a.id, a.service_id, a.clinician_id, a.centre_
     a.series_id";
 
 fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
-    let zone: String = row.get(14)?;
-    let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
-    let local = |ms: i64| -> DateTime<FixedOffset> { from_millis(ms).with_timezone(&tz).fixed_offset() };
-    let status: String = row.get(6)?;
+    let tz = zone(row, 14)?;
+    let local = |idx: usize| -> rusqlite::Result<DateTime<FixedOffset>> {
+        Ok(instant(row, idx)?.with_timezone(&tz).fixed_offset())
+    };
     Ok(Appointment {
         id: row.get(0)?,
         service_id: row.get(1)?,
         clinician_id: row.get(2)?,
         centre_id: row.get(3)?,
-        start: local(row.get(4)?),
-        end: local(row.get(5)?),
-        status: AppointmentStatus::parse(&status).unwrap_or(AppointmentStatus::Pending),
+        start: local(4)?,
+        end: local(5)?,
+        status: row.get(6)?,
         capacity: row.get(7)?,
         attendees: Vec::new(),
         notes: row.get(8)?,
@@ -758,8 +754,8 @@ fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
         cancel_reason: row.get(10)?,
         cancelled_by: row.get(11)?,
         series_id: row.get(15)?,
-        created_at: from_millis(row.get(12)?),
-        updated_at: from_millis(row.get(13)?),
+        created_at: instant(row, 12)?,
+        updated_at: instant(row, 13)?,
     })
 }
 
@@ -961,13 +957,13 @@ pub fn feed_events(
         .query_map(params![clinician_id, to_millis(span.start), to_millis(span.end)], |r| {
             Ok(crate::scheduling::calendar::FeedEvent {
                 appointment_id: r.get(0)?,
-                start: from_millis(r.get(1)?),
-                end: from_millis(r.get(2)?),
+                start: instant(r, 1)?,
+                end: instant(r, 2)?,
                 status: r.get(3)?,
                 service_name: r.get(4)?,
                 centre: r.get(5)?,
                 video_url: r.get(6)?,
-                updated_at: from_millis(r.get(7)?),
+                updated_at: instant(r, 7)?,
                 sequence: r.get(8)?,
                 attendees: Vec::new(),
             })

@@ -4,9 +4,9 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::App;
-use crate::error::Result;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::kit::error::Result;
 use crate::search::model::{SearchHit, SearchResults};
 use crate::search::service;
 

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use crate::auth::model::StaffMember;
-use crate::error::Result;
+use crate::kit::error::Result;
 use crate::patients::model::{Patient, PatientStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

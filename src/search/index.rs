@@ -17,7 +17,7 @@ use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, Simpl
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 use crate::search::documents::{self, Kind, SearchDoc};
 
 /// Bump when the schema or the document mapping changes: an index built by

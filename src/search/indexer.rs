@@ -7,7 +7,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::App;
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 use crate::search::index::BATCH;
 
 /// How long to let a burst of writes gather before one commit.

@@ -1,8 +1,9 @@
 //! Who may search for what, and running queries off the async runtime.
 
 use crate::App;
-use crate::auth::{Action, Caller};
-use crate::error::{Error, Result};
+use crate::auth::Action;
+use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::principal::Caller;
 use crate::search::documents::Kind;
 use crate::search::index::{Hit, IndexState};
 use crate::search::query::{self, SearchRequest};
@@ -46,7 +47,7 @@ fn unavailable(state: IndexState) -> Error {
         IndexState::Failed { reason } => format!("the search index is unavailable: {reason}"),
         IndexState::Ready => "the search index is not ready".into(),
     };
-    Error::Unavailable { code: "SEARCH_UNAVAILABLE", message }
+    Error::Unavailable { code: ErrorCode::SearchUnavailable, message }
 }
 
 async fn run(app: &App, text: String, kinds: Vec<Kind>, include_archived: bool, limit: usize) -> Result<Vec<Hit>> {

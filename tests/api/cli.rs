@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use clinicbox::clock::SystemClock;
 use clinicbox::config::Config;
+use clinicbox::kit::clock::SystemClock;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -47,7 +47,7 @@ fn version_and_openapi_print_and_succeed() {
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap();
-    let generated = clinicbox::http::openapi_json();
+    let generated = clinicbox::server::openapi_json();
     assert!(
         committed.trim() == generated.trim(),
         "openapi.json is stale: run `cargo run -- openapi > openapi.json` and commit it"

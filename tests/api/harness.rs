@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clinicbox::clock::SystemClock;
 use clinicbox::config::Config;
+use clinicbox::kit::clock::SystemClock;
 use clinicbox::{App, AppState};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -62,7 +62,7 @@ impl TestServer {
         let (tx, rx) = oneshot::channel::<()>();
         let served = app.clone();
         let task = tokio::spawn(async move {
-            clinicbox::serve(served, listener, async {
+            clinicbox::server::serve(served, listener, async {
                 let _ = rx.await;
             })
             .await

@@ -194,8 +194,8 @@ async fn a_damaged_segment_is_detected_and_rebuilt() {
 async fn a_second_process_cannot_open_a_data_directory_in_use() {
     let (server, _) = TestServer::with_admin().await;
     let config = clinicbox::config::Config::for_data_dir(server.data_dir());
-    let second = clinicbox::AppState::open(config, std::sync::Arc::new(clinicbox::clock::SystemClock));
-    assert!(second.err().unwrap().public_message_or_internal().contains("in use"));
+    let second = clinicbox::AppState::open(config, std::sync::Arc::new(clinicbox::kit::clock::SystemClock));
+    assert!(second.err().unwrap().full_message().contains("in use"));
 }
 
 /// Without the indexer (as during a long rebuild) the API keeps serving:
@@ -206,14 +206,14 @@ async fn while_the_index_is_not_built_the_api_still_serves() {
     let dir = tempfile::tempdir().unwrap();
     let app = clinicbox::AppState::open(
         clinicbox::config::Config::for_data_dir(dir.path()),
-        std::sync::Arc::new(clinicbox::clock::SystemClock),
+        std::sync::Arc::new(clinicbox::kit::clock::SystemClock),
     )
     .unwrap();
     let setup = clinicbox::auth::setup::open_if_needed(&app).await.unwrap().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     // The HTTP server alone, with no background indexer.
-    tokio::spawn(clinicbox::http::serve(app.clone(), listener, std::future::pending()));
+    tokio::spawn(clinicbox::server::serve_http(app.clone(), listener, std::future::pending()));
     let client = reqwest::Client::new();
 
     let ready = crate::harness::into_reply(client.get(format!("{base}/health/ready")).send().await.unwrap()).await;

@@ -37,13 +37,3 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
-
-/// Instants are stored as UTC milliseconds since the epoch: one representation
-/// for the whole schema, compact and cheap to range-scan.
-pub fn to_millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
-pub fn from_millis(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}

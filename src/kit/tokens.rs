@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::kit::error::{Error, Result};
 
 pub const ACCESS_PREFIX: &str = "cbx_at_";
 pub const REFRESH_PREFIX: &str = "cbx_rt_";

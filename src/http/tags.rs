@@ -1,0 +1,27 @@
+//! The tags that group the API's operations in the spec and the docs page.
+
+use poem_openapi::Tags;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Sign-in, tokens and browser sessions.
+    Auth,
+    /// Creating the first administrator on a new installation.
+    Setup,
+    /// Staff accounts and roles (administrators).
+    Staff,
+    /// Patient records.
+    Patients,
+    /// The audit log of changes and record reads (administrators).
+    Audit,
+    /// Finding people across the clinic's records.
+    Search,
+    /// Snapshots of the data directory (administrators).
+    Backups,
+    /// Centres, clinicians, services, availability and slots.
+    Scheduling,
+    /// Booking appointments and following them to completion.
+    Appointments,
+    /// Endpoints that need no sign-in, for a public booking page.
+    Public,
+}

@@ -1,0 +1,14 @@
+//! Shared value types every layer may use: the error type and its codes,
+//! the clock, instants and their storage form, money, phone numbers, random
+//! tokens, the request context and the principal. Nothing here imports a
+//! feature or the HTTP toolkit.
+
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod money;
+pub mod phone;
+pub mod principal;
+pub mod sql;
+pub mod time;
+pub mod tokens;

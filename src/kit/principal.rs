@@ -1,0 +1,53 @@
+//! Who is asking: the principal every service receives, established by the
+//! HTTP toolkit from a credential, and its role. What each role may do is
+//! the permission table's business (`auth::permissions`).
+
+use poem_openapi::Enum;
+
+use crate::kit::context::RequestContext;
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Clinician,
+    FrontDesk,
+    Billing,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Clinician => "clinician",
+            Role::FrontDesk => "front_desk",
+            Role::Billing => "billing",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "admin" => Role::Admin,
+            "manager" => Role::Manager,
+            "clinician" => Role::Clinician,
+            "front_desk" => Role::FrontDesk,
+            "billing" => Role::Billing,
+            _ => return None,
+        })
+    }
+}
+
+crate::kit::sql::text_enum_sql!(Role);
+
+/// Who is making a request, established from a bearer token or a session.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub staff_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The sign-in this credential belongs to; logout revokes all of it.
+    pub token_family: String,
+    pub context: RequestContext,
+}

@@ -1,0 +1,56 @@
+//! Strict reads of stored values: an enum, a zone or a list that does not
+//! parse is an error naming its table, row and column, never a default.
+
+use rusqlite::types::{FromSqlError, Type};
+use rusqlite::{Error, Row};
+
+/// A conversion failure of column `idx`, with what was wrong.
+pub fn bad_column(idx: usize, ty: Type, problem: String) -> Error {
+    Error::FromSqlConversionFailure(idx, ty, problem.into())
+}
+
+/// Runs `read` on `row`; a value that does not convert is reported with
+/// `table`, the row's id (column 0) and the column's name.
+pub fn named_row<T>(table: &str, row: &Row, read: impl FnOnce(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    read(row).map_err(|err| match err {
+        Error::FromSqlConversionFailure(idx, ty, problem) => {
+            let id = row.get::<_, i64>(0).map(|id| id.to_string()).unwrap_or_else(|_| "?".into());
+            let column = row.as_ref().column_name(idx).unwrap_or("?").to_owned();
+            bad_column(idx, ty, format!("{table} row {id}, column {column}: {problem}"))
+        }
+        Error::InvalidColumnType(idx, name, ty) => {
+            let id = row.get::<_, i64>(0).map(|id| id.to_string()).unwrap_or_else(|_| "?".into());
+            bad_column(idx, ty, format!("{table} row {id}, column {name}: unexpected {ty}"))
+        }
+        other => other,
+    })
+}
+
+/// Column `idx` as a JSON list of strings.
+pub fn json_list(row: &Row, idx: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|_| bad_column(idx, Type::Text, format!("{text:?} is not a JSON list of text")))
+}
+
+/// Implements `ToSql`/`FromSql` for an enum stored as its `as_str` text,
+/// parsed back with `parse`; an unknown stored value is a conversion error.
+macro_rules! text_enum_sql {
+    ($ty:ty) => {
+        impl rusqlite::types::ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                <$ty>::parse(text).ok_or_else(|| $crate::kit::sql::unknown_value(stringify!($ty), text))
+            }
+        }
+    };
+}
+pub(crate) use text_enum_sql;
+
+pub fn unknown_value(type_name: &str, text: &str) -> FromSqlError {
+    FromSqlError::Other(format!("{text:?} is not a known {type_name}").into())
+}

@@ -1,0 +1,149 @@
+//! The server: every feature's API under `/api/v1`, its spec and docs,
+//! health checks and the embedded web UI, assembled with the HTTP toolkit,
+//! and `serve(listener, shutdown)` with the background workers.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::endpoint::make_sync;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::listener::{Acceptor, TcpAcceptor};
+use poem::middleware::{CatchPanic, Compression};
+use poem::web::{Data, Json};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, handler};
+use poem_openapi::OpenApiService;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::audit::api::AuditApi;
+use crate::auth::api::AuthApi;
+use crate::auth::service::StaffCredentials;
+use crate::auth::staff_api::StaffApi;
+use crate::backup::api::BackupsApi;
+use crate::http::auth::Credentials;
+use crate::http::{MAX_BODY_BYTES, assets, context, error, ratelimit};
+use crate::kit::error::Error;
+use crate::patients::api::PatientsApi;
+use crate::scheduling::api::{AppointmentsApi, SchedulingApi};
+use crate::search::IndexState;
+use crate::search::api::SearchApi;
+use crate::{App, Background};
+
+pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi, SchedulingApi, AppointmentsApi);
+
+pub fn api_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi, SchedulingApi, AppointmentsApi),
+        "Clinicbox API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "The HTTP API of Clinicbox. Every list answers `{data, pagination}`; every error answers \
+             `{error: {code, message, details}}`. Sign in with `POST /auth/login` and send \
+             `Authorization: Bearer <access_token>`.",
+    )
+    .server("/api/v1")
+}
+
+/// The OpenAPI document, as `clinicbox openapi` prints it.
+pub fn openapi_json() -> String {
+    api_service().spec()
+}
+
+/// Serves a fixed body with a content-hash ETag, answering 304 when the
+/// browser already has it.
+fn cached(body: String, content_type: &'static str) -> impl Endpoint<Output = Response> {
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+    make_sync(move |req: Request| {
+        if req.header(header::IF_NONE_MATCH) == Some(etag.as_str()) {
+            return Response::builder().status(StatusCode::NOT_MODIFIED).header(header::ETAG, etag.clone()).finish();
+        }
+        let mut response =
+            Response::builder().content_type(content_type).header(header::ETAG, etag.clone()).body(body.clone());
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        response
+    })
+}
+
+pub fn endpoint(app: App) -> impl Endpoint {
+    let api = api_service();
+    let spec = api.spec();
+    let docs = api.swagger_ui_html();
+    let trust_proxy_headers = app.config.trust_proxy_headers;
+    let limiter = Arc::new(ratelimit::PublicLimiter::default());
+    let credentials = Credentials(Arc::new(StaffCredentials(app.clone())));
+    Route::new()
+        .nest("/api/v1", api.around(|next, req| context::limit_body(next, req, MAX_BODY_BYTES)))
+        .at("/api/openapi.json", get(cached(spec, "application/json")))
+        .at("/api/docs", get(cached(docs, "text/html; charset=utf-8")))
+        .at("/health", get(alive))
+        .at("/health/ready", get(ready))
+        .nest("/api", make_sync(|_| -> poem::Result<()> { Err(poem::error::NotFoundError.into()) }))
+        .nest("/", assets::endpoint())
+        .data(app)
+        .data(credentials)
+        .with(CatchPanic::new().with_handler(|_| Error::internal("a request handler panicked").into_response()))
+        .catch_all_error(error::render)
+        .with(Compression::new())
+        .around(move |next, req| context::around(next, req, trust_proxy_headers, limiter.clone()))
+        .into_endpoint()
+}
+
+/// Runs the server with its workers until `shutdown` resolves, lets
+/// in-flight requests finish, then stops the workers and releases the data
+/// directory.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let background = Background::start(&app);
+    let served = serve_http(app.clone(), listener, shutdown).await;
+    background.stop().await;
+    app.release_data_dir();
+    served
+}
+
+/// Serves HTTP only, without the background workers.
+pub async fn serve_http(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    let local = acceptor.local_addr();
+    tracing::info!(addr = ?local, "listening");
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(endpoint(app), shutdown, Some(Duration::from_secs(10)))
+        .await
+}
+
+/// Alive: the process answers.
+#[handler]
+pub fn alive() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready: the database answers and the search index is built. 503
+/// otherwise, with the rebuild's progress while the index is rebuilt.
+#[handler]
+pub async fn ready(app: Data<&App>) -> (StatusCode, Json<Value>) {
+    let database = match app.db.ping().await {
+        Ok(()) => json!({ "status": "ok" }),
+        Err(err) => {
+            tracing::error!(error = %err, "readiness check failed");
+            json!({ "status": "unavailable" })
+        }
+    };
+    let index = app.search.state();
+    let ready = database["status"] == "ok" && index == IndexState::Ready;
+    let mut index = serde_json::to_value(&index).unwrap_or_else(|_| json!({}));
+    index["documents"] = json!(app.search.num_docs());
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if ready { "ok" } else { "unavailable" },
+        "checks": { "database": database, "index": index },
+    });
+    (status, Json(body))
+}
