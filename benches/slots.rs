@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, TimeZone, Utc};
 use clinicbox::config::Config;
 use clinicbox::kit::clock::SystemClock;
-use clinicbox::scheduling::service::{SlotRequest, find_slots};
+use clinicbox::scheduling::slots::service::{SlotRequest, find_slots};
 use rusqlite::params;
 
 const CLINICIANS: i64 = 50;

@@ -25,16 +25,44 @@ use crate::http::auth::Credentials;
 use crate::http::{MAX_BODY_BYTES, assets, context, error, ratelimit};
 use crate::kit::error::Error;
 use crate::patients::api::PatientsApi;
-use crate::scheduling::api::{AppointmentsApi, SchedulingApi};
+use crate::scheduling::appointments::api::AppointmentsApi;
+use crate::scheduling::availability::api::AvailabilityApi;
+use crate::scheduling::feeds::api::FeedsApi;
+use crate::scheduling::setup::api::SetupApi;
+use crate::scheduling::slots::api::SlotsApi;
 use crate::search::IndexState;
 use crate::search::api::SearchApi;
 use crate::{App, Background};
 
-pub type Apis = (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi, SchedulingApi, AppointmentsApi);
+pub type Apis = (
+    AuthApi,
+    StaffApi,
+    PatientsApi,
+    AuditApi,
+    SearchApi,
+    BackupsApi,
+    SetupApi,
+    FeedsApi,
+    AvailabilityApi,
+    SlotsApi,
+    AppointmentsApi,
+);
 
 pub fn api_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (AuthApi, StaffApi, PatientsApi, AuditApi, SearchApi, BackupsApi, SchedulingApi, AppointmentsApi),
+        (
+            AuthApi,
+            StaffApi,
+            PatientsApi,
+            AuditApi,
+            SearchApi,
+            BackupsApi,
+            SetupApi,
+            FeedsApi,
+            AvailabilityApi,
+            SlotsApi,
+            AppointmentsApi,
+        ),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
     )

@@ -5,6 +5,7 @@ use crate::audit::model::AuditEntry;
 use crate::kit::context::RequestContext;
 use crate::kit::error::Result;
 use crate::kit::principal::Caller;
+use crate::kit::sql::optional_json;
 use crate::kit::time::{instant, to_millis};
 
 /// Who acted, and from where.
@@ -66,7 +67,6 @@ pub fn list(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
     ))?;
     let rows = stmt
         .query_map(params![filter.entity, filter.entity_id, filter.actor_id, limit, offset], |row| {
-            let details: Option<String> = row.get(9)?;
             Ok(AuditEntry {
                 id: row.get(0)?,
                 at: instant(row, 1)?,
@@ -77,7 +77,7 @@ pub fn list(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
                 entity_id: row.get(6)?,
                 request_id: row.get(7)?,
                 client_addr: row.get(8)?,
-                details: details.and_then(|d| serde_json::from_str(&d).ok()),
+                details: optional_json(row, 9)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -9,6 +9,7 @@ pub mod context;
 pub mod error;
 pub mod pagination;
 pub mod ratelimit;
+pub mod responses;
 pub mod tags;
 
 pub use tags::ApiTags;

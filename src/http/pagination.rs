@@ -54,6 +54,13 @@ impl Page {
         (self.page - 1).saturating_mul(self.page_size)
     }
 
+    /// One page of a list held whole in memory (short lists such as centres).
+    pub fn slice<T: ParseFromJSON + ToJSON>(&self, rows: Vec<T>) -> Paginated<T> {
+        let total = rows.len() as i64;
+        let data = rows.into_iter().skip(self.offset() as usize).take(self.limit() as usize).collect();
+        self.wrap(data, total)
+    }
+
     pub fn wrap<T: ParseFromJSON + ToJSON>(&self, data: Vec<T>, total: i64) -> Paginated<T> {
         let total_pages = (total + self.page_size - 1) / self.page_size;
         Paginated {

@@ -10,5 +10,6 @@ pub mod money;
 pub mod phone;
 pub mod principal;
 pub mod sql;
+pub mod text;
 pub mod time;
 pub mod tokens;

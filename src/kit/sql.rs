@@ -32,6 +32,12 @@ pub fn json_list(row: &Row, idx: usize) -> rusqlite::Result<Vec<String>> {
     serde_json::from_str(&text).map_err(|_| bad_column(idx, Type::Text, format!("{text:?} is not a JSON list of text")))
 }
 
+/// Column `idx` as optional JSON (details of an audit or history row).
+pub fn optional_json(row: &Row, idx: usize) -> rusqlite::Result<Option<serde_json::Value>> {
+    let Some(text) = row.get::<_, Option<String>>(idx)? else { return Ok(None) };
+    serde_json::from_str(&text).map(Some).map_err(|_| bad_column(idx, Type::Text, format!("{text:?} is not JSON")))
+}
+
 /// Implements `ToSql`/`FromSql` for an enum stored as its `as_str` text,
 /// parsed back with `parse`; an unknown stored value is a conversion error.
 macro_rules! text_enum_sql {

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use email_address::EmailAddress;
+use rusqlite::Connection;
 
 use crate::App;
 use crate::audit::{self, Actor};
@@ -225,6 +226,21 @@ pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplica
             store::get(tx, id)?.ok_or_else(not_found)
         })
         .await
+}
+
+/// The patient, or 404: for other features' records that hang off one.
+pub fn existing(conn: &Connection, id: i64) -> Result<Patient> {
+    store::get(conn, id)?.ok_or_else(not_found)
+}
+
+/// The patient a booking names: 422 naming `patient_id` when there is no
+/// such patient, `PATIENT_ARCHIVED` when the record is archived.
+pub fn for_booking(conn: &Connection, id: i64) -> Result<Patient> {
+    let patient = store::get(conn, id)?.ok_or_else(|| Error::invalid_field("patient_id", "names no patient"))?;
+    if patient.status == PatientStatus::Archived {
+        return Err(Error::rule(ErrorCode::PatientArchived, "restore the patient before booking"));
+    }
+    Ok(patient)
 }
 
 /// Reads one record and notes the read in the audit log.

@@ -1,0 +1,216 @@
+use chrono::{DateTime, FixedOffset, Utc};
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+
+use crate::App;
+use crate::auth::Action;
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::http::pagination::{Page, Paginated};
+use crate::http::responses::Created;
+use crate::kit::error::Result;
+use crate::scheduling::appointments::lifecycle::Transition;
+use crate::scheduling::appointments::model::*;
+use crate::scheduling::appointments::store::AppointmentFilter;
+use crate::scheduling::appointments::{booking, lifecycle, series, service, sessions};
+
+pub struct AppointmentsApi;
+
+#[OpenApi(tag = "ApiTags::Appointments")]
+impl AppointmentsApi {
+    /// Book an appointment
+    ///
+    /// 409 `SLOT_TAKEN` when the clinician is already booked then (buffers
+    /// included, partial overlaps too); 422 with a code naming the rule
+    /// otherwise (`OUTSIDE_AVAILABILITY`, `TIME_OFF`, `TOO_SOON`,
+    /// `TOO_FAR_AHEAD`, `NOT_OFFERED`, …). New appointments are `pending`.
+    #[oai(path = "/appointments", method = "post", operation_id = "create_appointment")]
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        body: Json<NewAppointment>,
+    ) -> Result<Created<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        let appointment = booking::book(&app, auth.caller(), body.0).await?;
+        let location = format!("/api/v1/appointments/{}", appointment.id);
+        Ok(Created::Created(Json(appointment), location))
+    }
+
+    /// Book a weekly series
+    ///
+    /// Every occurrence keeps the first one's local time at its centre.
+    /// Occurrences that clash or break a rule are skipped and listed with
+    /// the code of what stopped them; the rest are booked. If the first one
+    /// cannot be booked, nothing is, and its error is the answer.
+    #[oai(path = "/appointments/series", method = "post", operation_id = "create_appointment_series")]
+    async fn create_series(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        body: Json<NewSeries>,
+    ) -> Result<Created<SeriesResult>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        let result = series::book_series(&app, auth.caller(), body.0).await?;
+        let location = format!("/api/v1/appointments?series_id={}", result.series_id);
+        Ok(Created::Created(Json(result), location))
+    }
+
+    /// List appointments, earliest first
+    #[oai(path = "/appointments", method = "get", operation_id = "list_appointments")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        /// Starting at or after this instant (RFC 3339).
+        from: Query<Option<DateTime<FixedOffset>>>,
+        /// Starting before this instant.
+        to: Query<Option<DateTime<FixedOffset>>>,
+        clinician_id: Query<Option<i64>>,
+        patient_id: Query<Option<i64>>,
+        centre_id: Query<Option<i64>>,
+        status: Query<Option<AppointmentStatus>>,
+        /// The appointments of one recurring series.
+        series_id: Query<Option<i64>>,
+        page: Query<Option<i64>>,
+        page_size: Query<Option<i64>>,
+    ) -> Result<Json<Paginated<Appointment>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        let page = Page::from_query(page.0, page_size.0)?;
+        let filter = AppointmentFilter {
+            series_id: series_id.0,
+            from: from.0.map(|t| t.with_timezone(&Utc)),
+            to: to.0.map(|t| t.with_timezone(&Utc)),
+            clinician_id: clinician_id.0,
+            patient_id: patient_id.0,
+            centre_id: centre_id.0,
+            status: status.0,
+        };
+        let (rows, total) = service::list(&app, filter, page).await?;
+        Ok(Json(page.wrap(rows, total)))
+    }
+
+    /// Get an appointment
+    #[oai(path = "/appointments/:id", method = "get", operation_id = "get_appointment")]
+    async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        Ok(Json(service::get(&app, id.0).await?))
+    }
+
+    /// Move an appointment
+    ///
+    /// To a new start and optionally another clinician, under the same rules
+    /// as a new booking (409 `SLOT_TAKEN`, 422 with the rule's code). Only
+    /// pending or confirmed appointments move. The change is kept in the history.
+    #[oai(path = "/appointments/:id", method = "patch", operation_id = "reschedule_appointment")]
+    async fn reschedule(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<Reschedule>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(booking::reschedule(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// Add a patient to a group session
+    ///
+    /// 409 `FULL` when every seat is taken, unless `waitlist` is true: then
+    /// the patient waits, and gets the first seat that frees.
+    #[oai(path = "/appointments/:id/attendees", method = "post", operation_id = "join_session")]
+    async fn join(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<JoinSession>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(sessions::join_session(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// Take a patient out of a group session (or its waitlist)
+    #[oai(path = "/appointments/:id/attendees/:patient_id", method = "delete", operation_id = "leave_session")]
+    async fn leave(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        patient_id: Path<i64>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(sessions::leave_session(&app, auth.caller(), id.0, patient_id.0).await?))
+    }
+
+    /// What happened to an appointment, oldest first
+    #[oai(path = "/appointments/:id/history", method = "get", operation_id = "get_appointment_history")]
+    async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<HistoryItem>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        Ok(Json(service::history(&app, id.0).await?))
+    }
+
+    /// A patient's appointments
+    #[oai(path = "/patients/:id/appointments", method = "get", operation_id = "list_patient_appointments")]
+    async fn for_patient(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        page: Query<Option<i64>>,
+        page_size: Query<Option<i64>>,
+    ) -> Result<Json<Paginated<Appointment>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        auth.caller().require(Action::PatientRead)?;
+        let page = Page::from_query(page.0, page_size.0)?;
+        let (rows, total) = service::for_patient(&app, id.0, page).await?;
+        Ok(Json(page.wrap(rows, total)))
+    }
+
+    /// Confirm a pending appointment
+    #[oai(path = "/appointments/:id/confirm", method = "post", operation_id = "confirm_appointment")]
+    async fn confirm(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(lifecycle::transition(&app, auth.caller(), id.0, Transition::Confirm, None).await?))
+    }
+
+    /// Check the patient in
+    #[oai(path = "/appointments/:id/check-in", method = "post", operation_id = "check_in_appointment")]
+    async fn check_in(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(lifecycle::transition(&app, auth.caller(), id.0, Transition::CheckIn, None).await?))
+    }
+
+    /// Mark the visit completed
+    #[oai(path = "/appointments/:id/complete", method = "post", operation_id = "complete_appointment")]
+    async fn complete(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(lifecycle::transition(&app, auth.caller(), id.0, Transition::Complete, None).await?))
+    }
+
+    /// Cancel an appointment
+    ///
+    /// The time becomes bookable again. The reason and who cancelled are kept.
+    #[oai(path = "/appointments/:id/cancel", method = "post", operation_id = "cancel_appointment")]
+    async fn cancel(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        /// `{}` or `{"reason": "…"}`.
+        body: Json<CancelRequest>,
+    ) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        let (reason, scope) = (body.0.reason, body.0.scope);
+        Ok(Json(lifecycle::transition_scoped(&app, auth.caller(), id.0, Transition::Cancel, reason, scope).await?))
+    }
+
+    /// Record that the patient did not come
+    #[oai(path = "/appointments/:id/no-show", method = "post", operation_id = "no_show_appointment")]
+    async fn no_show(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
+        auth.caller().require(Action::AppointmentWrite)?;
+        Ok(Json(lifecycle::transition(&app, auth.caller(), id.0, Transition::NoShow, None).await?))
+    }
+}

@@ -1,0 +1,123 @@
+//! The appointment lifecycle: confirm, check in, complete, cancel, no-show.
+
+use crate::App;
+use crate::db::changes::ChangeOp;
+use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::principal::Caller;
+use crate::kit::text::clean;
+use crate::scheduling::appointments::model::*;
+use crate::scheduling::appointments::store;
+use crate::scheduling::shared::{audit_change, not_found};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transition {
+    Confirm,
+    CheckIn,
+    Complete,
+    Cancel,
+    NoShow,
+}
+
+impl Transition {
+    fn name(self) -> &'static str {
+        match self {
+            Transition::Confirm => "confirm",
+            Transition::CheckIn => "check_in",
+            Transition::Complete => "complete",
+            Transition::Cancel => "cancel",
+            Transition::NoShow => "no_show",
+        }
+    }
+
+    /// The lifecycle: pending → confirmed → checked_in → completed, or
+    /// cancelled / no_show before the visit.
+    pub fn apply(self, from: AppointmentStatus) -> Option<AppointmentStatus> {
+        use AppointmentStatus::*;
+        match (self, from) {
+            (Transition::Confirm, Pending) => Some(Confirmed),
+            (Transition::CheckIn, Pending | Confirmed) => Some(CheckedIn),
+            (Transition::Complete, CheckedIn) => Some(Completed),
+            (Transition::Cancel, Pending | Confirmed) => Some(Cancelled),
+            (Transition::NoShow, Pending | Confirmed) => Some(NoShow),
+            _ => None,
+        }
+    }
+}
+
+pub async fn transition(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    step: Transition,
+    reason: Option<String>,
+) -> Result<Appointment> {
+    transition_scoped(app, caller, id, step, reason, CancelScope::This).await
+}
+
+/// A step, applied to this appointment and, for `Following`, to every
+/// later live one of its series.
+pub async fn transition_scoped(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    step: Transition,
+    reason: Option<String>,
+    scope: CancelScope,
+) -> Result<Appointment> {
+    let (now, caller) = (app.clock.now(), caller.clone());
+    let reason = clean(reason.as_deref());
+    if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(Error::invalid_field("reason", "must be at most 500 characters"));
+    }
+    app.db
+        .write(move |tx| {
+            let current = store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))?;
+            let Some(next) = step.apply(current.status) else {
+                return Err(Error::Conflict {
+                    code: ErrorCode::InvalidTransition,
+                    message: format!(
+                        "a {} appointment cannot {}",
+                        current.status.as_str(),
+                        step.name().replace('_', " ")
+                    ),
+                    details: Some(serde_json::json!({ "status": current.status.as_str(), "action": step.name() })),
+                });
+            };
+            let cancel = (next == AppointmentStatus::Cancelled).then_some((reason.as_deref(), caller.staff_id));
+            let mut targets = vec![(id, current.status)];
+            if scope == CancelScope::Following {
+                for later in store::following_in_series(tx, id)? {
+                    if let Some(a) = store::get_appointment(tx, later)? {
+                        targets.push((later, a.status));
+                    }
+                }
+            }
+            for (target, from) in targets {
+                let to = step.apply(from).unwrap_or(next);
+                store::set_status(tx, target, to, cancel, now)?;
+                let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason });
+                store::record_history(tx, target, now, Some(caller.staff_id), step.name(), Some(details))?;
+                let action = format!("appointment.{}", step.name());
+                audit_change(tx, now, &caller, &action, "appointment", target, ChangeOp::Update)?;
+            }
+            store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_allows_only_forward_steps() {
+        use AppointmentStatus::*;
+        assert_eq!(Transition::Confirm.apply(Pending), Some(Confirmed));
+        assert_eq!(Transition::CheckIn.apply(Confirmed), Some(CheckedIn));
+        assert_eq!(Transition::Complete.apply(CheckedIn), Some(Completed));
+        assert_eq!(Transition::Complete.apply(Confirmed), None, "check in first");
+        assert_eq!(Transition::Cancel.apply(Completed), None);
+        assert_eq!(Transition::Confirm.apply(Cancelled), None);
+        assert_eq!(Transition::NoShow.apply(CheckedIn), None, "they came");
+    }
+}

@@ -1,0 +1,12 @@
+//! Appointments from booking to completion: `booking` (new and moved
+//! appointments under every rule), `series`, `sessions` (group seats and the
+//! waitlist), `lifecycle` (status steps) and `service` (reads).
+
+pub mod api;
+pub mod booking;
+pub mod lifecycle;
+pub mod model;
+pub mod series;
+pub mod service;
+pub mod sessions;
+pub mod store;

@@ -1,0 +1,101 @@
+//! Group sessions: seats, the waitlist and its promotions.
+
+use chrono::{DateTime, Utc};
+
+use crate::App;
+use crate::db::changes::{self, ChangeOp};
+use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::principal::Caller;
+use crate::scheduling::appointments::model::*;
+use crate::scheduling::appointments::store;
+use crate::scheduling::shared::{audit_change, not_found};
+
+/// Seats a patient in a group session, or puts them on its waitlist.
+pub(super) fn take_seat(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    caller: &Caller,
+    appointment_id: i64,
+    patient_id: i64,
+    waitlist: bool,
+) -> Result<Appointment> {
+    let session = store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))?;
+    if session.capacity <= 1 {
+        return Err(Error::rule(ErrorCode::NotAGroupSession, "only group sessions take more attendees"));
+    }
+    if !matches!(session.status, AppointmentStatus::Pending | AppointmentStatus::Confirmed) {
+        return Err(Error::conflict(
+            ErrorCode::InvalidTransition,
+            format!("a {} session takes no one", session.status.as_str()),
+        ));
+    }
+    match store::attendee_status(tx, appointment_id, patient_id)?.as_deref() {
+        Some("booked") | Some("waitlisted") => {
+            return Err(Error::conflict(ErrorCode::AlreadyBooked, "the patient is already in this session"));
+        }
+        _ => {}
+    }
+    let seated = store::booked_count(tx, appointment_id)? < session.capacity;
+    let status = match (seated, waitlist) {
+        (true, _) => "booked",
+        (false, true) => "waitlisted",
+        (false, false) => {
+            return Err(Error::Conflict {
+                code: ErrorCode::Full,
+                message: "the session is full; join its waitlist instead".into(),
+                details: Some(serde_json::json!({ "appointment_id": appointment_id, "capacity": session.capacity })),
+            });
+        }
+    };
+    store::set_attendee(tx, appointment_id, patient_id, status, now)?;
+    let details = serde_json::json!({ "patient_id": patient_id, "status": status });
+    store::record_history(tx, appointment_id, now, Some(caller.staff_id), "attendee_joined", Some(details))?;
+    audit_change(tx, now, caller, "appointment.attendee_join", "appointment", appointment_id, ChangeOp::Update)?;
+    store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))
+}
+
+pub async fn join_session(app: &App, caller: &Caller, appointment_id: i64, input: JoinSession) -> Result<Appointment> {
+    let (now, caller) = (app.clock.now(), caller.clone());
+    app.db
+        .write(move |tx| {
+            let patient = crate::patients::service::for_booking(tx, input.patient_id)?;
+            take_seat(tx, now, &caller, appointment_id, patient.id, input.waitlist)
+        })
+        .await
+}
+
+/// Takes a patient out of a session. A freed seat goes to the first
+/// patient on the waitlist, and that is recorded like any other change.
+pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, patient_id: i64) -> Result<Appointment> {
+    let (now, caller) = (app.clock.now(), caller.clone());
+    app.db
+        .write(move |tx| {
+            store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))?;
+            let status = store::attendee_status(tx, appointment_id, patient_id)?;
+            let was_booked = match status.as_deref() {
+                Some("booked") => true,
+                Some("waitlisted") => false,
+                _ => return Err(not_found("attendee")),
+            };
+            store::set_attendee(tx, appointment_id, patient_id, "left", now)?;
+            let details = serde_json::json!({ "patient_id": patient_id });
+            store::record_history(tx, appointment_id, now, Some(caller.staff_id), "attendee_left", Some(details))?;
+            audit_change(
+                tx,
+                now,
+                &caller,
+                "appointment.attendee_leave",
+                "appointment",
+                appointment_id,
+                ChangeOp::Update,
+            )?;
+            if was_booked && let Some(next) = store::first_waitlisted(tx, appointment_id)? {
+                store::set_attendee(tx, appointment_id, next, "booked", now)?;
+                let details = serde_json::json!({ "patient_id": next });
+                store::record_history(tx, appointment_id, now, None, "waitlist_promoted", Some(details))?;
+                changes::record(tx, now, "appointment", appointment_id, ChangeOp::Update)?;
+            }
+            store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))
+        })
+        .await
+}

@@ -1,0 +1,401 @@
+//! SQL for appointments, their attendees, series and history.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use crate::kit::error::Result;
+use crate::kit::sql::optional_json;
+use crate::kit::time::{date_text, instant, to_millis, zone};
+use crate::scheduling::appointments::model::*;
+use crate::scheduling::slots::compute::{Busy, Interval};
+
+pub fn move_appointment(
+    tx: &Transaction,
+    id: i64,
+    clinician_id: i64,
+    centre_id: i64,
+    slot: Interval,
+    blocked: Interval,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE appointments SET clinician_id = ?2, centre_id = ?3, starts_at = ?4, ends_at = ?5,
+            blocked_from = ?6, blocked_until = ?7, updated_at = ?8 WHERE id = ?1",
+        params![
+            id,
+            clinician_id,
+            centre_id,
+            to_millis(slot.start),
+            to_millis(slot.end),
+            to_millis(blocked.start),
+            to_millis(blocked.end),
+            to_millis(now)
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn history(conn: &Connection, appointment_id: i64) -> Result<Vec<HistoryItem>> {
+    let mut stmt = conn.prepare(
+        "SELECT at, actor_id, change, details FROM appointment_history WHERE appointment_id = ?1 ORDER BY id",
+    )?;
+    Ok(stmt
+        .query_map([appointment_id], |r| {
+            Ok(HistoryItem {
+                at: instant(r, 0)?,
+                actor_id: r.get(1)?,
+                change: r.get(2)?,
+                details: optional_json(r, 3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The longest an appointment can block a clinician (duration + buffers),
+/// which bounds the overlap query's range scan.
+pub const MAX_BLOCK_MILLIS: i64 = (720 + 240 + 240) * 60 * 1000;
+
+/// Bookings of a clinician that take time overlapping `span` (cancelled ones do not).
+pub fn busy(conn: &Connection, clinician_id: i64, span: Interval) -> Result<Vec<Busy>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.blocked_from, a.blocked_until, a.service_id, a.centre_id, a.starts_at, a.capacity,
+                (SELECT count(*) FROM appointment_attendees t WHERE t.appointment_id = a.id AND t.status = 'booked')
+         FROM appointments a
+         WHERE a.clinician_id = ?1 AND a.blocked_from >= ?2 AND a.blocked_from < ?3 AND a.blocked_until > ?4
+           AND a.status <> 'cancelled'",
+    )?;
+    let (from, until) = (to_millis(span.start), to_millis(span.end));
+    Ok(stmt
+        .query_map(params![clinician_id, from - MAX_BLOCK_MILLIS, until, from], |r| {
+            Ok(Busy {
+                blocked: Interval { start: instant(r, 0)?, end: instant(r, 1)? },
+                service_id: r.get(2)?,
+                centre_id: r.get(3)?,
+                starts_at: instant(r, 4)?,
+                capacity: r.get(5)?,
+                seats_taken: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The first non-cancelled booking (other than `except`) whose blocked time
+/// overlaps `blocked`.
+pub fn first_conflict(
+    conn: &Connection,
+    clinician_id: i64,
+    blocked: Interval,
+    except: Option<i64>,
+) -> Result<Option<(i64, DateTime<Utc>)>> {
+    let (from, until) = (to_millis(blocked.start), to_millis(blocked.end));
+    Ok(conn
+        .query_row(
+            "SELECT id, starts_at FROM appointments
+             WHERE clinician_id = ?1 AND blocked_from >= ?2 AND blocked_from < ?3 AND blocked_until > ?4
+               AND status <> 'cancelled' AND (?5 IS NULL OR id <> ?5)
+             ORDER BY blocked_from LIMIT 1",
+            params![clinician_id, from - MAX_BLOCK_MILLIS, until, from, except],
+            |r| Ok((r.get(0)?, instant(r, 1)?)),
+        )
+        .optional()?)
+}
+
+pub struct NewAppointmentRow {
+    pub series_id: Option<i64>,
+    pub service_id: i64,
+    pub clinician_id: i64,
+    pub centre_id: i64,
+    pub slot: Interval,
+    pub blocked: Interval,
+    pub capacity: i64,
+    pub notes: Option<String>,
+    pub video_url: Option<String>,
+    pub created_by: i64,
+}
+
+pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime<Utc>) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO appointments (service_id, clinician_id, centre_id, starts_at, ends_at, blocked_from,
+                                   blocked_until, capacity, status, notes, video_url, created_by, created_at, updated_at,
+                                   series_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?12, ?13)",
+        params![
+            a.service_id,
+            a.clinician_id,
+            a.centre_id,
+            to_millis(a.slot.start),
+            to_millis(a.slot.end),
+            to_millis(a.blocked.start),
+            to_millis(a.blocked.end),
+            a.capacity,
+            a.notes,
+            a.video_url,
+            a.created_by,
+            to_millis(now),
+            a.series_id
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn insert_series(
+    tx: &Transaction,
+    interval: i64,
+    count: Option<i64>,
+    until: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO appointment_series (frequency, interval, count, until, created_at) VALUES ('weekly', ?1, ?2, ?3, ?4)",
+        params![interval, count, until.map(date_text), to_millis(now)],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Later live appointments of the same series.
+pub fn following_in_series(conn: &Connection, appointment_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT b.id FROM appointments a JOIN appointments b ON b.series_id = a.series_id
+         WHERE a.id = ?1 AND a.series_id IS NOT NULL AND b.starts_at > a.starts_at
+           AND b.status IN ('pending', 'confirmed') ORDER BY b.starts_at",
+    )?;
+    Ok(stmt.query_map([appointment_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn add_attendee(
+    tx: &Transaction,
+    appointment_id: i64,
+    patient_id: i64,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO appointment_attendees (appointment_id, patient_id, status, joined_at) VALUES (?1, ?2, ?3, ?4)",
+        params![appointment_id, patient_id, status, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn record_history(
+    tx: &Transaction,
+    appointment_id: i64,
+    at: DateTime<Utc>,
+    actor_id: Option<i64>,
+    change: &str,
+    details: Option<serde_json::Value>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO appointment_history (appointment_id, at, actor_id, change, details) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![appointment_id, to_millis(at), actor_id, change, details.map(|d| d.to_string())],
+    )?;
+    Ok(())
+}
+
+pub fn set_status(
+    tx: &Transaction,
+    id: i64,
+    status: AppointmentStatus,
+    cancel: Option<(Option<&str>, i64)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (reason, by) = cancel.map(|(r, b)| (r.map(str::to_owned), Some(b))).unwrap_or((None, None));
+    tx.execute(
+        "UPDATE appointments SET status = ?2, updated_at = ?3,
+            cancel_reason = coalesce(?4, cancel_reason),
+            cancelled_by = coalesce(?5, cancelled_by),
+            cancelled_at = CASE WHEN ?2 = 'cancelled' THEN ?3 ELSE cancelled_at END
+         WHERE id = ?1",
+        params![id, status.as_str(), to_millis(now), reason, by],
+    )?;
+    Ok(())
+}
+
+const APPOINTMENT_COLUMNS: &str = "a.id, a.service_id, a.clinician_id, a.centre_id, a.starts_at, a.ends_at, a.status, \
+    a.capacity, a.notes, a.video_url, a.cancel_reason, a.cancelled_by, a.created_at, a.updated_at, c.timezone, \
+    a.series_id";
+
+fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
+    let tz = zone(row, 14)?;
+    let local = |idx: usize| -> rusqlite::Result<DateTime<FixedOffset>> {
+        Ok(instant(row, idx)?.with_timezone(&tz).fixed_offset())
+    };
+    Ok(Appointment {
+        id: row.get(0)?,
+        service_id: row.get(1)?,
+        clinician_id: row.get(2)?,
+        centre_id: row.get(3)?,
+        start: local(4)?,
+        end: local(5)?,
+        status: row.get(6)?,
+        capacity: row.get(7)?,
+        attendees: Vec::new(),
+        notes: row.get(8)?,
+        video_url: row.get(9)?,
+        cancel_reason: row.get(10)?,
+        cancelled_by: row.get(11)?,
+        series_id: row.get(15)?,
+        created_at: instant(row, 12)?,
+        updated_at: instant(row, 13)?,
+    })
+}
+
+/// Patients in an appointment (all but those who left, or only the booked
+/// ones), in the order they joined, with names from the patients feature.
+pub fn attendees_of(
+    conn: &Connection,
+    appointment_id: i64,
+    booked_only: bool,
+) -> Result<Vec<(i64, String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT patient_id, status FROM appointment_attendees
+         WHERE appointment_id = ?1 AND status <> 'left' AND (?2 = 0 OR status = 'booked')
+         ORDER BY joined_at, patient_id",
+    )?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map(params![appointment_id, booked_only], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let names = crate::patients::store::names(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status)| {
+            let (given, family) = names.get(&id).cloned().unwrap_or_default();
+            (id, status, given, family)
+        })
+        .collect())
+}
+
+fn with_attendees(conn: &Connection, mut a: Appointment) -> Result<Appointment> {
+    a.attendees = attendees_of(conn, a.id, false)?
+        .into_iter()
+        .map(|(patient_id, status, given, family)| Attendee { patient_id, status, name: format!("{given} {family}") })
+        .collect();
+    Ok(a)
+}
+
+pub fn get_appointment(conn: &Connection, id: i64) -> Result<Option<Appointment>> {
+    let found = conn
+        .query_row(
+            &format!(
+                "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id WHERE a.id = ?1"
+            ),
+            [id],
+            appointment_from_row,
+        )
+        .optional()?;
+    found.map(|a| with_attendees(conn, a)).transpose()
+}
+
+#[derive(Default)]
+pub struct AppointmentFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub clinician_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub centre_id: Option<i64>,
+    pub status: Option<AppointmentStatus>,
+    pub series_id: Option<i64>,
+}
+
+pub fn list_appointments(
+    conn: &Connection,
+    f: &AppointmentFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Appointment>, i64)> {
+    let condition = "(:from IS NULL OR a.starts_at >= :from) AND (:to IS NULL OR a.starts_at < :to)
+        AND (:clinician IS NULL OR a.clinician_id = :clinician) AND (:centre IS NULL OR a.centre_id = :centre)
+        AND (:status IS NULL OR a.status = :status) AND (:series IS NULL OR a.series_id = :series)
+        AND (:patient IS NULL OR EXISTS (SELECT 1 FROM appointment_attendees t
+                                         WHERE t.appointment_id = a.id AND t.patient_id = :patient
+                                           AND t.status <> 'left'))";
+    let (from, to, status) = (f.from.map(to_millis), f.to.map(to_millis), f.status.map(AppointmentStatus::as_str));
+    let filter: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+        (":from", &from),
+        (":to", &to),
+        (":clinician", &f.clinician_id),
+        (":centre", &f.centre_id),
+        (":status", &status),
+        (":series", &f.series_id),
+        (":patient", &f.patient_id),
+    ];
+    let total: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM appointments a WHERE {condition}"), filter.as_slice(), |r| {
+            r.get(0)
+        })?;
+    let mut page = filter.clone();
+    page.push((":limit", &limit));
+    page.push((":offset", &offset));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id
+         WHERE {condition} ORDER BY a.starts_at, a.id LIMIT :limit OFFSET :offset"
+    ))?;
+    let rows: Vec<Appointment> =
+        stmt.query_map(page.as_slice(), appointment_from_row)?.collect::<rusqlite::Result<_>>()?;
+    let rows = rows.into_iter().map(|a| with_attendees(conn, a)).collect::<Result<_>>()?;
+    Ok((rows, total))
+}
+
+/// The live session of a group service at exactly `start` with this clinician.
+pub fn find_session(
+    conn: &Connection,
+    service_id: i64,
+    clinician_id: i64,
+    start: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM appointments WHERE service_id = ?1 AND clinician_id = ?2 AND starts_at = ?3
+               AND status IN ('pending', 'confirmed') AND capacity > 1",
+            params![service_id, clinician_id, to_millis(start)],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn attendee_status(conn: &Connection, appointment_id: i64, patient_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT status FROM appointment_attendees WHERE appointment_id = ?1 AND patient_id = ?2",
+            [appointment_id, patient_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Adds or updates one attendee; `joined_at` restarts when they (re)join,
+/// which is what waitlist order follows.
+pub fn set_attendee(
+    tx: &Transaction,
+    appointment_id: i64,
+    patient_id: i64,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO appointment_attendees (appointment_id, patient_id, status, joined_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (appointment_id, patient_id) DO UPDATE SET status = excluded.status,
+             joined_at = CASE WHEN excluded.status = 'left' THEN joined_at ELSE excluded.joined_at END",
+        params![appointment_id, patient_id, status, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn booked_count(conn: &Connection, appointment_id: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM appointment_attendees WHERE appointment_id = ?1 AND status = 'booked'",
+        [appointment_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub fn first_waitlisted(conn: &Connection, appointment_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT patient_id FROM appointment_attendees WHERE appointment_id = ?1 AND status = 'waitlisted'
+             ORDER BY joined_at, patient_id LIMIT 1",
+            [appointment_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

@@ -1,0 +1,124 @@
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+
+use crate::App;
+use crate::auth::Action;
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::http::responses::{Created, NoContent};
+use crate::kit::error::Result;
+use crate::scheduling::availability::model::*;
+use crate::scheduling::availability::service;
+
+pub struct AvailabilityApi;
+
+#[OpenApi(tag = "ApiTags::Scheduling")]
+impl AvailabilityApi {
+    /// A clinician's weekly availability
+    #[oai(path = "/clinicians/:id/availability", method = "get", operation_id = "get_availability")]
+    async fn availability(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+    ) -> Result<Json<Vec<AvailabilityRule>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        let rules = service::rules(&app, id.0).await?;
+        Ok(Json(rules))
+    }
+
+    /// Replace a clinician's weekly availability
+    ///
+    /// Blocks are local wall time at each centre (its `timezone`), so 09:00
+    /// stays 09:00 across daylight-saving changes. Several blocks a day are
+    /// fine; overlapping blocks are refused.
+    #[oai(path = "/clinicians/:id/availability", method = "put", operation_id = "replace_availability")]
+    async fn replace_availability(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<Vec<AvailabilityRule>>,
+    ) -> Result<Json<Vec<AvailabilityRule>>> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        Ok(Json(service::replace_availability(&app, auth.caller(), id.0, body.0).await?))
+    }
+
+    /// A clinician's time off
+    #[oai(path = "/clinicians/:id/time-off", method = "get", operation_id = "list_time_off")]
+    async fn time_off(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        Ok(Json(service::list_exceptions(&app, id.0, ExceptionKind::TimeOff).await?))
+    }
+
+    /// Add time off
+    #[oai(path = "/clinicians/:id/time-off", method = "post", operation_id = "add_time_off")]
+    async fn add_time_off(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<NewTimeOff>,
+    ) -> Result<Created<TimeOff>> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        let off = service::add_time_off(&app, auth.caller(), id.0, body.0).await?;
+        let location = format!("/api/v1/clinicians/{}/time-off/{}", off.clinician_id, off.id);
+        Ok(Created::Created(Json(off), location))
+    }
+
+    /// Remove time off
+    #[oai(path = "/clinicians/:id/time-off/:time_off_id", method = "delete", operation_id = "delete_time_off")]
+    async fn delete_time_off(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        time_off_id: Path<i64>,
+    ) -> Result<NoContent> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        service::remove_exception(&app, auth.caller(), id.0, ExceptionKind::TimeOff, time_off_id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// A clinician's extra one-off availability
+    #[oai(path = "/clinicians/:id/extra-availability", method = "get", operation_id = "list_extra_availability")]
+    async fn extra(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        Ok(Json(service::list_exceptions(&app, id.0, ExceptionKind::Extra).await?))
+    }
+
+    /// Add extra one-off availability at a centre (at most a day)
+    #[oai(path = "/clinicians/:id/extra-availability", method = "post", operation_id = "add_extra_availability")]
+    async fn add_extra(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<NewExtraAvailability>,
+    ) -> Result<Created<TimeOff>> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        let extra = service::add_extra_availability(&app, auth.caller(), id.0, body.0).await?;
+        let location = format!("/api/v1/clinicians/{}/extra-availability/{}", extra.clinician_id, extra.id);
+        Ok(Created::Created(Json(extra), location))
+    }
+
+    /// Remove extra availability
+    #[oai(
+        path = "/clinicians/:id/extra-availability/:extra_id",
+        method = "delete",
+        operation_id = "delete_extra_availability"
+    )]
+    async fn delete_extra(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        extra_id: Path<i64>,
+    ) -> Result<NoContent> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        service::remove_exception(&app, auth.caller(), id.0, ExceptionKind::Extra, extra_id.0).await?;
+        Ok(NoContent::Done)
+    }
+}

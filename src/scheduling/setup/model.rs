@@ -1,0 +1,226 @@
+//! Centres, clinicians, services and the booking policy as the API shows them.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{Enum, Object};
+
+pub use crate::kit::money::Money;
+
+#[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
+pub struct Centre {
+    pub id: i64,
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// IANA time zone, e.g. `Europe/London`. Availability is in this zone.
+    pub timezone: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct NewCentre {
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub timezone: String,
+}
+
+#[derive(Object, Clone, Debug, Default)]
+#[oai(deny_unknown_fields)]
+pub struct CentrePatch {
+    pub name: Option<String>,
+    pub address: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub timezone: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
+pub struct Clinician {
+    pub id: i64,
+    /// The staff account this clinician signs in with, if any.
+    pub staff_id: Option<i64>,
+    pub display_name: String,
+    pub specialties: Vec<String>,
+    pub qualifications: Vec<String>,
+    pub languages: Vec<String>,
+    pub bio: Option<String>,
+    pub centre_ids: Vec<i64>,
+    pub default_fee: Option<Money>,
+    pub active: bool,
+    /// The clinician's private iCalendar feed; shown to managers and to the
+    /// clinician. Relative unless `public_url` is configured.
+    pub calendar_feed_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct CalendarLink {
+    pub url: String,
+}
+
+#[derive(Object, Clone, Debug, Default)]
+#[oai(deny_unknown_fields)]
+pub struct NewClinician {
+    pub staff_id: Option<i64>,
+    pub display_name: String,
+    #[oai(default)]
+    pub specialties: Vec<String>,
+    #[oai(default)]
+    pub qualifications: Vec<String>,
+    #[oai(default)]
+    pub languages: Vec<String>,
+    pub bio: Option<String>,
+    #[oai(default)]
+    pub centre_ids: Vec<i64>,
+    pub default_fee: Option<Money>,
+}
+
+#[derive(Object, Clone, Debug, Default)]
+#[oai(deny_unknown_fields)]
+pub struct ClinicianPatch {
+    pub staff_id: MaybeUndefined<i64>,
+    pub display_name: Option<String>,
+    pub specialties: Option<Vec<String>>,
+    pub qualifications: Option<Vec<String>>,
+    pub languages: Option<Vec<String>>,
+    pub bio: MaybeUndefined<String>,
+    pub centre_ids: Option<Vec<i64>>,
+    pub default_fee: MaybeUndefined<Money>,
+    pub active: Option<bool>,
+}
+
+#[derive(Object)]
+pub struct PublicClinicianList {
+    pub data: Vec<PublicClinician>,
+}
+
+/// What the public may see of a clinician.
+#[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
+pub struct PublicClinician {
+    pub id: i64,
+    pub display_name: String,
+    pub specialties: Vec<String>,
+    pub languages: Vec<String>,
+    pub bio: Option<String>,
+    pub centre_ids: Vec<i64>,
+}
+
+impl From<Clinician> for PublicClinician {
+    fn from(c: Clinician) -> Self {
+        PublicClinician {
+            id: c.id,
+            display_name: c.display_name,
+            specialties: c.specialties,
+            languages: c.languages,
+            bio: c.bio,
+            centre_ids: c.centre_ids,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum Modality {
+    InPerson,
+    Video,
+}
+
+impl Modality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::InPerson => "in_person",
+            Modality::Video => "video",
+        }
+    }
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
+pub struct Service {
+    pub id: i64,
+    pub name: String,
+    pub duration_minutes: i64,
+    pub price: Money,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub modality: Modality,
+    /// 1 for individual appointments; more for a group session's seats.
+    pub capacity: i64,
+    /// Clinicians who offer it.
+    pub clinician_ids: Vec<i64>,
+    /// For the calendar, e.g. `#0f766e`.
+    pub colour: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct NewService {
+    pub name: String,
+    /// 5 to 720.
+    pub duration_minutes: i64,
+    pub price: Money,
+    #[oai(default)]
+    pub buffer_before_minutes: i64,
+    #[oai(default)]
+    pub buffer_after_minutes: i64,
+    pub modality: Modality,
+    #[oai(default = "one")]
+    pub capacity: i64,
+    #[oai(default)]
+    pub clinician_ids: Vec<i64>,
+    pub colour: Option<String>,
+}
+
+pub fn one() -> i64 {
+    1
+}
+
+#[derive(Object, Clone, Debug, Default)]
+#[oai(deny_unknown_fields)]
+pub struct ServicePatch {
+    pub name: Option<String>,
+    pub duration_minutes: Option<i64>,
+    pub price: Option<Money>,
+    pub buffer_before_minutes: Option<i64>,
+    pub buffer_after_minutes: Option<i64>,
+    pub modality: Option<Modality>,
+    pub capacity: Option<i64>,
+    pub clinician_ids: Option<Vec<i64>>,
+    pub colour: MaybeUndefined<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Object, Clone, Debug, PartialEq, Eq)]
+pub struct BookingSettings {
+    /// Bookings must start at least this long from now.
+    pub min_notice_minutes: i64,
+    /// Bookings may start at most this many days ahead.
+    pub booking_window_days: i64,
+    /// Patients may cancel up to this many hours before the start.
+    pub cancellation_notice_hours: i64,
+    /// Calendar feeds show patients' family names (otherwise an initial).
+    pub calendar_show_surnames: bool,
+}
+
+#[derive(Object, Clone, Debug, Default)]
+#[oai(deny_unknown_fields)]
+pub struct BookingSettingsPatch {
+    pub min_notice_minutes: Option<i64>,
+    pub booking_window_days: Option<i64>,
+    pub cancellation_notice_hours: Option<i64>,
+    pub calendar_show_surnames: Option<bool>,
+}

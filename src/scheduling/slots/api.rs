@@ -1,0 +1,70 @@
+use chrono::NaiveDate;
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+
+use crate::App;
+use crate::auth::Action;
+use crate::http::ApiTags;
+use crate::http::auth::StaffAuth;
+use crate::kit::error::Result;
+use crate::scheduling::slots::model::*;
+use crate::scheduling::slots::service::{self, SlotRequest};
+
+pub struct SlotsApi;
+
+#[OpenApi(tag = "ApiTags::Scheduling")]
+impl SlotsApi {
+    /// Bookable slots for self-booking
+    ///
+    /// The same slots as `/slots`, with no sign-in: they carry no patient data.
+    #[oai(path = "/public/slots", method = "get", operation_id = "list_public_slots", tag = "ApiTags::Public")]
+    async fn public_slots(
+        &self,
+        app: Data<&App>,
+        service_id: Query<i64>,
+        clinician_id: Query<Option<i64>>,
+        centre_id: Query<Option<i64>>,
+        from: Query<NaiveDate>,
+        to: Query<NaiveDate>,
+    ) -> Result<Json<SlotList>> {
+        let request = SlotRequest {
+            service_id: service_id.0,
+            clinician_id: clinician_id.0,
+            centre_id: centre_id.0,
+            from: from.0,
+            to: to.0,
+        };
+        Ok(Json(SlotList { slots: service::find_slots(&app, request).await? }))
+    }
+
+    /// Bookable slots
+    ///
+    /// Honours weekly availability, time off, existing appointments, buffers,
+    /// minimum notice, the booking window and group capacity. Without
+    /// `clinician_id`, every clinician offering the service. At most 31 days.
+    #[oai(path = "/slots", method = "get", operation_id = "list_slots")]
+    async fn slots(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        service_id: Query<i64>,
+        clinician_id: Query<Option<i64>>,
+        centre_id: Query<Option<i64>>,
+        /// First local date, `YYYY-MM-DD`.
+        from: Query<NaiveDate>,
+        /// Last local date, inclusive.
+        to: Query<NaiveDate>,
+    ) -> Result<Json<SlotList>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        let request = SlotRequest {
+            service_id: service_id.0,
+            clinician_id: clinician_id.0,
+            centre_id: centre_id.0,
+            from: from.0,
+            to: to.0,
+        };
+        Ok(Json(SlotList { slots: service::find_slots(&app, request).await? }))
+    }
+}

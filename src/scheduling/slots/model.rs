@@ -1,0 +1,19 @@
+//! Bookable slots as the API shows them.
+
+use chrono::{DateTime, FixedOffset};
+use poem_openapi::Object;
+
+#[derive(Object, Clone, Debug)]
+pub struct SlotOut {
+    /// RFC 3339 in the centre's offset.
+    pub start: DateTime<FixedOffset>,
+    pub end: DateTime<FixedOffset>,
+    pub clinician_id: i64,
+    pub centre_id: i64,
+    pub seats_left: i64,
+}
+
+#[derive(Object, Clone, Debug)]
+pub struct SlotList {
+    pub slots: Vec<SlotOut>,
+}
