@@ -31,13 +31,17 @@ use crate::config::Config;
 use crate::db::{Db, DbOptions};
 use crate::kit::clock::SharedClock;
 use crate::kit::error::{Error, ErrorCode, Result};
+use crate::patients::service::PatientRanking;
 use crate::search::SearchIndex;
+use crate::search::service::IndexRanking;
 
 /// Everything a request handler needs, shared by all of them.
 pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub search: Arc<SearchIndex>,
+    /// How the patient list ranks a search-box query (the index).
+    pub patient_ranking: Arc<dyn PatientRanking>,
     pub secret: secret::SecretKey,
     pub clock: SharedClock,
     pub throttle: LoginThrottle,
@@ -70,7 +74,10 @@ impl AppState {
         let db = Db::open(&config.db_path(), DbOptions { synchronous_full: config.synchronous_full })?;
         let search = Arc::new(SearchIndex::open(&config.index_path())?);
         let secret = secret::SecretKey::load_or_create(&config.data_dir)?;
+        let patient_ranking =
+            Arc::new(IndexRanking { index: search.clone(), phone_region: config.phone_region.clone() });
         Ok(Arc::new(AppState {
+            patient_ranking,
             throttle: LoginThrottle::new(clock.clone()),
             setup: SetupGate::default(),
             data_lock: Mutex::new(Some(data_lock)),

@@ -5,12 +5,13 @@ use poem_openapi::payload::Json;
 
 use crate::App;
 use crate::audit::model::AuditEntry;
-use crate::audit::store::{self, AuditFilter};
-use crate::auth::Action;
+use crate::audit::service;
+use crate::audit::store::AuditFilter;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
 use crate::kit::error::Result;
+use crate::kit::permissions::Action;
 
 pub struct AuditApi;
 
@@ -35,7 +36,7 @@ impl AuditApi {
         auth.caller().require(Action::AuditRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
         let filter = AuditFilter { entity: entity.0, entity_id: entity_id.0, actor_id: actor.0 };
-        let (rows, total) = app.db.read(move |conn| store::list(conn, &filter, page.limit(), page.offset())).await?;
+        let (rows, total) = service::list(&app, filter, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod model;
+pub mod service;
 pub mod store;
 
 pub use store::{Actor, record};

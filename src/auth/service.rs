@@ -11,6 +11,7 @@ use crate::auth::password;
 use crate::auth::store::{self, StaffUpdate, TokenKind};
 use crate::db::changes::{self, ChangeOp};
 use crate::http::auth::{CheckFuture, CredentialCheck, CredentialKind};
+use crate::http::pagination::Page;
 use crate::kit::context::RequestContext;
 use crate::kit::error::{Error, ErrorCode, Result, Validator};
 use crate::kit::principal::{Caller, Role};
@@ -374,6 +375,11 @@ pub fn create_admin_offline(
         let details = serde_json::json!({"via": "cli"});
         account.insert(tx, now, CreatedBy::CommandLine(&context), "staff.create", Some(details))
     })
+}
+
+/// One page of staff accounts, and how many there are.
+pub async fn list_staff(app: &App, page: Page) -> Result<(Vec<StaffMember>, i64)> {
+    app.db.read(move |conn| store::list_staff(conn, page.limit(), page.offset())).await
 }
 
 pub async fn get_staff(app: &App, id: i64) -> Result<StaffMember> {

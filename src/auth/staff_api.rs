@@ -5,11 +5,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
 use crate::auth::model::{NewStaff, StaffMember, StaffPatch};
-use crate::auth::{Action, service, store};
+use crate::auth::service;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
 use crate::kit::error::Result;
+use crate::kit::permissions::Action;
 
 pub struct StaffApi;
 
@@ -33,7 +34,7 @@ impl StaffApi {
     ) -> Result<Json<Paginated<StaffMember>>> {
         auth.caller().require(Action::StaffManage)?;
         let page = Page::from_query(page.0, page_size.0)?;
-        let (rows, total) = app.db.read(move |conn| store::list_staff(conn, page.limit(), page.offset())).await?;
+        let (rows, total) = service::list_staff(&app, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 

@@ -253,7 +253,7 @@ fn restore_verified(source: &Path, manifest: &Manifest, data_dir: &Path) -> Resu
 
 /// Newest first: the snapshot directories in a copied data directory.
 fn snapshots_in(data_copy: &Path) -> Vec<(DateTime<Utc>, PathBuf)> {
-    let mut found: Vec<(DateTime<Utc>, PathBuf)> = fs::read_dir(data_copy.join(crate::backup::snapshots::DIR))
+    let mut found: Vec<(DateTime<Utc>, PathBuf)> = fs::read_dir(data_copy.join(crate::backup::SNAPSHOTS_DIR))
         .into_iter()
         .flatten()
         .flatten()

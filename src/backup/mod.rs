@@ -5,6 +5,11 @@
 
 pub mod api;
 pub mod archive;
+pub mod model;
+pub mod service;
 pub mod snapshots;
+
+/// Where rolling snapshots live inside the data directory.
+pub const SNAPSHOTS_DIR: &str = "snapshots";
 
 pub use archive::{Manifest, RestoreReport, create_backup, restore, verify_backup};

@@ -11,10 +11,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::App;
+use crate::backup::SNAPSHOTS_DIR;
 use crate::backup::archive::{self, Manifest};
 use crate::kit::error::{Error, Result};
 
-pub const DIR: &str = "snapshots";
 pub const LATEST: &str = "latest";
 const NAME_FORMAT: &str = "%Y%m%dT%H%M%S%.3fZ";
 
@@ -33,7 +33,7 @@ fn parse_name(name: &str) -> Option<DateTime<Utc>> {
 }
 
 pub fn dir_of(data_dir: &Path) -> PathBuf {
-    data_dir.join(DIR)
+    data_dir.join(SNAPSHOTS_DIR)
 }
 
 /// Snapshots present, newest first.

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod context;
 pub mod error;
 pub mod money;
+pub mod permissions;
 pub mod phone;
 pub mod principal;
 pub mod sql;

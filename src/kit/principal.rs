@@ -1,6 +1,6 @@
 //! Who is asking: the principal every service receives, established by the
 //! HTTP toolkit from a credential, and its role. What each role may do is
-//! the permission table's business (`auth::permissions`).
+//! the permission table's business (`kit::permissions`).
 
 use poem_openapi::Enum;
 

@@ -4,14 +4,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
-use crate::auth::Action;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
-use crate::kit::error::{Error, Result};
-use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus};
-use crate::patients::service;
-use crate::patients::store::{ListQuery, SortOrder};
+use crate::kit::error::Result;
+use crate::kit::permissions::Action;
+use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder};
+use crate::patients::service::{self, ListRequest};
 
 pub struct PatientsApi;
 
@@ -57,33 +56,15 @@ impl PatientsApi {
         q: Query<Option<String>>,
         status: Query<Option<PatientStatus>>,
         lead_source: Query<Option<String>>,
-        /// One of `family_name` (default without `q`), `-family_name`,
-        /// `created_at`, `-created_at`, `date_of_birth`, `-date_of_birth`.
-        sort: Query<Option<String>>,
+        /// Default: `family_name` without `q`, best match first with it.
+        sort: Query<Option<SortOrder>>,
         page: Query<Option<i64>>,
         page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Patient>>> {
         auth.caller().require(Action::PatientRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
-        let sort = match sort.0.as_deref() {
-            None | Some("") => None,
-            Some(value) => Some(SortOrder::parse(value).ok_or_else(|| {
-                Error::invalid_field("sort", format!("must be one of {}", SortOrder::ALLOWED.join(", ")))
-            })?),
-        };
-        let text = q.0.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        let include_archived = status.0 != Some(PatientStatus::Active);
-        let ranked_ids = match text {
-            Some(text) => crate::search::service::rank_patients(&app, text, include_archived).await?,
-            None => None,
-        };
-        // While the index is rebuilt, the database answers the search itself.
-        let (terms, phone_digits) = match (text, &ranked_ids) {
-            (Some(text), None) => service::interpret_query(text, &app.config.phone_region),
-            _ => (Vec::new(), None),
-        };
-        let query = ListQuery { ranked_ids, terms, phone_digits, status: status.0, lead_source: lead_source.0, sort };
-        let (rows, total) = service::list(&app, query, page.limit(), page.offset()).await?;
+        let request = ListRequest { q: q.0, status: status.0, lead_source: lead_source.0, sort: sort.0 };
+        let (rows, total) = service::list(&app, request, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 

@@ -153,3 +153,20 @@ pub struct PatientFacets {
     /// Patients with no lead source are counted under `unknown`.
     pub lead_source: Vec<FacetCount>,
 }
+
+/// The order of a patient list; `-` means descending.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortOrder {
+    #[oai(rename = "family_name")]
+    FamilyName,
+    #[oai(rename = "-family_name")]
+    FamilyNameDesc,
+    #[oai(rename = "created_at")]
+    CreatedAt,
+    #[oai(rename = "-created_at")]
+    CreatedAtDesc,
+    #[oai(rename = "date_of_birth")]
+    DateOfBirth,
+    #[oai(rename = "-date_of_birth")]
+    DateOfBirthDesc,
+}

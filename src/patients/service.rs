@@ -1,6 +1,9 @@
 //! Rules for patient records: validation and normalisation, duplicate
 //! warnings, archiving, and the audit of every change and every read.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use chrono::NaiveDate;
 use email_address::EmailAddress;
 use rusqlite::Connection;
@@ -8,11 +11,12 @@ use rusqlite::Connection;
 use crate::App;
 use crate::audit::{self, Actor};
 use crate::db::changes::{self, ChangeOp};
+use crate::http::pagination::Page;
 use crate::kit::error::{Error, ErrorCode, Result, Validator};
 use crate::kit::phone;
 use crate::kit::principal::Caller;
 use crate::patients::model::{
-    Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus,
+    Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder,
 };
 use crate::patients::store::{self, ListQuery, PatientFields};
 
@@ -321,8 +325,49 @@ pub fn interpret_query(q: &str, region: &str) -> (Vec<String>, Option<String>) {
     (q.split_whitespace().map(str::to_owned).collect(), None)
 }
 
-pub async fn list(app: &App, query: ListQuery, limit: i64, offset: i64) -> Result<(Vec<Patient>, i64)> {
-    app.db.read(move |conn| store::list(conn, &query, limit, offset)).await
+/// Ranks patients for a search-box query, best first, or `None` while it
+/// cannot (the index is being rebuilt). The search feature provides it
+/// (`AppState::patient_ranking`), so patients need not know about the index.
+pub trait PatientRanking: Send + Sync + 'static {
+    fn rank(&self, text: String, include_archived: bool) -> RankFuture;
+}
+
+pub type RankFuture = Pin<Box<dyn Future<Output = Result<Option<Vec<i64>>>> + Send>>;
+
+/// What a patient list asks for.
+pub struct ListRequest {
+    /// Search-box text: names and emails by prefix and with typos, phone
+    /// numbers in any format, dates of birth as typed.
+    pub q: Option<String>,
+    /// Without it, archived patients are listed too.
+    pub status: Option<PatientStatus>,
+    pub lead_source: Option<String>,
+    pub sort: Option<SortOrder>,
+}
+
+/// One page of a patient list, and how many match. With `q`, the search
+/// index ranks the matches; while it rebuilds, the database answers the
+/// search itself.
+pub async fn list(app: &App, request: ListRequest, page: Page) -> Result<(Vec<Patient>, i64)> {
+    let text = request.q.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    let include_archived = request.status != Some(PatientStatus::Active);
+    let ranked_ids = match &text {
+        Some(text) => app.patient_ranking.rank(text.clone(), include_archived).await?,
+        None => None,
+    };
+    let (terms, phone_digits) = match (&text, &ranked_ids) {
+        (Some(text), None) => interpret_query(text, &app.config.phone_region),
+        _ => (Vec::new(), None),
+    };
+    let query = ListQuery {
+        ranked_ids,
+        terms,
+        phone_digits,
+        status: request.status,
+        lead_source: request.lead_source,
+        sort: request.sort,
+    };
+    app.db.read(move |conn| store::list(conn, &query, page.limit(), page.offset())).await
 }
 
 pub async fn facets(app: &App) -> Result<PatientFacets> {

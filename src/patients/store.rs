@@ -8,7 +8,7 @@ use crate::kit::error::Result;
 use crate::kit::phone::digits_of;
 use crate::kit::time::{instant, to_millis};
 use crate::patients::model::{
-    Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex,
+    Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex, SortOrder,
 };
 
 /// Validated, normalised values of a patient's editable fields.
@@ -181,32 +181,7 @@ pub fn find_duplicates(conn: &Connection, fields: &PatientFields) -> Result<Vec<
     Ok(rows)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortOrder {
-    FamilyName,
-    FamilyNameDesc,
-    CreatedAt,
-    CreatedAtDesc,
-    DateOfBirth,
-    DateOfBirthDesc,
-}
-
 impl SortOrder {
-    pub const ALLOWED: &'static [&'static str] =
-        &["family_name", "-family_name", "created_at", "-created_at", "date_of_birth", "-date_of_birth"];
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "family_name" => SortOrder::FamilyName,
-            "-family_name" => SortOrder::FamilyNameDesc,
-            "created_at" => SortOrder::CreatedAt,
-            "-created_at" => SortOrder::CreatedAtDesc,
-            "date_of_birth" => SortOrder::DateOfBirth,
-            "-date_of_birth" => SortOrder::DateOfBirthDesc,
-            _ => return None,
-        })
-    }
-
     fn sql(self) -> &'static str {
         match self {
             SortOrder::FamilyName => "family_name COLLATE NOCASE, given_name COLLATE NOCASE, id",

@@ -7,6 +7,7 @@ use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::kit::error::Result;
+use crate::search::documents::Kind;
 use crate::search::model::{SearchHit, SearchResults};
 use crate::search::service;
 
@@ -28,26 +29,20 @@ impl SearchApi {
         auth: StaffAuth,
         /// What to look for.
         q: Query<String>,
-        /// Comma-separated kinds: `patient`, `staff`. Default: all the caller may read.
-        types: Query<Option<String>>,
+        /// Comma-separated kinds, e.g. `patient,staff`. Default: all the caller may read.
+        #[oai(explode = false, default)]
+        types: Query<Vec<Kind>>,
         /// Include archived patients and deactivated staff.
         include_archived: Query<Option<bool>>,
         /// 1 to 100; default 20.
         limit: Query<Option<i64>>,
     ) -> Result<Json<SearchResults>> {
-        let hits = service::search(
-            &app,
-            auth.caller(),
-            &q.0,
-            types.0.as_deref(),
-            include_archived.0.unwrap_or(false),
-            limit.0,
-        )
-        .await?;
+        let hits =
+            service::search(&app, auth.caller(), &q.0, &types.0, include_archived.0.unwrap_or(false), limit.0).await?;
         let data = hits
             .into_iter()
             .map(|h| SearchHit {
-                kind: h.kind.as_str().to_owned(),
+                kind: h.kind,
                 id: h.id,
                 title: h.title,
                 subtitle: h.subtitle,

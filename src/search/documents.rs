@@ -7,7 +7,9 @@ use crate::auth::model::StaffMember;
 use crate::kit::error::Result;
 use crate::patients::model::{Patient, PatientStatus};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A kind of record search finds.
+#[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[oai(rename = "SearchKind", rename_all = "snake_case")]
 pub enum Kind {
     Patient,
     Staff,

@@ -1,10 +1,11 @@
 use poem_openapi::Object;
 
+use crate::search::documents::Kind;
+
 #[derive(Object, Clone, Debug)]
 pub struct SearchHit {
-    /// `patient` or `staff`.
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: Kind,
     pub id: i64,
     pub title: String,
     pub subtitle: String,

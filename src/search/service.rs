@@ -1,9 +1,13 @@
 //! Who may search for what, and running queries off the async runtime.
 
+use std::sync::Arc;
+
 use crate::App;
-use crate::auth::Action;
 use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::permissions::Action;
 use crate::kit::principal::Caller;
+use crate::patients::service::{PatientRanking, RankFuture};
+use crate::search::SearchIndex;
 use crate::search::documents::Kind;
 use crate::search::index::{Hit, IndexState};
 use crate::search::query::{self, SearchRequest};
@@ -22,23 +26,6 @@ fn readable_by(caller: &Caller, kind: Kind) -> bool {
     caller.require(action).is_ok()
 }
 
-pub fn parse_types(types: Option<&str>) -> Result<Vec<Kind>> {
-    let Some(types) = types.filter(|t| !t.trim().is_empty()) else {
-        return Ok(Kind::ALL.to_vec());
-    };
-    let mut kinds = Vec::new();
-    for name in types.split(',').map(str::trim) {
-        let kind = Kind::parse(name).ok_or_else(|| {
-            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-            Error::invalid_field("types", format!("{name:?} is not one of {}", known.join(", ")))
-        })?;
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-        }
-    }
-    Ok(kinds)
-}
-
 fn unavailable(state: IndexState) -> Error {
     let message = match state {
         IndexState::Rebuilding { done, total } => {
@@ -50,25 +37,29 @@ fn unavailable(state: IndexState) -> Error {
     Error::Unavailable { code: ErrorCode::SearchUnavailable, message }
 }
 
-async fn run(app: &App, text: String, kinds: Vec<Kind>, include_archived: bool, limit: usize) -> Result<Vec<Hit>> {
-    let app = app.clone();
+async fn run(
+    index: Arc<SearchIndex>,
+    phone_region: String,
+    text: String,
+    kinds: Vec<Kind>,
+    include_archived: bool,
+    limit: usize,
+) -> Result<Vec<Hit>> {
     tokio::task::spawn_blocking(move || {
-        let request =
-            SearchRequest { text: &text, kinds: &kinds, include_archived, phone_region: &app.config.phone_region };
-        match query::build(&app.search.fields, &request) {
-            Some(query) => app.search.search(query.as_ref(), limit),
+        let request = SearchRequest { text: &text, kinds: &kinds, include_archived, phone_region: &phone_region };
+        match query::build(&index.fields, &request) {
+            Some(query) => index.search(query.as_ref(), limit),
             None => Ok(Vec::new()),
         }
     })
-    .await
-    .map_err(Error::internal)?
+    .await?
 }
 
 pub async fn search(
     app: &App,
     caller: &Caller,
     text: &str,
-    types: Option<&str>,
+    types: &[Kind],
     include_archived: bool,
     limit: Option<i64>,
 ) -> Result<Vec<Hit>> {
@@ -76,7 +67,14 @@ pub async fn search(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::invalid_field("limit", format!("must be between 1 and {MAX_LIMIT}")));
     }
-    let kinds: Vec<Kind> = parse_types(types)?.into_iter().filter(|k| readable_by(caller, *k)).collect();
+    // None asked for means every kind the caller may read.
+    let asked = if types.is_empty() { &Kind::ALL[..] } else { types };
+    let mut kinds: Vec<Kind> = Vec::new();
+    for kind in asked.iter().copied().filter(|k| readable_by(caller, *k)) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
     if kinds.is_empty() {
         return Ok(Vec::new());
     }
@@ -84,15 +82,27 @@ pub async fn search(
     if state != IndexState::Ready {
         return Err(unavailable(state));
     }
-    run(app, text.to_owned(), kinds, include_archived, limit as usize).await
+    let (index, region) = (app.search.clone(), app.config.phone_region.clone());
+    run(index, region, text.to_owned(), kinds, include_archived, limit as usize).await
 }
 
-/// Patient ids for a search-box query, best first; `None` while the index
-/// is not ready, so the caller can fall back to a plain database search.
-pub async fn rank_patients(app: &App, text: &str, include_archived: bool) -> Result<Option<Vec<i64>>> {
-    if !app.search.is_ready() {
-        return Ok(None);
+/// Ranks the patient list's search-box matches with the index.
+pub struct IndexRanking {
+    pub index: Arc<SearchIndex>,
+    pub phone_region: String,
+}
+
+impl PatientRanking for IndexRanking {
+    /// `None` while the index is not ready, so the list falls back to a
+    /// plain database search.
+    fn rank(&self, text: String, include_archived: bool) -> RankFuture {
+        let (index, region) = (self.index.clone(), self.phone_region.clone());
+        Box::pin(async move {
+            if !index.is_ready() {
+                return Ok(None);
+            }
+            let hits = run(index, region, text, vec![Kind::Patient], include_archived, LIST_CANDIDATES).await?;
+            Ok(Some(hits.into_iter().map(|h| h.id).collect()))
+        })
     }
-    let hits = run(app, text.to_owned(), vec![Kind::Patient], include_archived, LIST_CANDIDATES).await?;
-    Ok(Some(hits.into_iter().map(|h| h.id).collect()))
 }

@@ -4,11 +4,11 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 
 use crate::App;
-use crate::auth::Action;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::responses::{Created, NoContent};
 use crate::kit::error::Result;
+use crate::kit::permissions::Action;
 use crate::scheduling::availability::model::*;
 use crate::scheduling::availability::service;
 

@@ -4,10 +4,10 @@ use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
-use crate::auth::Action;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::kit::error::Result;
+use crate::kit::permissions::Action;
 use crate::scheduling::feeds::service;
 use crate::scheduling::setup::model::CalendarLink;
 

@@ -4,12 +4,12 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
 use crate::App;
-use crate::auth::Action;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::pagination::{Page, Paginated};
 use crate::http::responses::Created;
 use crate::kit::error::Result;
+use crate::kit::permissions::Action;
 use crate::scheduling::feeds;
 use crate::scheduling::setup::model::*;
 use crate::scheduling::setup::service;

@@ -5,10 +5,10 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
 use crate::App;
-use crate::auth::Action;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::kit::error::Result;
+use crate::kit::permissions::Action;
 use crate::scheduling::slots::model::*;
 use crate::scheduling::slots::service::{self, SlotRequest};
 

@@ -1,10 +1,15 @@
 //! The one permission table: which role may do what. Handlers ask it through
-//! `Caller::require`; nothing else decides access.
+//! `Caller::require`; the web UI reads the caller's allowed actions from
+//! `/auth/me`; nothing else decides access.
+
+use poem_openapi::Enum;
 
 use crate::kit::error::{Error, Result};
 use crate::kit::principal::{Caller, Role};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Something a signed-in person may be allowed to do.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
 pub enum Action {
     PatientRead,
     PatientWrite,
@@ -17,6 +22,17 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: &[Action] = &[
+        Action::PatientRead,
+        Action::PatientWrite,
+        Action::StaffManage,
+        Action::AuditRead,
+        Action::BackupManage,
+        Action::SchedulingRead,
+        Action::SchedulingSetup,
+        Action::AppointmentWrite,
+    ];
+
     pub fn describe(self) -> &'static str {
         match self {
             Action::PatientRead => "read patients",
@@ -45,6 +61,11 @@ const TABLE: &[(Action, &[Role])] = &[
 
 pub fn allows(role: Role, action: Action) -> bool {
     TABLE.iter().any(|(a, roles)| *a == action && roles.contains(&role))
+}
+
+/// Every action `role` may take, in the table's order.
+pub fn allowed_actions(role: Role) -> Vec<Action> {
+    TABLE.iter().filter(|(_, roles)| roles.contains(&role)).map(|(action, _)| *action).collect()
 }
 
 impl Caller {
@@ -80,17 +101,15 @@ mod tests {
 
     #[test]
     fn every_action_is_in_the_table() {
-        for action in [
-            Action::PatientRead,
-            Action::PatientWrite,
-            Action::StaffManage,
-            Action::AuditRead,
-            Action::BackupManage,
-            Action::SchedulingRead,
-            Action::SchedulingSetup,
-            Action::AppointmentWrite,
-        ] {
-            assert!(TABLE.iter().any(|(a, _)| *a == action), "{action:?}");
+        for action in Action::ALL {
+            assert!(TABLE.iter().any(|(a, _)| a == action), "{action:?}");
         }
+    }
+
+    #[test]
+    fn allowed_actions_follow_the_table() {
+        assert_eq!(allowed_actions(Role::Billing), vec![Action::PatientRead, Action::SchedulingRead]);
+        assert!(allowed_actions(Role::Admin).contains(&Action::BackupManage));
+        assert!(!allowed_actions(Role::Manager).contains(&Action::StaffManage));
     }
 }
