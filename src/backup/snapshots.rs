@@ -77,7 +77,20 @@ pub fn to_keep(names: &[String], now: DateTime<Utc>, keep_days: i64) -> Vec<Stri
 pub fn take_blocking(data_dir: &Path, now: DateTime<Utc>, keep_days: i64) -> Result<Snapshot> {
     let root = dir_of(data_dir);
     fs::create_dir_all(&root)?;
-    let name = now.format(NAME_FORMAT).to_string();
+    // Names sort by time and must be new: when the clock has not moved past
+    // the newest snapshot (two in one millisecond, or the clock stepped
+    // back), the name goes just after it.
+    let mut name = now.format(NAME_FORMAT).to_string();
+    let newest = fs::read_dir(&root)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| parse_name(n).is_some())
+        .max();
+    if let Some(newest) = newest.filter(|newest| *newest >= name)
+        && let Some(at) = parse_name(&newest)
+    {
+        name = (at + chrono::Duration::milliseconds(1)).format(NAME_FORMAT).to_string();
+    }
     let path = root.join(&name);
     let manifest = archive::create_backup(data_dir, &path, now)?;
     // A symlink swapped by rename: readers see the old or the new, never neither.
@@ -178,5 +191,21 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc);
         let names = vec![name("2025-01-01T00:00:00Z")];
         assert_eq!(to_keep(&names, now, 7), names);
+    }
+
+    #[test]
+    fn snapshots_taken_at_one_instant_get_new_names_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let _db = crate::db::Db::open(&dir.path().join("clinicbox.db"), crate::db::DbOptions::default()).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc);
+        let first = take_blocking(dir.path(), now, 7).unwrap();
+        let second = take_blocking(dir.path(), now, 7).unwrap();
+        let earlier = take_blocking(dir.path(), now - chrono::Duration::hours(1), 7).unwrap();
+        assert!(first.name < second.name && second.name < earlier.name, "{first:?} {second:?} {earlier:?}");
+        assert_eq!(list(dir.path()).unwrap()[0].name, earlier.name, "the newest is the latest");
+        // A folder left by a snapshot that never finished is not reused.
+        let _unfinished = fs::create_dir(dir_of(dir.path()).join(name("2026-11-22T11:00:00Z")));
+        let after_unfinished = take_blocking(dir.path(), now, 7).unwrap();
+        assert!(after_unfinished.name > name("2026-11-22T11:00:00Z"));
     }
 }

@@ -1,3 +1,6 @@
+use chrono::Duration;
+use clinicbox::auth::service::{ACCESS_TTL_SECONDS, REFRESH_TTL_DAYS, SESSION_TTL_HOURS};
+use clinicbox::auth::throttle::WINDOW_MINUTES;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -161,6 +164,57 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
     assert_eq!(locked.code(), "TOO_MANY_REQUESTS");
     let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!(retry_after > 0 && retry_after <= 15 * 60);
+
+    // Still locked a moment before the window ends; open when it has.
+    server.advance(Duration::minutes(WINDOW_MINUTES) - Duration::seconds(5));
+    assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    server.advance(Duration::seconds(5));
+    assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::OK);
+}
+
+async fn refresh(server: &TestServer, refresh_token: &serde_json::Value) -> crate::harness::Reply {
+    server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": refresh_token}))).await
+}
+
+#[tokio::test]
+async fn access_and_refresh_tokens_expire_at_the_end_of_their_lifetimes() {
+    let (server, _) = TestServer::with_admin().await;
+    let pair = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
+    let access = pair["access_token"].as_str().unwrap();
+
+    server.advance(Duration::seconds(ACCESS_TTL_SECONDS - 1));
+    assert_eq!(server.get("/api/v1/auth/me", access).await.status, StatusCode::OK);
+    server.advance(Duration::seconds(1));
+    let expired = server.get("/api/v1/auth/me", access).await;
+    assert_eq!((expired.status, expired.code()), (StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED"));
+
+    // The refresh token outlives it and brings a working pair.
+    let renewed = refresh(&server, &pair["refresh_token"]).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{:?}", renewed.body);
+    let fresh = renewed.body["access_token"].as_str().unwrap();
+    assert_eq!(server.get("/api/v1/auth/me", fresh).await.status, StatusCode::OK);
+
+    // A refresh token is good for its lifetime and not a second longer.
+    server.advance(Duration::days(REFRESH_TTL_DAYS) - Duration::seconds(1));
+    let last_chance = refresh(&server, &renewed.body["refresh_token"]).await;
+    assert_eq!(last_chance.status, StatusCode::OK, "{:?}", last_chance.body);
+    server.advance(Duration::days(REFRESH_TTL_DAYS));
+    let too_late = refresh(&server, &last_chance.body["refresh_token"]).await;
+    assert_eq!((too_late.status, too_late.code()), (StatusCode::UNAUTHORIZED, "INVALID_TOKEN"));
+}
+
+#[tokio::test]
+async fn a_browser_session_ends_after_its_lifetime() {
+    let (server, _) = TestServer::with_admin().await;
+    let (_, session) = open_session(&server).await;
+    assert_eq!(session.status, StatusCode::OK);
+    let me = || async { into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await };
+
+    server.advance(Duration::hours(SESSION_TTL_HOURS) - Duration::seconds(1));
+    assert_eq!(me().await.status, StatusCode::OK);
+    server.advance(Duration::seconds(1));
+    let ended = me().await;
+    assert_eq!((ended.status, ended.code()), (StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED"));
 }
 
 #[tokio::test]

@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use clinicbox::config::Config;
-use clinicbox::kit::clock::SystemClock;
+use clinicbox::kit::clock::{Clock, ManualClock, SystemClock};
 use clinicbox::{App, AppState};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,6 +19,8 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub app: App,
+    /// The server's clock: it stands still until a test moves it.
+    pub clock: Arc<ManualClock>,
     pub setup_token: Option<String>,
     dir: Option<TempDir>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -44,18 +47,29 @@ impl Reply {
 }
 
 impl TestServer {
+    /// A new server whose clock starts at the present moment.
     pub async fn start() -> Self {
+        Self::start_at(SystemClock.now()).await
+    }
+
+    /// A new server whose clock starts at `at` (dates pinned in the past or future).
+    pub async fn start_at(at: DateTime<Utc>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_owned();
-        let mut server = Self::start_in(&path).await;
+        let mut server = Self::start_in_at(&path, at).await;
         server.dir = Some(dir);
         server
     }
 
     /// Starts on an existing data directory (for restart tests).
     pub async fn start_in(path: &Path) -> Self {
+        Self::start_in_at(path, SystemClock.now()).await
+    }
+
+    async fn start_in_at(path: &Path, at: DateTime<Utc>) -> Self {
         let config = Config::for_data_dir(path);
-        let app = AppState::open(config, Arc::new(SystemClock)).unwrap();
+        let clock = Arc::new(ManualClock::new(at));
+        let app = AppState::open(config, clock.clone()).unwrap();
         let setup_token = clinicbox::auth::setup::open_if_needed(&app).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -73,6 +87,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             client,
             app,
+            clock,
             setup_token,
             dir: None,
             shutdown: Some(tx),
@@ -136,6 +151,11 @@ impl TestServer {
         self.dir.take().expect("server owns its directory")
     }
 
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -188,7 +208,12 @@ impl TestServer {
 
     /// A new server with its first admin set up; returns the admin's token.
     pub async fn with_admin() -> (Self, String) {
-        let server = Self::start().await;
+        Self::with_admin_at(SystemClock.now()).await
+    }
+
+    /// Like `with_admin`, with the clock starting at `at`.
+    pub async fn with_admin_at(at: DateTime<Utc>) -> (Self, String) {
+        let server = Self::start_at(at).await;
         server.setup_admin().await;
         let token = server.login(ADMIN_EMAIL, PASSWORD).await;
         (server, token)

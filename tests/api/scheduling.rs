@@ -608,7 +608,10 @@ async fn group_sessions_fill_up_keep_a_waitlist_and_promote_from_it() {
 
 #[tokio::test]
 async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards() {
-    let (server, admin) = TestServer::with_admin().await;
+    // Pinned so that the series crosses the end of British Summer Time
+    // (2025-10-26): it starts on Monday 13 October.
+    let pinned = chrono::DateTime::parse_from_rfc3339("2025-10-01T08:00:00Z").unwrap().to_utc();
+    let (server, admin) = TestServer::with_admin_at(pinned).await;
     let c = clinic(&server, &admin).await;
     server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 730})).await;
     // Someone already has the third Monday at 10:00.
@@ -625,8 +628,10 @@ async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards(
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0]["code"], "SLOT_TAKEN");
     assert_eq!(skipped[0]["start"], london(third, "10:00").as_str());
-    // 20 weeks from late November crosses the March clock change; every
-    // occurrence is still 10:00 in London.
+    // Every occurrence is 10:00 in London, on either side of the change.
+    assert_eq!(c.monday, NaiveDate::from_ymd_opt(2025, 10, 13).unwrap());
+    assert!(occurrences[0]["start"].as_str().unwrap().ends_with("+01:00"), "BST");
+    assert!(occurrences[19]["start"].as_str().unwrap().ends_with("+00:00"), "GMT");
     for (week, occurrence) in occurrences.iter().enumerate() {
         let date = c.monday + Duration::weeks(week as i64);
         assert_eq!(occurrence["start"], london(date, "10:00").as_str(), "week {week}");
