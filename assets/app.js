@@ -1,5 +1,5 @@
 // Clinicbox web UI: a client of the public API, no build step.
-import { get, setCsrf, whenSignedOut, del } from './js/api.js';
+import { get, whenSignedOut, del } from './js/api.js';
 import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
@@ -8,8 +8,7 @@ import { backupsView } from './js/views/backups.js';
 import { calendarView } from './js/views/calendar.js';
 import { clinicSetupView } from './js/views/setup.js';
 import { quickSearch } from './js/quicksearch.js';
-
-const state = { user: null };
+import { can, currentUser, navigate, onNavigate, signedIn, signedOut } from './js/session.js';
 
 const routes = [
   { path: /^\/setup$/, view: setupView, public: true },
@@ -18,34 +17,17 @@ const routes = [
   { path: /^\/patients\/new$/, view: patientFormView },
   { path: /^\/patients\/(\d+)$/, view: patientDetailView },
   { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
-  { path: /^\/staff$/, view: staffView, role: 'admin' },
-  { path: /^\/backups$/, view: backupsView, role: 'admin' },
+  { path: /^\/staff$/, view: staffView, action: 'staff_manage' },
+  { path: /^\/backups$/, view: backupsView, action: 'backup_manage' },
   { path: /^\/calendar$/, view: calendarView },
-  { path: /^\/setup-clinic$/, view: clinicSetupView, roles: ['admin', 'manager'] },
+  { path: /^\/setup-clinic$/, view: clinicSetupView, action: 'scheduling_setup' },
 ];
-
-export function navigate(to, { replace = false } = {}) {
-  if (replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
-  render();
-}
-
-export function currentUser() {
-  return state.user;
-}
-
-export async function signedIn(session) {
-  state.user = session.user;
-  setCsrf(session.csrf_token);
-}
 
 async function loadSession() {
   try {
-    const session = await get('/auth/session');
-    await signedIn(session);
+    signedIn(await get('/auth/session'));
   } catch {
-    state.user = null;
-    setCsrf(null);
+    signedOut();
   }
 }
 
@@ -55,8 +37,7 @@ async function signOut() {
   } catch {
     /* already signed out */
   }
-  state.user = null;
-  setCsrf(null);
+  signedOut();
   navigate('/login');
 }
 
@@ -66,7 +47,7 @@ function navLink(href, label, key) {
 }
 
 function shell(content) {
-  const user = state.user;
+  const user = currentUser();
   return h('div', { class: 'shell' },
     h('header', { class: 'topbar' },
       h('a', { href: '/patients', class: 'brand', dataset: { link: '' } },
@@ -74,9 +55,9 @@ function shell(content) {
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         navLink('/calendar', 'Calendar'),
         navLink('/patients', 'Patients'),
-        user.role === 'admin' ? navLink('/staff', 'Staff') : null,
-        user.role === 'admin' ? navLink('/backups', 'Backups') : null,
-        ['admin', 'manager'].includes(user.role) ? navLink('/setup-clinic', 'Clinic setup') : null,
+        can('staff_manage') ? navLink('/staff', 'Staff') : null,
+        can('backup_manage') ? navLink('/backups', 'Backups') : null,
+        can('scheduling_setup') ? navLink('/setup-clinic', 'Clinic setup') : null,
         h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
       quickSearch(navigate),
       h('div', { class: 'account' },
@@ -90,15 +71,14 @@ async function render() {
   const route = routes.find((r) => r.path.test(path));
   const app = document.getElementById('app');
   if (!route) {
-    mount(app, state.user ? shell(notFound()) : notFound());
+    mount(app, currentUser() ? shell(notFound()) : notFound());
     return;
   }
-  if (!route.public && !state.user) {
+  if (!route.public && !currentUser()) {
     navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
     return;
   }
-  const allowed = route.roles ? route.roles.includes(state.user?.role) : !route.role || state.user?.role === route.role;
-  if (!allowed) {
+  if (route.action && !can(route.action)) {
     mount(app, shell(h('section', { class: 'page' }, h('h1', {}, 'Not available'), h('p', {}, 'Your role does not include this page.'))));
     return;
   }
@@ -123,13 +103,13 @@ document.addEventListener('click', (event) => {
 // Keyboard: Ctrl+K finds anyone; "/" searches the list and "n" starts a
 // new patient, outside text fields.
 document.addEventListener('keydown', (event) => {
-  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k' && state.user) {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k' && currentUser()) {
     event.preventDefault();
     document.getElementById('quick-search')?.focus();
     return;
   }
   const typing = event.target.closest('input, textarea, select, [contenteditable]');
-  if (typing || event.metaKey || event.ctrlKey || event.altKey || !state.user) return;
+  if (typing || event.metaKey || event.ctrlKey || event.altKey || !currentUser()) return;
   if (event.key === '/') {
     const search = document.getElementById('patient-search');
     if (search) {
@@ -142,10 +122,11 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+onNavigate(render);
 window.addEventListener('popstate', render);
 whenSignedOut(() => {
-  if (state.user) toast('Your session has ended. Please sign in again.', 'warning');
-  state.user = null;
+  if (currentUser()) toast('Your session has ended. Please sign in again.', 'warning');
+  signedOut();
   if (location.pathname !== '/login') navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
 });
 

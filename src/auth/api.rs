@@ -6,13 +6,14 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
 use crate::auth::model::{
-    LoginRequest, RefreshRequest, SessionInfo, SetupRequest, SetupStatus, StaffMember, TokenPair,
+    LoginRequest, Me, RefreshRequest, SessionInfo, SetupRequest, SetupStatus, StaffMember, TokenPair,
 };
 use crate::auth::{service, setup};
 use crate::http::ApiTags;
 use crate::http::auth::{SESSION_COOKIE, SessionAuth, StaffAuth};
 use crate::http::context;
 use crate::kit::error::Result;
+use crate::kit::permissions::allowed_actions;
 use crate::kit::tokens;
 
 pub struct AuthApi;
@@ -39,6 +40,11 @@ fn session_cookie(app: &App, value: &str, max_age: std::time::Duration) -> Cooki
     cookie.set_secure(app.config.cookies_secure());
     cookie.set_max_age(max_age);
     cookie
+}
+
+fn session_info(user: StaffMember, secret: &str) -> SessionInfo {
+    let allowed_actions = allowed_actions(user.role);
+    SessionInfo { user, csrf_token: tokens::csrf_for_session(secret), allowed_actions }
 }
 
 #[OpenApi(tag = "ApiTags::Auth")]
@@ -70,10 +76,10 @@ impl AuthApi {
         Ok(NoContent::Done)
     }
 
-    /// The signed-in staff member
+    /// The signed-in staff member and what they may do
     #[oai(path = "/auth/me", method = "get", operation_id = "get_me")]
-    async fn me(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<StaffMember>> {
-        Ok(Json(service::get_staff(&app, auth.caller().staff_id).await?))
+    async fn me(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<Me>> {
+        Ok(Json(Me::of(service::get_staff(&app, auth.caller().staff_id).await?)))
     }
 
     /// Sign in a browser
@@ -92,7 +98,7 @@ impl AuthApi {
         let (secret, user) = service::create_session(&app, &body.email, &body.password, context).await?;
         let max_age = std::time::Duration::from_secs(service::SESSION_TTL_HOURS as u64 * 3600);
         cookies.add(session_cookie(&app, &secret, max_age));
-        Ok(Json(SessionInfo { user, csrf_token: tokens::csrf_for_session(&secret) }))
+        Ok(Json(session_info(user, &secret)))
     }
 
     /// The browser's current session and its CSRF token
@@ -100,7 +106,7 @@ impl AuthApi {
     async fn get_session(&self, app: Data<&App>, auth: SessionAuth, cookies: &CookieJar) -> Result<Json<SessionInfo>> {
         let secret = cookies.get(SESSION_COOKIE).map(|c| c.value_str().to_owned()).unwrap_or_default();
         let user = service::get_staff(&app, auth.0.staff_id).await?;
-        Ok(Json(SessionInfo { user, csrf_token: tokens::csrf_for_session(&secret) }))
+        Ok(Json(session_info(user, &secret)))
     }
 
     /// Sign the browser out

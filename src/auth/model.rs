@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::MaybeUndefined;
 
+use crate::kit::permissions::{Action, allowed_actions};
 use crate::kit::principal::Role;
 
 /// A staff account as the API shows it. The password hash never leaves the store.
@@ -55,6 +56,25 @@ pub struct RefreshRequest {
 pub struct SessionInfo {
     pub user: StaffMember,
     pub csrf_token: String,
+    /// What this person may do, from the permission table: the UI shows
+    /// only what these allow.
+    pub allowed_actions: Vec<Action>,
+}
+
+/// The signed-in staff member, and what they may do.
+#[derive(Object)]
+pub struct Me {
+    #[oai(flatten)]
+    pub user: StaffMember,
+    /// From the permission table, e.g. `patient_write`, `scheduling_setup`.
+    pub allowed_actions: Vec<Action>,
+}
+
+impl Me {
+    pub fn of(user: StaffMember) -> Self {
+        let allowed_actions = allowed_actions(user.role);
+        Me { user, allowed_actions }
+    }
 }
 
 #[derive(Object)]

@@ -2,17 +2,19 @@
 //! baseline).
 //!
 //! Every hash runs on a small pool of dedicated threads, one per core (at
-//! most four). Each argon2 run allocates 19 MiB; on tokio's blocking pool a
-//! burst of sign-ins spread those buffers over dozens of threads whose
-//! allocator arenas kept them, and resident memory climbed near 1 GiB. With
-//! a fixed handful of threads at most that many buffers exist at once, and
-//! the cores stay busy with no more hashing than they can do.
+//! most four), and each thread keeps one 19 MiB argon2 working buffer that
+//! it reuses for every hash. Allocating a fresh buffer per hash on tokio's
+//! blocking pool spread those buffers over dozens of threads whose allocator
+//! arenas kept them (and fragmented): resident memory climbed near 1 GiB
+//! after a burst of sign-ins. Now hashing memory is threads × 19 MiB, fixed,
+//! and the cores stay busy with no more hashing than they can do.
 
+use std::cell::RefCell;
 use std::sync::mpsc;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::oneshot;
 
 use crate::kit::error::{Error, Result};
@@ -70,9 +72,27 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
     hash_now(&secret).ok()
 });
 
-fn hasher() -> Argon2<'static> {
-    let params = Params::new(19_456, 2, 1, None).unwrap_or(Params::DEFAULT);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(19_456, 2, 1, None).unwrap_or(Params::DEFAULT)
+}
+
+const SALT_BYTES: usize = 16;
+const OUTPUT_BYTES: usize = 32;
+
+thread_local! {
+    /// This thread's argon2 working memory, reused for every hash it runs.
+    static WORK_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 into `out` in this thread's reused working memory.
+fn run_argon2(argon2: &Argon2, blocks: usize, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    WORK_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            *memory = vec![Block::default(); blocks];
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+    })
 }
 
 pub fn check_policy(password: &str) -> Option<String> {
@@ -86,16 +106,44 @@ pub fn check_policy(password: &str) -> Option<String> {
     }
 }
 
-/// Hashes synchronously; for the CLI and the dummy hash.
+/// Hashes synchronously into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`);
+/// for the pool, the CLI and the dummy hash.
 pub fn hash_now(password: &str) -> Result<String> {
-    hasher()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| Error::internal(format!("password hashing failed: {e}")))
+    let failed = |e: &dyn std::fmt::Display| Error::internal(format!("password hashing failed: {e}"));
+    let params = params();
+    let mut salt = [0u8; SALT_BYTES];
+    getrandom::fill(&mut salt).map_err(|e| failed(&e))?;
+    let mut out = [0u8; OUTPUT_BYTES];
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    run_argon2(&argon2, params.block_count(), password.as_bytes(), &salt, &mut out).map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
+/// Whether `password` matches the PHC string `phc`, compared in constant
+/// time (`Output`'s equality). An unreadable `phc` matches nothing.
 fn verify_now(password: &str, phc: &str) -> bool {
-    hasher().verify_password(password.as_bytes(), phc).is_ok()
+    let Ok(parsed) = PasswordHash::new(phc) else { return false };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else { return false };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::V0x13,
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else { return false };
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    if run_argon2(&argon2, params.block_count(), password.as_bytes(), salt.as_ref(), &mut out).is_err() {
+        return false;
+    }
+    Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 pub async fn hash(password: String) -> Result<String> {
@@ -122,6 +170,28 @@ pub async fn verify(password: String, phc: Option<String>) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The crate's own hasher and verifier, allocating per call: what ours
+    /// must agree with.
+    fn reference() -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crate_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let ours = hash_now("correct horse battery").unwrap();
+        assert!(reference().verify_password(b"correct horse battery", ours.as_str()).is_ok());
+        assert!(reference().verify_password(b"correct horse battery?", ours.as_str()).is_err());
+        let theirs = reference().hash_password(b"correct horse battery").unwrap().to_string();
+        assert!(verify_now("correct horse battery", &theirs));
+        assert!(!verify_now("correct horse battery?", &theirs));
+        // A hash of other parameters (older or stronger) still verifies.
+        let stronger = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(32_768, 3, 1, None).unwrap());
+        let strong = stronger.hash_password(b"correct horse battery").unwrap().to_string();
+        assert!(verify_now("correct horse battery", &strong));
+        assert!(!verify_now("correct horse battery", "not a phc string"));
+    }
 
     #[test]
     fn hashes_are_argon2id_with_the_chosen_cost_and_verify() {

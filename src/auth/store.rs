@@ -11,12 +11,11 @@ use crate::kit::time::{instant, to_millis};
 const STAFF_COLUMNS: &str = "id, email, name, role, active, created_at, updated_at";
 
 fn staff_from_row(row: &Row) -> rusqlite::Result<StaffMember> {
-    let role: String = row.get(3)?;
     Ok(StaffMember {
         id: row.get(0)?,
         email: row.get(1)?,
         name: row.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::FrontDesk),
+        role: row.get(3)?,
         active: row.get(4)?,
         created_at: instant(row, 5)?,
         updated_at: instant(row, 6)?,
@@ -158,12 +157,11 @@ pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Resu
              WHERE t.token_hash = ?1 AND t.kind = ?2",
             params![token_hash, kind.as_str()],
             |row| {
-                let role: String = row.get(3)?;
                 Ok(TokenRecord {
                     id: row.get(0)?,
                     staff_id: row.get(1)?,
                     staff_email: row.get(2)?,
-                    staff_role: Role::parse(&role).unwrap_or(Role::FrontDesk),
+                    staff_role: row.get(3)?,
                     staff_active: row.get(4)?,
                     family: row.get(5)?,
                     expires_at: instant(row, 6)?,

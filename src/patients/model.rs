@@ -45,7 +45,17 @@ impl PatientStatus {
             PatientStatus::Archived => "archived",
         }
     }
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "active" => Some(PatientStatus::Active),
+            "archived" => Some(PatientStatus::Archived),
+            _ => None,
+        }
+    }
 }
+
+crate::kit::sql::text_enum_sql!(PatientStatus);
+crate::kit::sql::text_enum_sql!(Sex);
 
 #[derive(Object, Clone, Debug, Default, PartialEq)]
 #[oai(deny_unknown_fields)]

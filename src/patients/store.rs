@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_f
 
 use crate::kit::error::Result;
 use crate::kit::phone::digits_of;
-use crate::kit::time::{instant, to_millis};
+use crate::kit::time::{instant, optional_date, to_millis};
 use crate::patients::model::{
     Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex, SortOrder,
 };
@@ -32,8 +32,6 @@ const COLUMNS: &str = "id, given_name, family_name, preferred_name, date_of_birt
     created_at, updated_at";
 
 fn from_row(row: &Row) -> rusqlite::Result<Patient> {
-    let date_of_birth: Option<String> = row.get(4)?;
-    let sex: Option<String> = row.get(5)?;
     let address = Address {
         line1: row.get(8)?,
         line2: row.get(9)?,
@@ -43,20 +41,19 @@ fn from_row(row: &Row) -> rusqlite::Result<Patient> {
         country: row.get(13)?,
     };
     let emergency_contact = EmergencyContact { name: row.get(14)?, phone: row.get(15)?, relationship: row.get(16)? };
-    let status: String = row.get(18)?;
     Ok(Patient {
         id: row.get(0)?,
         given_name: row.get(1)?,
         family_name: row.get(2)?,
         preferred_name: row.get(3)?,
-        date_of_birth: date_of_birth.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-        sex: sex.as_deref().and_then(Sex::parse),
+        date_of_birth: optional_date(row, 4)?,
+        sex: row.get(5)?,
         phone: row.get(6)?,
         email: row.get(7)?,
         address: (address != Address::default()).then_some(address),
         emergency_contact: (emergency_contact != EmergencyContact::default()).then_some(emergency_contact),
         lead_source: row.get(17)?,
-        status: if status == "archived" { PatientStatus::Archived } else { PatientStatus::Active },
+        status: row.get(18)?,
         created_at: instant(row, 19)?,
         updated_at: instant(row, 20)?,
     })
@@ -166,12 +163,11 @@ pub fn find_duplicates(conn: &Connection, fields: &PatientFields) -> Result<Vec<
     let birth = fields.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string());
     let rows = stmt
         .query_map(params![fields.given_name, fields.family_name, birth, fields.phone], |row| {
-            let birth: Option<String> = row.get(3)?;
             Ok(DuplicateMatch {
                 id: row.get(0)?,
                 given_name: row.get(1)?,
                 family_name: row.get(2)?,
-                date_of_birth: birth.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+                date_of_birth: optional_date(row, 3)?,
                 phone: row.get(4)?,
                 status: row.get(5)?,
                 reason: row.get(6)?,

@@ -313,3 +313,31 @@ async fn a_stolen_session_cookie_stops_working_after_sign_out() {
         into_reply(thief.get(server.url("/api/v1/auth/me")).header("cookie", cookie).send().await.unwrap()).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn me_and_the_session_say_what_the_role_may_do() {
+    let (server, admin) = TestServer::with_admin().await;
+    let actions = |reply: &crate::harness::Reply| -> Vec<String> {
+        reply.body["allowed_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect()
+    };
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("admin", &["staff_manage", "backup_manage", "scheduling_setup", "patient_write"], &[]),
+        ("manager", &["scheduling_setup", "appointment_write"], &["staff_manage", "audit_read"]),
+        ("front_desk", &["patient_write", "appointment_write"], &["scheduling_setup", "backup_manage"]),
+        ("billing", &["patient_read", "scheduling_read"], &["patient_write", "appointment_write"]),
+    ];
+    for (role, allowed, refused) in cases {
+        let token = if *role == "admin" { admin.clone() } else { server.staff_token(&admin, role).await.1 };
+        let me = server.get("/api/v1/auth/me", &token).await;
+        assert_eq!(me.body["role"], *role, "me keeps the account's fields");
+        let got = actions(&me);
+        for action in *allowed {
+            assert!(got.iter().any(|a| a == action), "{role} may {action}: {got:?}");
+        }
+        for action in *refused {
+            assert!(!got.iter().any(|a| a == action), "{role} may not {action}: {got:?}");
+        }
+    }
+    let (_, session) = open_session(&server).await;
+    assert!(actions(&session).contains(&"staff_manage".to_owned()), "{:?}", session.body);
+}

@@ -1,6 +1,6 @@
 import { get, post } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors } from '../dom.js';
-import { signedIn, currentUser } from '../../app.js';
+import { signedIn, currentUser } from '../session.js';
 
 function authCard(title, lead, form) {
   return h('div', { class: 'auth' },

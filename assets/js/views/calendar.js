@@ -3,7 +3,7 @@
 // offset, so their wall time is read straight from the string.
 import { get, post, query } from '../api.js';
 import { h, toast, debounce } from '../dom.js';
-import { currentUser } from '../../app.js';
+import { can } from '../session.js';
 
 const FIRST_HOUR = 7;
 const LAST_HOUR = 20;
@@ -14,7 +14,7 @@ const ACTIONS = {
   confirmed: [['check-in', 'Check in'], ['no-show', 'No-show'], ['cancel', 'Cancel']],
   checked_in: [['complete', 'Complete']],
 };
-const canBook = () => ['admin', 'manager', 'clinician', 'front_desk'].includes(currentUser()?.role);
+const canBook = () => can('appointment_write');
 
 const pad = (n) => String(n).padStart(2, '0');
 const isoDate = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;

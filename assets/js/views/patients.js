@@ -1,6 +1,6 @@
 import { get, post, patch, query } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
-import { currentUser } from '../../app.js';
+import { can } from '../session.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -12,7 +12,7 @@ const SORTS = [
 ];
 const SEXES = [['', 'Not recorded'], ['female', 'Female'], ['male', 'Male'], ['other', 'Other'], ['unknown', 'Unknown']];
 
-const canWrite = () => ['admin', 'manager', 'clinician', 'front_desk'].includes(currentUser()?.role);
+const canWrite = () => can('patient_write');
 
 function fullName(p) {
   return `${p.given_name} ${p.family_name}`;

@@ -1,6 +1,6 @@
 import { get, post, patch, query } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
-import { currentUser } from '../../app.js';
+import { currentUser } from '../session.js';
 
 const ROLES = [
   ['front_desk', 'Front desk'],

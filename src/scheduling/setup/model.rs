@@ -143,7 +143,16 @@ impl Modality {
             Modality::Video => "video",
         }
     }
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "in_person" => Some(Modality::InPerson),
+            "video" => Some(Modality::Video),
+            _ => None,
+        }
+    }
 }
+
+crate::kit::sql::text_enum_sql!(Modality);
 
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]

@@ -4,13 +4,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::kit::error::Result;
+use crate::kit::error::{Error, Result};
+use crate::kit::sql::json_list;
 use crate::kit::time::{instant, to_millis};
 use crate::scheduling::setup::model::*;
-
-fn json_list(text: String) -> Vec<String> {
-    serde_json::from_str(&text).unwrap_or_default()
-}
 
 const CENTRE_COLUMNS: &str = "id, name, address, phone, email, timezone, active, created_at, updated_at";
 
@@ -69,7 +66,8 @@ pub fn list_centres(conn: &Connection) -> Result<Vec<Centre>> {
 pub fn centre_zone(conn: &Connection, id: i64) -> Result<Option<Tz>> {
     let zone: Option<String> =
         conn.query_row("SELECT timezone FROM centres WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-    Ok(zone.and_then(|z| z.parse().ok()))
+    zone.map(|z| z.parse().map_err(|_| Error::bad_stored_value("centres", id, "timezone", format!("{z:?}"))))
+        .transpose()
 }
 
 const CLINICIAN_COLUMNS: &str = "id, staff_id, display_name, specialties, qualifications, languages, bio, \
@@ -80,9 +78,9 @@ fn clinician_from_row(row: &Row) -> rusqlite::Result<Clinician> {
         id: row.get(0)?,
         staff_id: row.get(1)?,
         display_name: row.get(2)?,
-        specialties: json_list(row.get(3)?),
-        qualifications: json_list(row.get(4)?),
-        languages: json_list(row.get(5)?),
+        specialties: json_list(row, 3)?,
+        qualifications: json_list(row, 4)?,
+        languages: json_list(row, 5)?,
         bio: row.get(6)?,
         default_fee: Money::from_columns(row.get(7)?, row.get(8)?),
         active: row.get(9)?,
@@ -206,7 +204,6 @@ const SERVICE_COLUMNS: &str = "id, name, duration_minutes, price_amount_minor, p
     buffer_after_minutes, modality, capacity, colour, active, created_at, updated_at";
 
 fn service_from_row(row: &Row) -> rusqlite::Result<Service> {
-    let modality: String = row.get(7)?;
     Ok(Service {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -214,7 +211,7 @@ fn service_from_row(row: &Row) -> rusqlite::Result<Service> {
         price: Money { amount_minor: row.get(3)?, currency: row.get(4)? },
         buffer_before_minutes: row.get(5)?,
         buffer_after_minutes: row.get(6)?,
-        modality: if modality == "video" { Modality::Video } else { Modality::InPerson },
+        modality: row.get(7)?,
         capacity: row.get(8)?,
         colour: row.get(9)?,
         active: row.get(10)?,

@@ -1,0 +1,38 @@
+// Who is signed in, what they may do (from the API's permission table),
+// and navigation. Views import this, never app.js.
+import { setCsrf } from './api.js';
+
+const state = { user: null, actions: new Set() };
+let renderer = () => {};
+
+export function currentUser() {
+  return state.user;
+}
+
+/** Whether the signed-in person may take `action`, e.g. `patient_write`. */
+export function can(action) {
+  return state.actions.has(action);
+}
+
+export function signedIn(session) {
+  state.user = session.user;
+  state.actions = new Set(session.allowed_actions || []);
+  setCsrf(session.csrf_token);
+}
+
+export function signedOut() {
+  state.user = null;
+  state.actions = new Set();
+  setCsrf(null);
+}
+
+/** app.js hands over how to draw the current route. */
+export function onNavigate(render) {
+  renderer = render;
+}
+
+export function navigate(to, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  renderer();
+}
