@@ -6,11 +6,16 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use crate::auth::model::StaffMember;
 use crate::kit::error::{Error, ErrorCode, Result};
 use crate::kit::principal::Role;
+use crate::kit::sql::named_row;
 use crate::kit::time::{instant, to_millis};
 
 const STAFF_COLUMNS: &str = "id, email, name, role, active, created_at, updated_at";
 
 fn staff_from_row(row: &Row) -> rusqlite::Result<StaffMember> {
+    named_row("staff", row, read_staff)
+}
+
+fn read_staff(row: &Row) -> rusqlite::Result<StaffMember> {
     Ok(StaffMember {
         id: row.get(0)?,
         email: row.get(1)?,

@@ -26,6 +26,22 @@ pub fn named_row<T>(table: &str, row: &Row, read: impl FnOnce(&Row) -> rusqlite:
     })
 }
 
+/// Runs `sql`, which selects `(owner_id, linked_id)` pairs ordered by both,
+/// and groups the linked ids by owner: one query for a whole list's links.
+pub fn linked_ids(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut stmt = conn.prepare(sql)?;
+    let mut links: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for pair in stmt.query_map(params, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (owner, linked) = pair?;
+        links.entry(owner).or_default().push(linked);
+    }
+    Ok(links)
+}
+
 /// Column `idx` as a JSON list of strings.
 pub fn json_list(row: &Row, idx: usize) -> rusqlite::Result<Vec<String>> {
     let text: String = row.get(idx)?;

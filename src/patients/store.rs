@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_f
 
 use crate::kit::error::Result;
 use crate::kit::phone::digits_of;
+use crate::kit::sql::named_row;
 use crate::kit::time::{instant, optional_date, to_millis};
 use crate::patients::model::{
     Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex, SortOrder,
@@ -32,6 +33,10 @@ const COLUMNS: &str = "id, given_name, family_name, preferred_name, date_of_birt
     created_at, updated_at";
 
 fn from_row(row: &Row) -> rusqlite::Result<Patient> {
+    named_row("patients", row, read_patient)
+}
+
+fn read_patient(row: &Row) -> rusqlite::Result<Patient> {
     let address = Address {
         line1: row.get(8)?,
         line2: row.get(9)?,

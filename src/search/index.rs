@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::Query;
@@ -16,7 +15,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::db::Db;
+use crate::db::{Db, changes};
 use crate::kit::error::{Error, Result};
 use crate::search::documents::{self, Kind, SearchDoc};
 
@@ -278,18 +277,14 @@ impl SearchIndex {
     pub fn catch_up(&self, db: &Db) -> Result<usize> {
         let after = self.applied_seq();
         db.read_blocking(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT seq, entity, entity_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-            let changes: Vec<(i64, String, i64)> = stmt
-                .query_map(params![after, BATCH], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let Some(last_seq) = changes.last().map(|c| c.0) else {
+            let changes = changes::after(conn, after, BATCH)?;
+            let Some(last_seq) = changes.last().map(|c| c.seq) else {
                 return Ok(0);
             };
             let mut seen = HashSet::new();
             let touched: Vec<(Kind, i64)> = changes
                 .iter()
-                .filter_map(|(_, entity, id)| Kind::parse(entity).map(|kind| (kind, *id)))
+                .filter_map(|c| Kind::parse(&c.entity).map(|kind| (kind, c.entity_id)))
                 .filter(|key| seen.insert(*key))
                 .collect();
             if touched.is_empty() {
@@ -313,7 +308,7 @@ impl SearchIndex {
     /// Replaces the whole index with what SQLite holds now.
     pub fn rebuild(&self, db: &Db) -> Result<()> {
         db.read_blocking(|conn| {
-            let start_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+            let start_seq = changes::latest_seq(conn)?;
             let mut total = 0u64;
             for kind in Kind::ALL {
                 total += documents::count(conn, kind)? as u64;

@@ -15,3 +15,4 @@ mod patients;
 mod scheduling;
 mod search;
 mod staff;
+mod strict;

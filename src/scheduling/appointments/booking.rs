@@ -216,7 +216,7 @@ pub(super) fn insert_booking(
         created_by: caller.staff_id,
     };
     let id = store::insert_appointment(tx, &row, now)?;
-    store::add_attendee(tx, id, b.patient_id, "booked", now)?;
+    store::add_attendee(tx, id, b.patient_id, AttendeeStatus::Booked, now)?;
     store::record_history(
         tx,
         id,

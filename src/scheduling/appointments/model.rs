@@ -45,9 +45,40 @@ pub struct Attendee {
     pub patient_id: i64,
     /// The patient's given and family name.
     pub name: String,
-    /// `booked` or `waitlisted`.
-    pub status: String,
+    pub status: AttendeeStatus,
 }
+
+/// Where a patient stands in an appointment.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum AttendeeStatus {
+    /// Has a place.
+    Booked,
+    /// Waits for a place in a full group session.
+    Waitlisted,
+    /// Left the session (kept for the history, not listed).
+    Left,
+}
+
+impl AttendeeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttendeeStatus::Booked => "booked",
+            AttendeeStatus::Waitlisted => "waitlisted",
+            AttendeeStatus::Left => "left",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "booked" => Some(AttendeeStatus::Booked),
+            "waitlisted" => Some(AttendeeStatus::Waitlisted),
+            "left" => Some(AttendeeStatus::Left),
+            _ => None,
+        }
+    }
+}
+
+crate::kit::sql::text_enum_sql!(AttendeeStatus);
 
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
@@ -162,11 +193,19 @@ pub struct NewSeries {
 #[oai(skip_serializing_if_is_none)]
 pub struct Occurrence {
     pub start: DateTime<FixedOffset>,
-    /// `booked`, or `skipped` with the code and message of the rule or conflict.
-    pub status: String,
+    /// `skipped` comes with the code and message of the rule or conflict.
+    pub status: OccurrenceStatus,
     pub appointment_id: Option<i64>,
     pub code: Option<crate::kit::error::ErrorCode>,
     pub message: Option<String>,
+}
+
+/// What became of one occurrence of a series.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum OccurrenceStatus {
+    Booked,
+    Skipped,
 }
 
 #[derive(Object, Clone, Debug)]

@@ -70,7 +70,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                     let start = local_first.fixed_offset() + Duration::weeks(k * input.recurrence.interval);
                     occurrences.push(Occurrence {
                         start,
-                        status: "skipped".into(),
+                        status: OccurrenceStatus::Skipped,
                         appointment_id: None,
                         code: Some(ErrorCode::NonexistentLocalTime),
                         message: Some("that local time does not exist on this date (clocks go forward)".into()),
@@ -93,7 +93,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                         booked += 1;
                         occurrences.push(Occurrence {
                             start: local,
-                            status: "booked".into(),
+                            status: OccurrenceStatus::Booked,
                             appointment_id: Some(id),
                             code: None,
                             message: None,
@@ -105,7 +105,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                         }
                         occurrences.push(Occurrence {
                             start: local,
-                            status: "skipped".into(),
+                            status: OccurrenceStatus::Skipped,
                             appointment_id: None,
                             code: Some(err.code()),
                             message: Some(err.public_message()),

@@ -29,16 +29,15 @@ pub(super) fn take_seat(
             format!("a {} session takes no one", session.status.as_str()),
         ));
     }
-    match store::attendee_status(tx, appointment_id, patient_id)?.as_deref() {
-        Some("booked") | Some("waitlisted") => {
-            return Err(Error::conflict(ErrorCode::AlreadyBooked, "the patient is already in this session"));
-        }
-        _ => {}
+    if let Some(AttendeeStatus::Booked | AttendeeStatus::Waitlisted) =
+        store::attendee_status(tx, appointment_id, patient_id)?
+    {
+        return Err(Error::conflict(ErrorCode::AlreadyBooked, "the patient is already in this session"));
     }
     let seated = store::booked_count(tx, appointment_id)? < session.capacity;
     let status = match (seated, waitlist) {
-        (true, _) => "booked",
-        (false, true) => "waitlisted",
+        (true, _) => AttendeeStatus::Booked,
+        (false, true) => AttendeeStatus::Waitlisted,
         (false, false) => {
             return Err(Error::Conflict {
                 code: ErrorCode::Full,
@@ -48,7 +47,7 @@ pub(super) fn take_seat(
         }
     };
     store::set_attendee(tx, appointment_id, patient_id, status, now)?;
-    let details = serde_json::json!({ "patient_id": patient_id, "status": status });
+    let details = serde_json::json!({ "patient_id": patient_id, "status": status.as_str() });
     store::record_history(tx, appointment_id, now, Some(caller.staff_id), "attendee_joined", Some(details))?;
     audit_change(tx, now, caller, "appointment.attendee_join", "appointment", appointment_id, ChangeOp::Update)?;
     store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))
@@ -72,12 +71,12 @@ pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, pati
         .write(move |tx| {
             store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))?;
             let status = store::attendee_status(tx, appointment_id, patient_id)?;
-            let was_booked = match status.as_deref() {
-                Some("booked") => true,
-                Some("waitlisted") => false,
+            let was_booked = match status {
+                Some(AttendeeStatus::Booked) => true,
+                Some(AttendeeStatus::Waitlisted) => false,
                 _ => return Err(not_found("attendee")),
             };
-            store::set_attendee(tx, appointment_id, patient_id, "left", now)?;
+            store::set_attendee(tx, appointment_id, patient_id, AttendeeStatus::Left, now)?;
             let details = serde_json::json!({ "patient_id": patient_id });
             store::record_history(tx, appointment_id, now, Some(caller.staff_id), "attendee_left", Some(details))?;
             audit_change(
@@ -90,7 +89,7 @@ pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, pati
                 ChangeOp::Update,
             )?;
             if was_booked && let Some(next) = store::first_waitlisted(tx, appointment_id)? {
-                store::set_attendee(tx, appointment_id, next, "booked", now)?;
+                store::set_attendee(tx, appointment_id, next, AttendeeStatus::Booked, now)?;
                 let details = serde_json::json!({ "patient_id": next });
                 store::record_history(tx, appointment_id, now, None, "waitlist_promoted", Some(details))?;
                 changes::record(tx, now, "appointment", appointment_id, ChangeOp::Update)?;

@@ -3,8 +3,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::kit::error::Result;
-use crate::kit::sql::optional_json;
+use std::collections::HashMap;
+
+use crate::kit::error::{Error, Result};
+use crate::kit::sql::{named_row, optional_json};
 use crate::kit::time::{date_text, instant, to_millis, zone};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::slots::compute::{Busy, Interval};
@@ -166,7 +168,7 @@ pub fn add_attendee(
     tx: &Transaction,
     appointment_id: i64,
     patient_id: i64,
-    status: &str,
+    status: AttendeeStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
     tx.execute(
@@ -215,6 +217,10 @@ const APPOINTMENT_COLUMNS: &str = "a.id, a.service_id, a.clinician_id, a.centre_
     a.series_id";
 
 fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
+    named_row("appointments", row, read_appointment)
+}
+
+fn read_appointment(row: &Row) -> rusqlite::Result<Appointment> {
     let tz = zone(row, 14)?;
     let local = |idx: usize| -> rusqlite::Result<DateTime<FixedOffset>> {
         Ok(instant(row, idx)?.with_timezone(&tz).fixed_offset())
@@ -239,38 +245,64 @@ fn appointment_from_row(row: &Row) -> rusqlite::Result<Appointment> {
     })
 }
 
-/// Patients in an appointment (all but those who left, or only the booked
-/// ones), in the order they joined, with names from the patients feature.
-pub fn attendees_of(
-    conn: &Connection,
-    appointment_id: i64,
-    booked_only: bool,
-) -> Result<Vec<(i64, String, String, String)>> {
-    let mut stmt = conn.prepare(
-        "SELECT patient_id, status FROM appointment_attendees
-         WHERE appointment_id = ?1 AND status <> 'left' AND (?2 = 0 OR status = 'booked')
-         ORDER BY joined_at, patient_id",
-    )?;
-    let rows: Vec<(i64, String)> = stmt
-        .query_map(params![appointment_id, booked_only], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let names = crate::patients::store::names(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, status)| {
-            let (given, family) = names.get(&id).cloned().unwrap_or_default();
-            (id, status, given, family)
-        })
-        .collect())
+/// One attendee of an appointment, with the name the patients feature holds.
+pub struct AttendeeRow {
+    pub patient_id: i64,
+    pub status: AttendeeStatus,
+    pub given_name: String,
+    pub family_name: String,
 }
 
-fn with_attendees(conn: &Connection, mut a: Appointment) -> Result<Appointment> {
-    a.attendees = attendees_of(conn, a.id, false)?
-        .into_iter()
-        .map(|(patient_id, status, given, family)| Attendee { patient_id, status, name: format!("{given} {family}") })
-        .collect();
-    Ok(a)
+/// The attendees of each of `appointment_ids` (all but those who left, or
+/// only the booked ones), in the order they joined: one query for the
+/// attendees and one for their names, however many appointments.
+pub fn attendees_of(
+    conn: &Connection,
+    appointment_ids: &[i64],
+    booked_only: bool,
+) -> Result<HashMap<i64, Vec<AttendeeRow>>> {
+    let ids = serde_json::to_string(appointment_ids).map_err(|e| Error::internal_from("appointment ids", e))?;
+    let mut stmt = conn.prepare(
+        "SELECT appointment_id, patient_id, status FROM appointment_attendees
+         WHERE appointment_id IN (SELECT value FROM json_each(?1))
+           AND status <> 'left' AND (?2 = 0 OR status = 'booked')
+         ORDER BY appointment_id, joined_at, patient_id",
+    )?;
+    let rows: Vec<(i64, i64, AttendeeStatus)> = stmt
+        .query_map(params![ids, booked_only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let patient_ids: Vec<i64> = rows.iter().map(|(_, patient, _)| *patient).collect();
+    let names = crate::patients::store::names(conn, &patient_ids)?;
+    let mut by_appointment: HashMap<i64, Vec<AttendeeRow>> = HashMap::new();
+    for (appointment_id, patient_id, status) in rows {
+        let (given_name, family_name) = names.get(&patient_id).cloned().unwrap_or_default();
+        by_appointment.entry(appointment_id).or_default().push(AttendeeRow {
+            patient_id,
+            status,
+            given_name,
+            family_name,
+        });
+    }
+    Ok(by_appointment)
+}
+
+/// Fills in the attendees of `appointments` with one pair of queries.
+fn with_attendees(conn: &Connection, mut appointments: Vec<Appointment>) -> Result<Vec<Appointment>> {
+    let ids: Vec<i64> = appointments.iter().map(|a| a.id).collect();
+    let mut attendees = attendees_of(conn, &ids, false)?;
+    for appointment in &mut appointments {
+        appointment.attendees = attendees
+            .remove(&appointment.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| Attendee {
+                patient_id: a.patient_id,
+                status: a.status,
+                name: format!("{} {}", a.given_name, a.family_name),
+            })
+            .collect();
+    }
+    Ok(appointments)
 }
 
 pub fn get_appointment(conn: &Connection, id: i64) -> Result<Option<Appointment>> {
@@ -283,7 +315,7 @@ pub fn get_appointment(conn: &Connection, id: i64) -> Result<Option<Appointment>
             appointment_from_row,
         )
         .optional()?;
-    found.map(|a| with_attendees(conn, a)).transpose()
+    Ok(with_attendees(conn, found.into_iter().collect())?.pop())
 }
 
 #[derive(Default)]
@@ -332,7 +364,7 @@ pub fn list_appointments(
     ))?;
     let rows: Vec<Appointment> =
         stmt.query_map(page.as_slice(), appointment_from_row)?.collect::<rusqlite::Result<_>>()?;
-    let rows = rows.into_iter().map(|a| with_attendees(conn, a)).collect::<Result<_>>()?;
+    let rows = with_attendees(conn, rows)?;
     Ok((rows, total))
 }
 
@@ -353,7 +385,7 @@ pub fn find_session(
         .optional()?)
 }
 
-pub fn attendee_status(conn: &Connection, appointment_id: i64, patient_id: i64) -> Result<Option<String>> {
+pub fn attendee_status(conn: &Connection, appointment_id: i64, patient_id: i64) -> Result<Option<AttendeeStatus>> {
     Ok(conn
         .query_row(
             "SELECT status FROM appointment_attendees WHERE appointment_id = ?1 AND patient_id = ?2",
@@ -369,7 +401,7 @@ pub fn set_attendee(
     tx: &Transaction,
     appointment_id: i64,
     patient_id: i64,
-    status: &str,
+    status: AttendeeStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
     tx.execute(

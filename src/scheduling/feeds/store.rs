@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::kit::error::Result;
 use crate::kit::time::{instant, to_millis};
-use crate::scheduling::feeds::calendar::FeedEvent;
+use crate::scheduling::appointments::store::attendees_of;
+use crate::scheduling::feeds::calendar::{FeedEvent, patient_label};
 use crate::scheduling::slots::compute::Interval;
 
 pub fn calendar_generation(conn: &Connection, clinician_id: i64) -> Result<Option<i64>> {
@@ -53,15 +54,16 @@ pub fn feed_events(
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut events = Vec::with_capacity(rows.len());
-    for mut event in rows {
-        event.attendees = crate::scheduling::appointments::store::attendees_of(conn, event.appointment_id, true)?
-            .into_iter()
-            .map(|(_, _, given, family)| {
-                crate::scheduling::feeds::calendar::patient_label(&given, &family, show_surnames)
-            })
+    let ids: Vec<i64> = rows.iter().map(|e| e.appointment_id).collect();
+    let mut attendees = attendees_of(conn, &ids, true)?;
+    let mut events = rows;
+    for event in &mut events {
+        event.attendees = attendees
+            .remove(&event.appointment_id)
+            .unwrap_or_default()
+            .iter()
+            .map(|a| patient_label(&a.given_name, &a.family_name, show_surnames))
             .collect();
-        events.push(event);
     }
     Ok(events)
 }

@@ -5,23 +5,25 @@ use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::kit::error::{Error, Result};
-use crate::kit::sql::json_list;
-use crate::kit::time::{instant, to_millis};
+use crate::kit::sql::{json_list, linked_ids, named_row};
+use crate::kit::time::{instant, to_millis, zone};
 use crate::scheduling::setup::model::*;
 
 const CENTRE_COLUMNS: &str = "id, name, address, phone, email, timezone, active, created_at, updated_at";
 
 fn centre_from_row(row: &Row) -> rusqlite::Result<Centre> {
-    Ok(Centre {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        address: row.get(2)?,
-        phone: row.get(3)?,
-        email: row.get(4)?,
-        timezone: row.get(5)?,
-        active: row.get(6)?,
-        created_at: instant(row, 7)?,
-        updated_at: instant(row, 8)?,
+    named_row("centres", row, |row| {
+        Ok(Centre {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            address: row.get(2)?,
+            phone: row.get(3)?,
+            email: row.get(4)?,
+            timezone: zone(row, 5)?.name().to_owned(),
+            active: row.get(6)?,
+            created_at: instant(row, 7)?,
+            updated_at: instant(row, 8)?,
+        })
     })
 }
 
@@ -74,20 +76,22 @@ const CLINICIAN_COLUMNS: &str = "id, staff_id, display_name, specialties, qualif
     fee_amount_minor, fee_currency, active, created_at, updated_at";
 
 fn clinician_from_row(row: &Row) -> rusqlite::Result<Clinician> {
-    Ok(Clinician {
-        id: row.get(0)?,
-        staff_id: row.get(1)?,
-        display_name: row.get(2)?,
-        specialties: json_list(row, 3)?,
-        qualifications: json_list(row, 4)?,
-        languages: json_list(row, 5)?,
-        bio: row.get(6)?,
-        default_fee: Money::from_columns(row.get(7)?, row.get(8)?),
-        active: row.get(9)?,
-        centre_ids: Vec::new(),
-        calendar_feed_url: None,
-        created_at: instant(row, 10)?,
-        updated_at: instant(row, 11)?,
+    named_row("clinicians", row, |row| {
+        Ok(Clinician {
+            id: row.get(0)?,
+            staff_id: row.get(1)?,
+            display_name: row.get(2)?,
+            specialties: json_list(row, 3)?,
+            qualifications: json_list(row, 4)?,
+            languages: json_list(row, 5)?,
+            bio: row.get(6)?,
+            default_fee: Money::from_columns(row.get(7)?, row.get(8)?),
+            active: row.get(9)?,
+            centre_ids: Vec::new(),
+            calendar_feed_url: None,
+            created_at: instant(row, 10)?,
+            updated_at: instant(row, 11)?,
+        })
     })
 }
 
@@ -178,8 +182,14 @@ pub fn list_clinicians(conn: &Connection, only_active: bool) -> Result<Vec<Clini
     let mut stmt = conn.prepare(&format!(
         "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE (?1 = 0 OR active = 1) ORDER BY active DESC, display_name, id"
     ))?;
-    let rows: Vec<Clinician> = stmt.query_map([only_active], clinician_from_row)?.collect::<rusqlite::Result<_>>()?;
-    rows.into_iter().map(|c| with_centres(conn, c)).collect()
+    let mut rows: Vec<Clinician> =
+        stmt.query_map([only_active], clinician_from_row)?.collect::<rusqlite::Result<_>>()?;
+    let mut centres =
+        linked_ids(conn, "SELECT clinician_id, centre_id FROM clinician_centres ORDER BY clinician_id, centre_id", [])?;
+    for clinician in &mut rows {
+        clinician.centre_ids = centres.remove(&clinician.id).unwrap_or_default();
+    }
+    Ok(rows)
 }
 
 pub fn staff_is_clinician_elsewhere(conn: &Connection, staff_id: i64, except: Option<i64>) -> Result<bool> {
@@ -204,20 +214,22 @@ const SERVICE_COLUMNS: &str = "id, name, duration_minutes, price_amount_minor, p
     buffer_after_minutes, modality, capacity, colour, active, created_at, updated_at";
 
 fn service_from_row(row: &Row) -> rusqlite::Result<Service> {
-    Ok(Service {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        duration_minutes: row.get(2)?,
-        price: Money { amount_minor: row.get(3)?, currency: row.get(4)? },
-        buffer_before_minutes: row.get(5)?,
-        buffer_after_minutes: row.get(6)?,
-        modality: row.get(7)?,
-        capacity: row.get(8)?,
-        colour: row.get(9)?,
-        active: row.get(10)?,
-        clinician_ids: Vec::new(),
-        created_at: instant(row, 11)?,
-        updated_at: instant(row, 12)?,
+    named_row("services", row, |row| {
+        Ok(Service {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            duration_minutes: row.get(2)?,
+            price: Money { amount_minor: row.get(3)?, currency: row.get(4)? },
+            buffer_before_minutes: row.get(5)?,
+            buffer_after_minutes: row.get(6)?,
+            modality: row.get(7)?,
+            capacity: row.get(8)?,
+            colour: row.get(9)?,
+            active: row.get(10)?,
+            clinician_ids: Vec::new(),
+            created_at: instant(row, 11)?,
+            updated_at: instant(row, 12)?,
+        })
     })
 }
 
@@ -309,8 +321,16 @@ pub fn get_service(conn: &Connection, id: i64) -> Result<Option<Service>> {
 
 pub fn list_services(conn: &Connection) -> Result<Vec<Service>> {
     let mut stmt = conn.prepare(&format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY active DESC, name, id"))?;
-    let rows: Vec<Service> = stmt.query_map([], service_from_row)?.collect::<rusqlite::Result<_>>()?;
-    rows.into_iter().map(|s| with_clinicians(conn, s)).collect()
+    let mut rows: Vec<Service> = stmt.query_map([], service_from_row)?.collect::<rusqlite::Result<_>>()?;
+    let mut clinicians = linked_ids(
+        conn,
+        "SELECT service_id, clinician_id FROM service_clinicians ORDER BY service_id, clinician_id",
+        [],
+    )?;
+    for service in &mut rows {
+        service.clinician_ids = clinicians.remove(&service.id).unwrap_or_default();
+    }
+    Ok(rows)
 }
 
 pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
