@@ -247,26 +247,8 @@ async fn booking_enforces_every_rule_with_its_own_code() {
     assert!(!slot_starts(&server, &admin, &c, c.consult).await.contains(&ten), "the slot is gone");
 
     let taken = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &ten)).await;
-    assert_eq!((taken.status, taken.code()), (StatusCode::CONFLICT, "SLOT_TAKEN"));
-    assert_eq!(taken.body["error"]["details"]["appointment_id"], booked.body["id"]);
-    // 10:30–11:00 overlaps 10:00–11:00 only in part, and still conflicts.
-    let partial = server
-        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.video, &london(c.monday, "10:30")))
-        .await;
-    assert_eq!(partial.code(), "SLOT_TAKEN");
+    assert_eq!(taken.body["error"]["details"]["appointment_id"], booked.body["id"], "names the clash");
 
-    let cases = [
-        ("OUTSIDE_AVAILABILITY", book_body(&c, c.patients[1], c.consult, &london(c.monday, "08:00"))),
-        ("OUTSIDE_AVAILABILITY", book_body(&c, c.patients[1], c.consult, &london(c.monday, "11:30"))),
-        (
-            "OUTSIDE_AVAILABILITY",
-            book_body(&c, c.patients[1], c.consult, &london(c.monday + Duration::days(1), "10:00")),
-        ),
-    ];
-    for (code, body) in cases {
-        let reply = server.post("/api/v1/appointments", &admin, body).await;
-        assert_eq!((reply.status, reply.code()), (StatusCode::UNPROCESSABLE_ENTITY, code), "{:?}", reply.body);
-    }
     server
         .post(
             &format!("/api/v1/clinicians/{}/time-off", c.clinician),
@@ -274,35 +256,99 @@ async fn booking_enforces_every_rule_with_its_own_code() {
             json!({"start": london(c.monday, "15:00"), "end": london(c.monday, "17:00")}),
         )
         .await;
-    let off = server
-        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "15:00")))
-        .await;
-    assert_eq!(off.code(), "TIME_OFF");
-
-    let unknown =
-        server.post("/api/v1/appointments", &admin, book_body(&c, 99_999, c.consult, &london(c.monday, "13:00"))).await;
-    assert!(unknown.field_error("patient_id").is_some());
     server.call(Method::POST, &format!("/api/v1/patients/{}/archive", c.patients[2]), Some(&admin), None).await;
-    let archived = server
-        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[2], c.consult, &london(c.monday, "13:00")))
-        .await;
-    assert_eq!(archived.code(), "PATIENT_ARCHIVED");
     let other =
         server.post("/api/v1/clinicians", &admin, json!({"display_name": "Dr Other", "centre_ids": [c.centre]})).await;
     let mut not_offered = book_body(&c, c.patients[1], c.consult, &london(c.monday, "13:00"));
     not_offered["clinician_id"] = other.body["id"].clone();
-    assert_eq!(server.post("/api/v1/appointments", &admin, not_offered).await.code(), "NOT_OFFERED");
+    let policy = server.get("/api/v1/settings/booking", &admin).await.body;
 
-    server.patch("/api/v1/settings/booking", &admin, json!({"min_notice_minutes": 43_200})).await;
-    let soon = server
-        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "13:00")))
-        .await;
-    assert_eq!(soon.code(), "TOO_SOON");
-    server.patch("/api/v1/settings/booking", &admin, json!({"min_notice_minutes": 0, "booking_window_days": 1})).await;
-    let far = server
-        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &london(c.monday, "13:00")))
-        .await;
-    assert_eq!(far.code(), "TOO_FAR_AHEAD");
+    // Each refusal on its own row, all checked even when one fails:
+    // (what, booking policy to apply first, booking, status, code).
+    let free = london(c.monday, "13:00");
+    let cases: Vec<(&str, Option<Value>, Value, StatusCode, &str)> = vec![
+        ("the same time", None, book_body(&c, c.patients[1], c.consult, &ten), StatusCode::CONFLICT, "SLOT_TAKEN"),
+        (
+            "10:30-11:00 inside 10:00-11:00",
+            None,
+            book_body(&c, c.patients[1], c.video, &london(c.monday, "10:30")),
+            StatusCode::CONFLICT,
+            "SLOT_TAKEN",
+        ),
+        (
+            "before opening",
+            None,
+            book_body(&c, c.patients[1], c.consult, &london(c.monday, "08:00")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "OUTSIDE_AVAILABILITY",
+        ),
+        (
+            "over the lunch gap",
+            None,
+            book_body(&c, c.patients[1], c.consult, &london(c.monday, "11:30")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "OUTSIDE_AVAILABILITY",
+        ),
+        (
+            "a day without hours",
+            None,
+            book_body(&c, c.patients[1], c.consult, &london(c.monday + Duration::days(1), "10:00")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "OUTSIDE_AVAILABILITY",
+        ),
+        (
+            "during time off",
+            None,
+            book_body(&c, c.patients[1], c.consult, &london(c.monday, "15:00")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "TIME_OFF",
+        ),
+        (
+            "an unknown patient",
+            None,
+            book_body(&c, 99_999, c.consult, &free),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_FAILED",
+        ),
+        (
+            "an archived patient",
+            None,
+            book_body(&c, c.patients[2], c.consult, &free),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "PATIENT_ARCHIVED",
+        ),
+        ("a clinician who does not offer it", None, not_offered, StatusCode::UNPROCESSABLE_ENTITY, "NOT_OFFERED"),
+        (
+            "inside the minimum notice",
+            Some(json!({"min_notice_minutes": 43_200})),
+            book_body(&c, c.patients[1], c.consult, &free),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "TOO_SOON",
+        ),
+        (
+            "beyond the booking window",
+            Some(json!({"min_notice_minutes": 0, "booking_window_days": 1})),
+            book_body(&c, c.patients[1], c.consult, &free),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "TOO_FAR_AHEAD",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (what, settings, body, status, code) in cases {
+        if let Some(settings) = settings {
+            server.patch("/api/v1/settings/booking", &admin, settings).await;
+        }
+        let reply = server.post("/api/v1/appointments", &admin, body).await;
+        if (reply.status, reply.code()) != (status, code) {
+            wrong.push(format!("{what}: expected {status} {code}, got {} {:?}", reply.status, reply.body));
+        }
+        let restore = json!({"min_notice_minutes": policy["min_notice_minutes"],
+                             "booking_window_days": policy["booking_window_days"]});
+        server.patch("/api/v1/settings/booking", &admin, restore).await;
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let unknown = server.post("/api/v1/appointments", &admin, book_body(&c, 99_999, c.consult, &free)).await;
+    assert!(unknown.field_error("patient_id").is_some(), "{:?}", unknown.body);
     server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 90})).await;
 
     let video = server
