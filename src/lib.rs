@@ -20,10 +20,6 @@ pub mod server;
 
 use std::fs::File;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::auth::setup::SetupGate;
 use crate::auth::throttle::LoginThrottle;
@@ -93,47 +89,4 @@ impl AppState {
     pub fn release_data_dir(&self) {
         self.data_lock.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
-}
-
-/// The workers that run beside the HTTP server.
-pub struct Background {
-    stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Background {
-    pub fn start(app: &App) -> Self {
-        let (stop, stopped) = watch::channel(false);
-        let mut tasks =
-            vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped.clone())];
-        tasks.extend(backup::snapshots::spawn(app.clone(), stopped));
-        Self { stop, tasks }
-    }
-
-    /// Stops every worker and waits for them (the indexer commits first).
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        for task in self.tasks {
-            let _ = task.await;
-        }
-    }
-}
-
-/// Housekeeping that runs while the server serves: drops long-expired tokens.
-fn spawn_maintenance(app: App, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tokio::select! {
-                _ = every_hour.tick() => {},
-                _ = stop.changed() => return,
-            }
-            let now = app.clock.now();
-            match app.db.write(move |tx| auth::store::purge_expired_tokens(tx, now)).await {
-                Ok(removed) if removed > 0 => tracing::info!(removed, "purged expired tokens"),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "token purge failed"),
-            }
-        }
-    })
 }

@@ -15,6 +15,8 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response,
 use poem_openapi::OpenApiService;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::audit::api::AuditApi;
 use crate::auth::api::AuthApi;
@@ -32,7 +34,7 @@ use crate::scheduling::setup::api::SetupApi;
 use crate::scheduling::slots::api::SlotsApi;
 use crate::search::IndexState;
 use crate::search::api::SearchApi;
-use crate::{App, Background};
+use crate::{App, auth, backup, search};
 
 pub type Apis = (
     AuthApi,
@@ -174,4 +176,47 @@ pub async fn ready(app: Data<&App>) -> (StatusCode, Json<Value>) {
         "checks": { "database": database, "index": index },
     });
     (status, Json(body))
+}
+
+/// The workers that run beside the HTTP server.
+struct Background {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Background {
+    fn start(app: &App) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks =
+            vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped.clone())];
+        tasks.extend(backup::snapshots::spawn(app.clone(), stopped));
+        Self { stop, tasks }
+    }
+
+    /// Stops every worker and waits for them (the indexer commits first).
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Housekeeping that runs while the server serves: drops long-expired tokens.
+fn spawn_maintenance(app: App, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = every_hour.tick() => {},
+                _ = stop.changed() => return,
+            }
+            let now = app.clock.now();
+            match app.db.write(move |tx| auth::store::purge_expired_tokens(tx, now)).await {
+                Ok(removed) if removed > 0 => tracing::info!(removed, "purged expired tokens"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "token purge failed"),
+            }
+        }
+    })
 }
