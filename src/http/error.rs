@@ -14,7 +14,8 @@ use crate::kit::error::{Error, ErrorCode, FieldErrors};
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
-    /// Stable machine-readable code; see `ErrorCode` for each one's meaning.
+    // No doc comment here: it would wrap the reference in `allOf`, which
+    // some client generators cannot read. `ErrorCode` documents itself.
     pub code: ErrorCode,
     /// A sentence for people.
     pub message: String,

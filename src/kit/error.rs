@@ -17,8 +17,8 @@ pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Declares the codes once: each variant with its wire name and its meaning.
 macro_rules! error_codes {
     ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
-        /// Every code the API answers with, as `error.code`. A client branches
-        /// on these, never on the message.
+        /// Every code the API answers with, as `error.code`: stable and
+        /// machine-readable. A client branches on these, never on the message.
         #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
             $($(#[doc = $doc])* #[oai(rename = $name)] $variant,)*

@@ -193,14 +193,14 @@ pub struct NewSeries {
 #[oai(skip_serializing_if_is_none)]
 pub struct Occurrence {
     pub start: DateTime<FixedOffset>,
-    /// `skipped` comes with the code and message of the rule or conflict.
     pub status: OccurrenceStatus,
     pub appointment_id: Option<i64>,
     pub code: Option<crate::kit::error::ErrorCode>,
     pub message: Option<String>,
 }
 
-/// What became of one occurrence of a series.
+/// What became of one occurrence of a series; `skipped` comes with the code
+/// and message of the rule or conflict that stopped it.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
 pub enum OccurrenceStatus {
