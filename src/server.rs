@@ -12,7 +12,7 @@ use poem::listener::{Acceptor, TcpAcceptor};
 use poem::middleware::{CatchPanic, Compression};
 use poem::web::{Data, Json};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, handler};
-use poem_openapi::{OpenApi, OpenApiService};
+use poem_openapi::{LicenseObject, OpenApi, OpenApiService};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -61,11 +61,30 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
              `Authorization: Bearer <access_token>`.",
     )
     .server("/api/v1")
+    .license(LicenseObject::new("Apache-2.0").url("https://www.apache.org/licenses/LICENSE-2.0"))
 }
 
-/// The OpenAPI document, as `clinicbox openapi` prints it.
+/// The OpenAPI document, as `clinicbox openapi` prints it and the server
+/// serves it.
 pub fn openapi_json() -> String {
-    api_service().spec()
+    finish_spec(&api_service().spec())
+}
+
+/// Completes the generated document where poem-openapi cannot say a thing:
+/// an operation that needs no sign-in declares `security: []` rather than
+/// nothing, so linters and generated clients know it is public on purpose.
+fn finish_spec(generated: &str) -> String {
+    let Ok(mut document) = serde_json::from_str::<Value>(generated) else { return generated.to_owned() };
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+            if let Some(operation) = operation.as_object_mut()
+                && !operation.contains_key("security")
+            {
+                operation.insert("security".into(), json!([]));
+            }
+        }
+    }
+    serde_json::to_string_pretty(&document).unwrap_or_else(|_| generated.to_owned())
 }
 
 /// Serves a fixed body with a content-hash ETag, answering 304 when the
@@ -85,8 +104,9 @@ fn cached(body: String, content_type: &'static str) -> impl Endpoint<Output = Re
 
 pub fn endpoint(app: App) -> impl Endpoint {
     let api = api_service();
-    let spec = api.spec();
-    let docs = api.swagger_ui_html();
+    let spec = finish_spec(&api.spec());
+    // The docs page embeds the document it was built from: give it the finished one.
+    let docs = api.swagger_ui_html().replace(&api.spec(), &spec);
     let trust_proxy_headers = app.config.trust_proxy_headers;
     let limiter = Arc::new(ratelimit::PublicLimiter::default());
     let credentials = Credentials(Arc::new(StaffCredentials(app.clone())));

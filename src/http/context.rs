@@ -14,6 +14,17 @@ use crate::kit::error::Error;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+tokio::task_local! {
+    /// The id of the request being answered, so an error envelope can carry
+    /// it wherever in the stack the error is rendered.
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request this task is answering, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 /// The context the middleware attached; a blank one outside a request.
 pub fn of(req: &Request) -> RequestContext {
     req.extensions().get::<RequestContext>().cloned().unwrap_or_default()
@@ -73,10 +84,13 @@ pub async fn around<E: Endpoint>(
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, path = loggable_path(&path), request_id = %request_id);
 
-    let mut response = match limited {
-        Some(retry_after_secs) => poem::IntoResponse::into_response(Error::TooManyRequests { retry_after_secs }),
-        None => next.get_response(req).instrument(span.clone()).await,
+    let answer = async {
+        match limited {
+            Some(retry_after_secs) => poem::IntoResponse::into_response(Error::TooManyRequests { retry_after_secs }),
+            None => next.get_response(req).instrument(span.clone()).await,
+        }
     };
+    let mut response = CURRENT_REQUEST_ID.scope(request_id.clone(), answer).await;
 
     let status = response.status();
     span.in_scope(|| {

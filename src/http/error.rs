@@ -21,6 +21,9 @@ pub struct ErrorBody {
     pub message: String,
     /// More facts; for `VALIDATION_FAILED`, `fields` maps each bad field to its problem.
     pub details: Option<serde_json::Value>,
+    /// The request's id, the same as its `X-Request-Id` response header: quote
+    /// it when reporting a problem, it finds the request in the server's log.
+    pub request_id: Option<String>,
 }
 
 #[derive(Object)]
@@ -31,6 +34,9 @@ pub struct ErrorEnvelope {
 fn envelope(status: StatusCode, code: ErrorCode, message: String, details: Option<serde_json::Value>) -> Response {
     // Absent details are left out, as the schema says, rather than sent as null.
     let mut error = serde_json::json!({ "code": code.as_str(), "message": message });
+    if let Some(request_id) = crate::http::context::current_request_id() {
+        error["request_id"] = request_id.into();
+    }
     if let Some(details) = details {
         error["details"] = details;
     }

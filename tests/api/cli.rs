@@ -324,3 +324,32 @@ async fn reindex_rebuilds_offline_and_refuses_while_the_server_runs() {
     assert!(ok, "a missing index is repaired at start, not an error");
     assert!(out.contains("will be rebuilt"), "{out}");
 }
+
+#[test]
+fn every_operation_states_its_security_and_the_public_ones_are_the_unauthenticated_few() {
+    let spec: serde_json::Value = serde_json::from_str(&clinicbox::server::openapi_json()).unwrap();
+    assert_eq!(spec["info"]["license"]["name"], "Apache-2.0");
+    let mut public = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let security = operation["security"].as_array().unwrap_or_else(|| panic!("{method} {path} says nothing"));
+            if security.is_empty() {
+                public.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    public.sort();
+    assert_eq!(
+        public,
+        [
+            "GET /calendar/{file}",
+            "GET /public/clinicians",
+            "GET /public/slots",
+            "GET /setup",
+            "POST /auth/login",
+            "POST /auth/refresh",
+            "POST /auth/session",
+            "POST /setup",
+        ]
+    );
+}

@@ -1,5 +1,5 @@
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::harness::{TestServer, into_reply};
 
@@ -160,4 +160,46 @@ async fn the_web_ui_is_served_with_etags_and_client_routes_fall_back() {
     assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
     let missing = server.client.get(server.url("/missing.js")).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn every_error_names_its_request_id_as_the_header_does() {
+    let (server, token) = TestServer::with_admin().await;
+    let replies = vec![
+        ("unknown address", server.get("/api/v1/no-such-thing", &token).await),
+        ("not signed in", server.call(Method::GET, "/api/v1/patients", None, None).await),
+        ("invalid fields", server.post("/api/v1/patients", &token, json!({"given_name": "", "family_name": ""})).await),
+        ("bad query value", server.get("/api/v1/patients?page=zero", &token).await),
+        ("absent record", server.get("/api/v1/patients/424242", &token).await),
+        ("wrong credentials", server.login_reply("nobody@clinic.test", "not the password at all").await),
+    ];
+    let mut wrong = Vec::new();
+    for (what, reply) in &replies {
+        let header = reply.header("x-request-id").unwrap_or_default();
+        let body = reply.body["error"]["request_id"].as_str().unwrap_or_default();
+        if header.is_empty() || body != header || reply.status.is_success() {
+            wrong.push(format!("{what}: {} header {header:?}, body {:?}", reply.status, reply.body));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // A caller's own id is kept, in the header and in the body.
+    let own = server
+        .client
+        .get(server.url("/api/v1/patients/424242"))
+        .bearer_auth(&token)
+        .header("x-request-id", "integrator-trace-42")
+        .send()
+        .await
+        .unwrap();
+    let own = into_reply(own).await;
+    assert_eq!(own.body["error"]["request_id"], "integrator-trace-42");
+}
+
+#[tokio::test]
+async fn the_served_spec_and_the_docs_page_are_the_finished_document() {
+    let server = TestServer::start().await;
+    let served = server.client.get(server.url("/api/openapi.json")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(served, clinicbox::server::openapi_json());
+    let docs = server.client.get(server.url("/api/docs")).send().await.unwrap().text().await.unwrap();
+    assert!(docs.contains("https://www.apache.org/licenses/LICENSE-2.0"), "the docs page embeds the finished spec");
 }
