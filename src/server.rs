@@ -70,11 +70,57 @@ pub fn openapi_json() -> String {
     finish_spec(&api_service().spec())
 }
 
+/// Facts about string fields that the services check but poem-openapi
+/// cannot declare: (schema, property, what to add to its schema).
+fn field_facts() -> [(&'static str, &'static str, Value); 5] {
+    let time_of_day = "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$";
+    [
+        ("NewPatient", "date_of_birth", json!({"format": "date"})),
+        ("PatientPatch", "date_of_birth", json!({"format": "date"})),
+        ("AvailabilityRule", "start", json!({"pattern": time_of_day, "example": "09:00"})),
+        ("AvailabilityRule", "end", json!({"pattern": time_of_day, "example": "17:30"})),
+        ("AvailabilityRule", "weekday", json!({"minimum": 1, "maximum": 7})),
+    ]
+}
+
+/// Standard formats for the ones poem-openapi names its own way: dates are
+/// `date`, unsigned integers are integers with `minimum: 0`.
+fn standard_formats(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            let unsigned = match object.get("format").and_then(Value::as_str) {
+                Some("naive-date") => {
+                    object.insert("format".into(), json!("date"));
+                    None
+                }
+                Some("uint8" | "uint16" | "uint32") => Some("int32"),
+                Some("uint64") => Some("int64"),
+                _ => None,
+            };
+            if let Some(format) = unsigned {
+                object.insert("format".into(), json!(format));
+                object.entry("minimum").or_insert(json!(0));
+            }
+            object.values_mut().for_each(standard_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(standard_formats),
+        _ => {}
+    }
+}
+
 /// Completes the generated document where poem-openapi cannot say a thing:
 /// an operation that needs no sign-in declares `security: []` rather than
-/// nothing, so linters and generated clients know it is public on purpose.
+/// nothing, so linters and generated clients know it is public on purpose;
+/// formats are the standard ones; string fields the services parse say how.
 fn finish_spec(generated: &str) -> String {
     let Ok(mut document) = serde_json::from_str::<Value>(generated) else { return generated.to_owned() };
+    standard_formats(&mut document);
+    for (schema, property, facts) in field_facts() {
+        let field = document.pointer_mut(&format!("/components/schemas/{schema}/properties/{property}"));
+        if let (Some(Value::Object(field)), Value::Object(facts)) = (field, facts) {
+            field.extend(facts);
+        }
+    }
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
             if let Some(operation) = operation.as_object_mut()
@@ -226,4 +272,29 @@ fn spawn_maintenance(app: App, mut stop: watch::Receiver<bool>) -> JoinHandle<()
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_fact_names_a_field_of_the_spec() {
+        let spec: Value = serde_json::from_str(&openapi_json()).unwrap();
+        for (schema, property, facts) in field_facts() {
+            let field = spec.pointer(&format!("/components/schemas/{schema}/properties/{property}"));
+            let field = field.unwrap_or_else(|| panic!("{schema}.{property} is not in the spec"));
+            for (key, value) in facts.as_object().unwrap() {
+                assert_eq!(&field[key], value, "{schema}.{property}.{key}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_format_is_one_of_poem_openapis_own() {
+        let spec = openapi_json();
+        for own in ["naive-date", "uint32", "uint64", "uint16", "uint8"] {
+            assert!(!spec.contains(&format!("\"format\": \"{own}\"")), "{own}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 from it (openapi-python-client) signs in, registers and lists patients against
 the real binary, and reads errors as the documented envelope."""
 
+import datetime
 import os
 import re
 import subprocess
@@ -73,7 +74,7 @@ class GeneratedClientTest(unittest.TestCase):
 
         created = create_patient.sync(
             client=authed,
-            body=NewPatient(given_name="Grace", family_name="Hopper", phone="07911 123456", date_of_birth="1946-12-09"),
+            body=NewPatient(given_name="Grace", family_name="Hopper", phone="07911 123456", date_of_birth=datetime.date(1946, 12, 9)),
         )
         self.assertIsInstance(created, Patient)
         self.assertEqual(created.phone, "+447911123456")
