@@ -845,3 +845,64 @@ async fn unauthenticated_endpoints_are_rate_limited_per_address() {
     // Signed-in endpoints are not counted against it.
     assert_eq!(server.call(Method::GET, "/api/v1/setup", None, None).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_appointments_of_a_local_day_include_its_25th_hour() {
+    // 25 October 2026: British Summer Time ends, the day in London has 25 hours.
+    let pinned = chrono::DateTime::parse_from_rfc3339("2026-10-01T08:00:00Z").unwrap().to_utc();
+    let (server, admin) = TestServer::with_admin_at(pinned).await;
+    let centre =
+        server.post("/api/v1/centres", &admin, json!({"name": "Night clinic", "timezone": "Europe/London"})).await;
+    let centre = centre.body["id"].as_i64().unwrap();
+    let clinician =
+        server.post("/api/v1/clinicians", &admin, json!({"display_name": "Dr Owl", "centre_ids": [centre]})).await;
+    let clinician = clinician.body["id"].as_i64().unwrap();
+    let service = server
+        .post(
+            "/api/v1/services",
+            &admin,
+            json!({"name": "Night visit", "duration_minutes": 15, "price": {"amount_minor": 0, "currency": "GBP"},
+                   "modality": "in_person", "clinician_ids": [clinician]}),
+        )
+        .await;
+    let service = service.body["id"].as_i64().unwrap();
+    let all_day: Vec<Value> = [6, 7, 1]
+        .iter()
+        .map(|weekday| json!({"weekday": weekday, "start": "00:00", "end": "24:00", "centre_id": centre}))
+        .collect();
+    let put = server
+        .call(Method::PUT, &format!("/api/v1/clinicians/{clinician}/availability"), Some(&admin), Some(json!(all_day)))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    let patient = server.create_patient(&admin, json!({"given_name": "Nora", "family_name": "Night"})).await;
+    let mut ids = Vec::new();
+    // Saturday 23:30 BST, Sunday 00:30 BST, Sunday 23:30 GMT, Monday 00:30 GMT.
+    for start in
+        ["2026-10-24T23:30:00+01:00", "2026-10-25T00:30:00+01:00", "2026-10-25T23:30:00Z", "2026-10-26T00:30:00Z"]
+    {
+        let body =
+            json!({"patient_id": patient["id"], "service_id": service, "clinician_id": clinician, "start": start});
+        let booked = server.post("/api/v1/appointments", &admin, body).await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{start}: {:?}", booked.body);
+        ids.push(booked.body["id"].as_i64().unwrap());
+    }
+
+    let day = server.get(&format!("/api/v1/appointments?date=2026-10-25&centre_id={centre}"), &admin).await;
+    assert_eq!(day.status, StatusCode::OK, "{:?}", day.body);
+    let listed: Vec<i64> = day.body["data"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    assert_eq!(listed, [ids[1], ids[2]], "Sunday's two, from its midnight to Monday's");
+    let saturday = server.get(&format!("/api/v1/appointments?date=2026-10-24&centre_id={centre}"), &admin).await;
+    assert_eq!(saturday.body["pagination"]["total"], 1);
+
+    let no_centre = server.get("/api/v1/appointments?date=2026-10-25", &admin).await;
+    assert_eq!(no_centre.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_centre.field_error("centre_id").is_some(), "{:?}", no_centre.body);
+    let both = server
+        .get(&format!("/api/v1/appointments?date=2026-10-25&centre_id={centre}&from=2026-10-25T00:00:00Z"), &admin)
+        .await;
+    assert!(both.field_error("date").is_some(), "{:?}", both.body);
+    let nowhere = server.get("/api/v1/appointments?date=2026-10-25&centre_id=999", &admin).await;
+    assert!(nowhere.field_error("centre_id").is_some(), "{:?}", nowhere.body);
+    let not_a_date = server.get(&format!("/api/v1/appointments?date=25/10/2026&centre_id={centre}"), &admin).await;
+    assert!(not_a_date.field_error("date").is_some(), "{:?}", not_a_date.body);
+}

@@ -1,4 +1,4 @@
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
@@ -59,6 +59,12 @@ impl AppointmentsApi {
     }
 
     /// List appointments, earliest first
+    ///
+    /// Two ways to choose the time: `date` (a local day, `YYYY-MM-DD`, at
+    /// `centre_id`, which it needs: from that day's midnight in the centre's
+    /// time zone to the next, 23 or 25 hours when the clocks change), or
+    /// `from` and `to` (instants, RFC 3339: `from` inclusive, `to`
+    /// exclusive). Not both. Slots take local dates with `to` inclusive.
     #[oai(path = "/appointments", method = "get", operation_id = "list_appointments")]
     async fn list(
         &self,
@@ -66,10 +72,13 @@ impl AppointmentsApi {
         auth: StaffAuth,
         /// Starting at or after this instant (RFC 3339).
         from: Query<Option<DateTime<FixedOffset>>>,
-        /// Starting before this instant.
+        /// Starting before this instant (exclusive).
         to: Query<Option<DateTime<FixedOffset>>>,
+        /// Starting on this local day at `centre_id`, `YYYY-MM-DD`.
+        date: Query<Option<NaiveDate>>,
         clinician_id: Query<Option<i64>>,
         patient_id: Query<Option<i64>>,
+        /// Required with `date`.
         centre_id: Query<Option<i64>>,
         status: Query<Option<AppointmentStatus>>,
         /// The appointments of one recurring series.
@@ -88,7 +97,7 @@ impl AppointmentsApi {
             centre_id: centre_id.0,
             status: status.0,
         };
-        let (rows, total) = service::list(&app, filter, page).await?;
+        let (rows, total) = service::list(&app, filter, date.0, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 

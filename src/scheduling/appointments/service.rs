@@ -2,18 +2,50 @@
 
 use crate::App;
 use crate::http::pagination::Page;
-use crate::kit::error::Result;
+use chrono::NaiveDate;
+
+use crate::kit::error::{Error, Result, Validator};
 use crate::scheduling::appointments::model::{Appointment, HistoryItem};
 use crate::scheduling::appointments::store::{self, AppointmentFilter};
+use crate::scheduling::setup;
 use crate::scheduling::shared::not_found;
+use crate::scheduling::slots::compute;
 
 pub async fn get(app: &App, id: i64) -> Result<Appointment> {
     app.db.read(move |c| store::get_appointment(c, id)).await?.ok_or_else(|| not_found("appointment"))
 }
 
 /// One page of the appointments matching `filter`, and how many match.
-pub async fn list(app: &App, filter: AppointmentFilter, page: Page) -> Result<(Vec<Appointment>, i64)> {
-    app.db.read(move |c| store::list_appointments(c, &filter, page.limit(), page.offset())).await
+/// With `date`, the ones starting on that local day at `filter.centre_id`
+/// (which it needs), instead of `from`/`to`.
+pub async fn list(
+    app: &App,
+    mut filter: AppointmentFilter,
+    date: Option<NaiveDate>,
+    page: Page,
+) -> Result<(Vec<Appointment>, i64)> {
+    app.db
+        .read(move |c| {
+            if let Some(date) = date {
+                let mut v = Validator::new();
+                if filter.from.is_some() || filter.to.is_some() {
+                    v.add("date", "give either date or from and to, not both");
+                }
+                if filter.centre_id.is_none() {
+                    v.add("centre_id", "is required with date: the day is the centre's local day");
+                }
+                v.finish()?;
+                if let Some(centre_id) = filter.centre_id {
+                    let zone = setup::store::centre_zone(c, centre_id)?
+                        .ok_or_else(|| Error::invalid_field("centre_id", "names no centre"))?;
+                    let day = compute::local_day(&zone, date)
+                        .ok_or_else(|| Error::invalid_field("date", "is out of range"))?;
+                    (filter.from, filter.to) = (Some(day.start), Some(day.end));
+                }
+            }
+            store::list_appointments(c, &filter, page.limit(), page.offset())
+        })
+        .await
 }
 
 /// A patient's appointments; 404 when there is no such patient.

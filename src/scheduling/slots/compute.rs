@@ -107,6 +107,26 @@ fn resolve_end(tz: &Tz, date: NaiveDate, minute: u32) -> Option<DateTime<Utc>> {
     None
 }
 
+/// The first instant at or after a local wall time: the earlier one when the
+/// time happens twice, the first that exists after a gap.
+fn first_instant_from(tz: &Tz, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    for shift in 0..=180 {
+        match tz.from_local_datetime(&(local + Duration::minutes(shift))) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return Some(t.with_timezone(&Utc)),
+            LocalResult::None => continue,
+        }
+    }
+    None
+}
+
+/// The local day `date` in `tz` as instants, from its midnight to the next:
+/// 23 or 25 hours on the days the clocks change.
+pub fn local_day(tz: &Tz, date: NaiveDate) -> Option<Interval> {
+    let start = first_instant_from(tz, date.and_time(NaiveTime::MIN))?;
+    let end = first_instant_from(tz, date.succ_opt()?.and_time(NaiveTime::MIN))?;
+    Some(Interval { start, end })
+}
+
 fn applies(rule: &WeeklyRule, date: NaiveDate) -> bool {
     rule.weekday == date.weekday().number_from_monday()
         && rule.effective_from.is_none_or(|from| date >= from)
@@ -222,6 +242,24 @@ pub fn compute(q: &SlotQuery) -> Vec<Slot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_day_is_23_or_25_hours_when_the_clocks_change() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        let hours = |date: &str| {
+            let day = local_day(&london, date.parse().unwrap()).unwrap();
+            (day.end - day.start).num_hours()
+        };
+        assert_eq!(hours("2026-03-29"), 23);
+        assert_eq!(hours("2026-10-25"), 25);
+        assert_eq!(hours("2026-06-01"), 24);
+        let june = local_day(&london, "2026-06-01".parse().unwrap()).unwrap();
+        assert_eq!(june.start.to_rfc3339(), "2026-05-31T23:00:00+00:00", "midnight BST");
+        // Where midnight itself is skipped, the day starts at the first instant that exists.
+        let havana: Tz = "America/Havana".parse().unwrap();
+        let skipped = local_day(&havana, "2026-03-08".parse().unwrap()).unwrap();
+        assert_eq!(skipped.start.with_timezone(&havana).format("%H:%M").to_string(), "01:00");
+    }
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
