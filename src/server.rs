@@ -108,6 +108,28 @@ fn standard_formats(value: &mut Value) {
     }
 }
 
+/// The sentence each list schema adds to the operations answering with it.
+fn list_shapes(document: &Value) -> std::collections::HashMap<String, &'static str> {
+    let mut shapes = std::collections::HashMap::new();
+    let Some(schemas) = document.pointer("/components/schemas").and_then(Value::as_object) else { return shapes };
+    for (name, schema) in schemas {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let Some(properties) = properties.filter(|p| p.get("data").is_some_and(|d| d["type"] == "array")) else {
+            continue;
+        };
+        let shape = if properties.contains_key("pagination") {
+            "Answers one page of the list: `{data, pagination}`; ask for others with `page` and `page_size` \
+             (at most 100)."
+        } else if properties.len() == 1 {
+            "Answers the whole list at once: `{data}`."
+        } else {
+            continue;
+        };
+        shapes.insert(format!("#/components/schemas/{name}"), shape);
+    }
+    shapes
+}
+
 /// Completes the generated document where poem-openapi cannot say a thing:
 /// an operation that needs no sign-in declares `security: []` rather than
 /// nothing, so linters and generated clients know it is public on purpose;
@@ -121,12 +143,20 @@ fn finish_spec(generated: &str) -> String {
             field.extend(facts);
         }
     }
+    let list_shapes = list_shapes(&document);
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
-            if let Some(operation) = operation.as_object_mut()
-                && !operation.contains_key("security")
-            {
+            let Some(operation) = operation.as_object_mut() else { continue };
+            if !operation.contains_key("security") {
                 operation.insert("security".into(), json!([]));
+            }
+            let answer = operation.get("responses").and_then(|r| r.pointer("/200/content")).and_then(Value::as_object);
+            let schema = answer.and_then(|c| c.values().next()).and_then(|m| m.pointer("/schema/$ref"));
+            if let Some(shape) = schema.and_then(Value::as_str).and_then(|r| list_shapes.get(r)) {
+                let described = operation.get("description").and_then(Value::as_str).unwrap_or_default();
+                let description =
+                    if described.is_empty() { shape.to_string() } else { format!("{described}\n\n{shape}") };
+                operation.insert("description".into(), json!(description));
             }
         }
     }

@@ -19,6 +19,18 @@ pub struct Pagination {
     pub has_next: bool,
 }
 
+/// A whole list, short enough to answer at once.
+#[derive(Object)]
+pub struct Listed<T: ParseFromJSON + ToJSON> {
+    pub data: Vec<T>,
+}
+
+impl<T: ParseFromJSON + ToJSON> Listed<T> {
+    pub fn of(data: Vec<T>) -> Self {
+        Listed { data }
+    }
+}
+
 #[derive(Object)]
 pub struct Paginated<T: ParseFromJSON + ToJSON> {
     pub data: Vec<T>,

@@ -353,3 +353,32 @@ fn every_operation_states_its_security_and_the_public_ones_are_the_unauthenticat
         ]
     );
 }
+
+#[test]
+fn no_operation_answers_a_bare_array_and_every_list_is_data() {
+    let spec: serde_json::Value = serde_json::from_str(&clinicbox::server::openapi_json()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let mut wrong = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let Some(schema) = response["content"].as_object().and_then(|c| c.values().next()) else { continue };
+                let schema = &schema["schema"];
+                let resolved = match schema["$ref"].as_str() {
+                    Some(reference) => &schemas[reference.trim_start_matches("#/components/schemas/")],
+                    None => schema,
+                };
+                let properties = resolved["properties"].as_object();
+                let lists: Vec<&String> = properties
+                    .map(|p| p.iter().filter(|(_, v)| v["type"] == "array").map(|(k, _)| k).collect())
+                    .unwrap_or_default();
+                // A list under any other name than `data` ({slots: [...]}).
+                let renamed_list = lists.len() == 1 && lists != ["data"] && properties.is_some_and(|p| p.len() == 1);
+                if resolved["type"] == "array" || renamed_list {
+                    wrong.push(format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "lists answer {{data}}: {wrong:?}");
+}

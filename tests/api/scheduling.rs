@@ -105,7 +105,7 @@ async fn slot_starts(server: &TestServer, token: &str, c: &Clinic, service: i64)
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-    reply.body["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_owned()).collect()
+    reply.body["data"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]
@@ -177,7 +177,7 @@ async fn availability_is_validated_and_slots_follow_it() {
     let (server, admin) = TestServer::with_admin().await;
     let c = clinic(&server, &admin).await;
     let path = format!("/api/v1/clinicians/{}/availability", c.clinician);
-    assert_eq!(server.get(&path, &admin).await.body.as_array().unwrap().len(), 2);
+    assert_eq!(server.get(&path, &admin).await.body["data"].as_array().unwrap().len(), 2);
 
     let invalid = json!([
         {"weekday": 8, "start": "09:00", "end": "10:00", "centre_id": c.centre},
@@ -194,7 +194,7 @@ async fn availability_is_validated_and_slots_follow_it() {
         {"weekday": 2, "start": "11:00", "end": "13:00", "centre_id": c.centre}
     ]);
     assert!(server.call(Method::PUT, &path, Some(&admin), Some(overlapping)).await.field_error("rules").is_some());
-    assert_eq!(server.get(&path, &admin).await.body.as_array().unwrap().len(), 2, "nothing was written");
+    assert_eq!(server.get(&path, &admin).await.body["data"].as_array().unwrap().len(), 2, "nothing was written");
 
     let starts = slot_starts(&server, &admin, &c, c.consult).await;
     let expected: Vec<String> =
@@ -488,11 +488,15 @@ async fn rescheduling_follows_the_booking_rules_and_keeps_history() {
     );
 
     let history = server.get(&format!("{path}/history"), &admin).await;
-    let changes: Vec<&str> = history.body.as_array().unwrap().iter().map(|h| h["change"].as_str().unwrap()).collect();
+    let changes: Vec<&str> =
+        history.body["data"].as_array().unwrap().iter().map(|h| h["change"].as_str().unwrap()).collect();
     assert_eq!(changes, ["created", "rescheduled"]);
     let instant = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
-    assert_eq!(instant(&history.body[1]["details"]["to"]["start"]), instant(&json!(moved_utc(&moved.body))));
-    assert_eq!(instant(&history.body[1]["details"]["from"]["start"]), instant(&json!(london(c.monday, "09:00"))));
+    assert_eq!(instant(&history.body["data"][1]["details"]["to"]["start"]), instant(&json!(moved_utc(&moved.body))));
+    assert_eq!(
+        instant(&history.body["data"][1]["details"]["from"]["start"]),
+        instant(&json!(london(c.monday, "09:00")))
+    );
 
     server.call(Method::POST, &format!("{path}/check-in"), Some(&admin), None).await;
     let late = server.patch(&path, &admin, json!({"start": london(c.monday, "13:00")})).await;
@@ -538,7 +542,7 @@ async fn extra_availability_opens_bookable_time_and_public_slots_need_no_sign_in
         .await;
     assert_eq!(public.status, StatusCode::OK);
     let starts: Vec<&str> =
-        public.body["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap()).collect();
+        public.body["data"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap()).collect();
     assert_eq!(starts, [london(tuesday, "18:00"), london(tuesday, "19:00")]);
     assert!(!public.body.to_string().contains("patient"), "no patient data in public slots");
 
@@ -546,7 +550,7 @@ async fn extra_availability_opens_bookable_time_and_public_slots_need_no_sign_in
     let extra_id = extra.body["id"].as_i64().unwrap();
     let removed = server.call(Method::DELETE, &format!("{extra_path}/{extra_id}"), Some(&admin), None).await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
-    assert!(server.get(&extra_path, &admin).await.body.as_array().unwrap().is_empty());
+    assert!(server.get(&extra_path, &admin).await.body["data"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -578,7 +582,7 @@ async fn group_sessions_fill_up_keep_a_waitlist_and_promote_from_it() {
         )
         .await;
     assert!(
-        !seats.body["slots"].as_array().unwrap().iter().any(|s| s["start"] == start.as_str()),
+        !seats.body["data"].as_array().unwrap().iter().any(|s| s["start"] == start.as_str()),
         "a full session offers no slot"
     );
 
@@ -627,7 +631,8 @@ async fn group_sessions_fill_up_keep_a_waitlist_and_promote_from_it() {
     assert_eq!(booked, [c.patients[0], c.patients[2], c.patients[3]], "the first on the waitlist took the seat");
     assert!(server.count_rows_sql("SELECT count(*) FROM changes WHERE entity = 'appointment'") > changes_before);
     let history = server.get(&format!("/api/v1/appointments/{session}/history"), &admin).await;
-    let promoted = history.body.as_array().unwrap().iter().find(|h| h["change"] == "waitlist_promoted").unwrap();
+    let promoted =
+        history.body["data"].as_array().unwrap().iter().find(|h| h["change"] == "waitlist_promoted").unwrap();
     assert_eq!(promoted["details"]["patient_id"], c.patients[3]);
 
     let gone = server
@@ -802,8 +807,8 @@ async fn deactivated_services_stop_taking_bookings_and_lists_show_setup() {
         )
         .await;
     let listed = server.get(&path, &admin).await;
-    assert_eq!(listed.body.as_array().unwrap().len(), 1);
-    assert_eq!(listed.body[0]["reason"], "lunch");
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["data"][0]["reason"], "lunch");
 
     let service = format!("/api/v1/services/{}", c.consult);
     let renamed = server.patch(&service, &admin, json!({"name": "Long consultation", "duration_minutes": 90})).await;

@@ -213,7 +213,7 @@ export async function calendarView({ query: params }) {
       slotList.replaceChildren(h('p', { class: 'muted' }, 'Finding free times…'));
       if (!service.value) { slotList.replaceChildren(h('p', { class: 'muted' }, 'This clinician offers no services yet.')); return; }
       try {
-        const { slots } = await get(`/slots${query({ service_id: service.value, clinician_id: clinician, from: day.value, to: day.value })}`);
+        const { data: slots } = await get(`/slots${query({ service_id: service.value, clinician_id: clinician, from: day.value, to: day.value })}`);
         if (!slots.length) { slotList.replaceChildren(h('p', { class: 'muted' }, 'No free times on this day.')); return; }
         const buttons = slots.map((s) => h('button', {
           type: 'button', class: 'slot', 'aria-pressed': 'false',

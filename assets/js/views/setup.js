@@ -189,7 +189,7 @@ function clinicianRow(c, centres) {
 }
 
 async function loadEditor(c, centres, editor) {
-  const rules = await get(`/clinicians/${c.id}/availability`);
+  const { data: rules } = await get(`/clinicians/${c.id}/availability`);
   const rows = h('div', { class: 'rules' });
   const mine = centres.filter((x) => c.centre_ids.includes(x.id));
   const addRow = (rule = { weekday: 1, start: '09:00', end: '17:00', centre_id: mine[0]?.id }) => {

@@ -7,7 +7,7 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
-use crate::http::pagination::{Page, Paginated};
+use crate::http::pagination::{Listed, Page, Paginated};
 use crate::http::responses::Created;
 use crate::kit::error::Result;
 use crate::kit::permissions::Action;
@@ -156,9 +156,9 @@ impl AppointmentsApi {
 
     /// What happened to an appointment, oldest first
     #[oai(path = "/appointments/:id/history", method = "get", operation_id = "get_appointment_history")]
-    async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<HistoryItem>>> {
+    async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<HistoryItem>>> {
         auth.caller().require(Action::SchedulingRead)?;
-        Ok(Json(service::history(&app, id.0).await?))
+        Ok(Json(Listed::of(service::history(&app, id.0).await?)))
     }
 
     /// A patient's appointments

@@ -6,6 +6,7 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::pagination::Listed;
 use crate::http::responses::{Created, NoContent};
 use crate::kit::error::Result;
 use crate::kit::permissions::Action;
@@ -23,10 +24,10 @@ impl AvailabilityApi {
         app: Data<&App>,
         auth: StaffAuth,
         id: Path<i64>,
-    ) -> Result<Json<Vec<AvailabilityRule>>> {
+    ) -> Result<Json<Listed<AvailabilityRule>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let rules = service::rules(&app, id.0).await?;
-        Ok(Json(rules))
+        Ok(Json(Listed::of(rules)))
     }
 
     /// Replace a clinician's weekly availability
@@ -41,16 +42,16 @@ impl AvailabilityApi {
         auth: StaffAuth,
         id: Path<i64>,
         body: Json<Vec<AvailabilityRule>>,
-    ) -> Result<Json<Vec<AvailabilityRule>>> {
+    ) -> Result<Json<Listed<AvailabilityRule>>> {
         auth.caller().require(Action::SchedulingSetup)?;
-        Ok(Json(service::replace_availability(&app, auth.caller(), id.0, body.0).await?))
+        Ok(Json(Listed::of(service::replace_availability(&app, auth.caller(), id.0, body.0).await?)))
     }
 
     /// A clinician's time off
     #[oai(path = "/clinicians/:id/time-off", method = "get", operation_id = "list_time_off")]
-    async fn time_off(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
+    async fn time_off(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<TimeOff>>> {
         auth.caller().require(Action::SchedulingRead)?;
-        Ok(Json(service::list_exceptions(&app, id.0, ExceptionKind::TimeOff).await?))
+        Ok(Json(Listed::of(service::list_exceptions(&app, id.0, ExceptionKind::TimeOff).await?)))
     }
 
     /// Add time off
@@ -84,9 +85,9 @@ impl AvailabilityApi {
 
     /// A clinician's extra one-off availability
     #[oai(path = "/clinicians/:id/extra-availability", method = "get", operation_id = "list_extra_availability")]
-    async fn extra(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Vec<TimeOff>>> {
+    async fn extra(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<TimeOff>>> {
         auth.caller().require(Action::SchedulingRead)?;
-        Ok(Json(service::list_exceptions(&app, id.0, ExceptionKind::Extra).await?))
+        Ok(Json(Listed::of(service::list_exceptions(&app, id.0, ExceptionKind::Extra).await?)))
     }
 
     /// Add extra one-off availability at a centre (at most a day)

@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::pagination::Listed;
 use crate::kit::error::Result;
 use crate::kit::permissions::Action;
 use crate::scheduling::slots::model::*;
@@ -28,7 +29,7 @@ impl SlotsApi {
         centre_id: Query<Option<i64>>,
         from: Query<NaiveDate>,
         to: Query<NaiveDate>,
-    ) -> Result<Json<SlotList>> {
+    ) -> Result<Json<Listed<SlotOut>>> {
         let request = SlotRequest {
             service_id: service_id.0,
             clinician_id: clinician_id.0,
@@ -36,7 +37,7 @@ impl SlotsApi {
             from: from.0,
             to: to.0,
         };
-        Ok(Json(SlotList { slots: service::find_slots(&app, request).await? }))
+        Ok(Json(Listed::of(service::find_slots(&app, request).await?)))
     }
 
     /// Bookable slots
@@ -56,7 +57,7 @@ impl SlotsApi {
         from: Query<NaiveDate>,
         /// Last local date, inclusive.
         to: Query<NaiveDate>,
-    ) -> Result<Json<SlotList>> {
+    ) -> Result<Json<Listed<SlotOut>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let request = SlotRequest {
             service_id: service_id.0,
@@ -65,6 +66,6 @@ impl SlotsApi {
             from: from.0,
             to: to.0,
         };
-        Ok(Json(SlotList { slots: service::find_slots(&app, request).await? }))
+        Ok(Json(Listed::of(service::find_slots(&app, request).await?)))
     }
 }

@@ -12,8 +12,3 @@ pub struct SlotOut {
     pub centre_id: i64,
     pub seats_left: i64,
 }
-
-#[derive(Object, Clone, Debug)]
-pub struct SlotList {
-    pub slots: Vec<SlotOut>,
-}
