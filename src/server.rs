@@ -108,6 +108,29 @@ fn standard_formats(value: &mut Value) {
     }
 }
 
+/// Every answer carries `X-Request-Id`; a 429 also says when to try again.
+fn declare_headers(operation: &mut serde_json::Map<String, Value>) {
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    for (status, response) in responses.iter_mut() {
+        let Some(response) = response.as_object_mut() else { continue };
+        let headers = response.entry("headers").or_insert_with(|| json!({}));
+        let Some(headers) = headers.as_object_mut() else { continue };
+        headers.insert(
+            "X-Request-Id".into(),
+            json!({"description": "This request's id (the caller's own when it sent a plain one of up to 64 \
+                    characters); errors repeat it as `request_id`.", "required": true,
+                   "schema": {"type": "string"}}),
+        );
+        if status == "429" {
+            headers.insert(
+                "Retry-After".into(),
+                json!({"description": "Seconds to wait before trying again.", "required": true,
+                       "schema": {"type": "integer", "format": "int64", "minimum": 1}}),
+            );
+        }
+    }
+}
+
 /// The sentence each list schema adds to the operations answering with it.
 fn list_shapes(document: &Value) -> std::collections::HashMap<String, &'static str> {
     let mut shapes = std::collections::HashMap::new();
@@ -147,6 +170,7 @@ fn finish_spec(generated: &str) -> String {
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
             let Some(operation) = operation.as_object_mut() else { continue };
+            declare_headers(operation);
             if !operation.contains_key("security") {
                 operation.insert("security".into(), json!([]));
             }

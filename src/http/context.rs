@@ -126,5 +126,13 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> p
         }
         None => {}
     }
+    // A request that sends no body sends no type either: read it as an
+    // empty JSON body, so an operation whose body is optional (every field
+    // optional, e.g. cancelling) accepts it, and one that needs a body says
+    // which is missing instead of asking for another media type.
+    let no_body = declared.unwrap_or(0) == 0 && req.header(header::TRANSFER_ENCODING).is_none();
+    if no_body && req.header(header::CONTENT_TYPE).is_none() {
+        req.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
     next.call(req).await
 }

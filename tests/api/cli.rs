@@ -382,3 +382,20 @@ fn no_operation_answers_a_bare_array_and_every_list_is_data() {
     }
     assert!(wrong.is_empty(), "lists answer {{data}}: {wrong:?}");
 }
+
+#[test]
+fn every_response_declares_its_request_id_and_a_429_its_retry_after() {
+    let spec: serde_json::Value = serde_json::from_str(&clinicbox::server::openapi_json()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let headers = &response["headers"];
+                if headers["X-Request-Id"].is_null() || status == "429" && headers["Retry-After"].is_null() {
+                    wrong.push(format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
+}

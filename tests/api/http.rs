@@ -203,3 +203,11 @@ async fn the_served_spec_and_the_docs_page_are_the_finished_document() {
     let docs = server.client.get(server.url("/api/docs")).send().await.unwrap().text().await.unwrap();
     assert!(docs.contains("https://www.apache.org/licenses/LICENSE-2.0"), "the docs page embeds the finished spec");
 }
+
+#[tokio::test]
+async fn a_request_without_a_body_where_one_is_needed_is_a_client_error_in_the_envelope() {
+    let (server, token) = TestServer::with_admin().await;
+    let reply = server.call(Method::POST, "/api/v1/patients", Some(&token), None).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "MALFORMED_REQUEST"), "{:?}", reply.body);
+    assert_eq!(server.count_rows("patients"), 0);
+}

@@ -208,11 +208,11 @@ impl AppointmentsApi {
         app: Data<&App>,
         auth: StaffAuth,
         id: Path<i64>,
-        /// `{}` or `{"reason": "…"}`.
-        body: Json<CancelRequest>,
+        /// Optional: no body, `{}`, or `{"reason": "…", "scope": "following"}`.
+        body: Json<Option<CancelRequest>>,
     ) -> Result<Json<Appointment>> {
         auth.caller().require(Action::AppointmentWrite)?;
-        let (reason, scope) = (body.0.reason, body.0.scope);
+        let CancelRequest { reason, scope } = body.0.unwrap_or_default();
         Ok(Json(lifecycle::transition_scoped(&app, auth.caller(), id.0, Transition::Cancel, reason, scope).await?))
     }
 
