@@ -83,6 +83,30 @@ fn field_facts() -> [(&'static str, &'static str, Value); 5] {
     ]
 }
 
+/// The fields a patch clears with `null` (poem-openapi's `MaybeUndefined`,
+/// which it does not mark): (schema, properties).
+const CLEARABLE: &[(&str, &[&str])] = &[
+    (
+        "PatientPatch",
+        &["preferred_name", "date_of_birth", "sex", "phone", "email", "address", "emergency_contact", "lead_source"],
+    ),
+    ("CentrePatch", &["address", "phone", "email"]),
+    ("ClinicianPatch", &["staff_id", "bio", "default_fee"]),
+    ("ServicePatch", &["colour"]),
+];
+
+/// Marks a clearable property `nullable`. A reference is wrapped in `allOf`
+/// with the referenced schema's `type`, as OpenAPI 3.0 cannot mark a bare `$ref`.
+fn make_nullable(property: &mut serde_json::Map<String, Value>, referenced_type: Option<Value>) {
+    if let Some(reference) = property.remove("$ref") {
+        property.insert("allOf".into(), json!([{ "$ref": reference }]));
+        if let Some(ty) = referenced_type {
+            property.insert("type".into(), ty);
+        }
+    }
+    property.insert("nullable".into(), json!(true));
+}
+
 /// Standard formats for the ones poem-openapi names its own way: dates are
 /// `date`, unsigned integers are integers with `minimum: 0`.
 fn standard_formats(value: &mut Value) {
@@ -160,6 +184,19 @@ fn list_shapes(document: &Value) -> std::collections::HashMap<String, &'static s
 fn finish_spec(generated: &str) -> String {
     let Ok(mut document) = serde_json::from_str::<Value>(generated) else { return generated.to_owned() };
     standard_formats(&mut document);
+    for (schema, properties) in CLEARABLE {
+        for property in *properties {
+            let pointer = format!("/components/schemas/{schema}/properties/{property}");
+            let referenced_type = document
+                .pointer(&pointer)
+                .and_then(|field| field["$ref"].as_str())
+                .and_then(|r| document.pointer(&format!("{}/type", r.trim_start_matches('#'))))
+                .cloned();
+            if let Some(Value::Object(field)) = document.pointer_mut(&pointer) {
+                make_nullable(field, referenced_type);
+            }
+        }
+    }
     for (schema, property, facts) in field_facts() {
         let field = document.pointer_mut(&format!("/components/schemas/{schema}/properties/{property}"));
         if let (Some(Value::Object(field)), Value::Object(facts)) = (field, facts) {
@@ -340,6 +377,17 @@ mod tests {
             let field = field.unwrap_or_else(|| panic!("{schema}.{property} is not in the spec"));
             for (key, value) in facts.as_object().unwrap() {
                 assert_eq!(&field[key], value, "{schema}.{property}.{key}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_clearable_field_is_in_the_spec_and_nullable() {
+        let spec: Value = serde_json::from_str(&openapi_json()).unwrap();
+        for (schema, properties) in CLEARABLE {
+            for property in *properties {
+                let field = spec.pointer(&format!("/components/schemas/{schema}/properties/{property}"));
+                assert_eq!(field.map(|f| &f["nullable"]), Some(&json!(true)), "{schema}.{property}");
             }
         }
     }

@@ -124,8 +124,10 @@ pub struct NewPatient {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct PatientPatch {
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
+    /// Cannot be cleared: `null` is refused (422).
+    pub given_name: MaybeUndefined<String>,
+    /// Cannot be cleared: `null` is refused (422).
+    pub family_name: MaybeUndefined<String>,
     pub preferred_name: MaybeUndefined<String>,
     /// `YYYY-MM-DD`, not in the future.
     pub date_of_birth: MaybeUndefined<String>,

@@ -19,6 +19,7 @@ use crate::patients::model::{
     Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder,
 };
 use crate::patients::store::{self, ListQuery, PatientFields};
+use poem_openapi::types::MaybeUndefined;
 
 const NAME_MAX: usize = 100;
 const LINE_MAX: usize = 200;
@@ -163,13 +164,21 @@ fn as_input(patient: &Patient) -> NewPatient {
     }
 }
 
-fn merge(mut input: NewPatient, patch: PatientPatch) -> NewPatient {
-    if let Some(given) = patch.given_name {
-        input.given_name = given;
+/// Applies a patch: absent fields stay, `null` clears an optional one, and
+/// `null` for a field every record needs is refused, naming it.
+fn merge(mut input: NewPatient, patch: PatientPatch) -> Result<NewPatient> {
+    let mut v = Validator::new();
+    for (field, value, target) in [
+        ("given_name", patch.given_name, &mut input.given_name),
+        ("family_name", patch.family_name, &mut input.family_name),
+    ] {
+        match value {
+            MaybeUndefined::Value(name) => *target = name,
+            MaybeUndefined::Null => v.add(field, "cannot be cleared; leave it out to keep it"),
+            MaybeUndefined::Undefined => {}
+        }
     }
-    if let Some(family) = patch.family_name {
-        input.family_name = family;
-    }
+    v.finish()?;
     patch.preferred_name.update_to(&mut input.preferred_name);
     patch.date_of_birth.update_to(&mut input.date_of_birth);
     patch.sex.update_to(&mut input.sex);
@@ -178,7 +187,7 @@ fn merge(mut input: NewPatient, patch: PatientPatch) -> NewPatient {
     patch.address.update_to(&mut input.address);
     patch.emergency_contact.update_to(&mut input.emergency_contact);
     patch.lead_source.update_to(&mut input.lead_source);
-    input
+    Ok(input)
 }
 
 /// Names (never values) of the fields that differ, for the audit log.
@@ -268,7 +277,7 @@ pub async fn update(app: &App, caller: &Caller, id: i64, patch: PatientPatch) ->
         .write(move |tx| {
             let current = store::get(tx, id)?.ok_or_else(not_found)?;
             let before = normalise(&as_input(&current), &region, now.date_naive())?;
-            let after = normalise(&merge(as_input(&current), patch), &region, now.date_naive())?;
+            let after = normalise(&merge(as_input(&current), patch)?, &region, now.date_naive())?;
             let changed = changed_fields(&before, &after);
             if changed.is_empty() {
                 return Ok(current);
@@ -433,13 +442,20 @@ mod tests {
     fn patch_null_clears_and_absent_keeps() {
         let base = input();
         let patch = PatientPatch {
-            email: poem_openapi::types::MaybeUndefined::Null,
-            family_name: Some("Byron".into()),
+            email: MaybeUndefined::Null,
+            family_name: MaybeUndefined::Value("Byron".into()),
             ..Default::default()
         };
-        let merged = merge(base.clone(), patch);
+        let merged = merge(base.clone(), patch).unwrap();
         assert_eq!(merged.email, None);
         assert_eq!(merged.family_name, "Byron");
         assert_eq!(merged.phone, base.phone);
+    }
+
+    #[test]
+    fn patch_null_for_a_name_every_record_needs_is_refused_naming_it() {
+        let patch = PatientPatch { given_name: MaybeUndefined::Null, ..Default::default() };
+        let Err(Error::Validation(fields)) = merge(input(), patch) else { panic!("expected 422") };
+        assert!(fields.contains_key("given_name"), "{fields:?}");
     }
 }

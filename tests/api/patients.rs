@@ -324,3 +324,24 @@ async fn records_survive_a_restart() {
     let read = restarted.get(&format!("/api/v1/patients/{}", created["id"]), &token).await;
     assert_eq!(read.body, created);
 }
+
+#[tokio::test]
+async fn a_patch_clears_optional_fields_with_null_and_refuses_null_for_names() {
+    let (server, token) = TestServer::with_admin().await;
+    let created = server
+        .create_patient(&token, json!({"given_name": "Nell", "family_name": "Null", "email": "nell@example.com"}))
+        .await;
+    let path = format!("/api/v1/patients/{}", created["id"]);
+    let cleared = server.patch(&path, &token, json!({"email": null})).await;
+    assert_eq!(cleared.status, StatusCode::OK, "{:?}", cleared.body);
+    assert!(cleared.body.get("email").is_none(), "{:?}", cleared.body);
+
+    for field in ["given_name", "family_name"] {
+        let refused = server.patch(&path, &token, json!({ field: null, "lead_source": "radio" })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {:?}", refused.body);
+        assert!(refused.field_error(field).is_some(), "{field}: {:?}", refused.body);
+    }
+    let unchanged = server.get(&path, &token).await;
+    assert_eq!((&unchanged.body["given_name"], &unchanged.body["family_name"]), (&json!("Nell"), &json!("Null")));
+    assert!(unchanged.body.get("lead_source").is_none(), "a refused patch writes nothing");
+}
