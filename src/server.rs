@@ -155,6 +155,20 @@ fn declare_headers(operation: &mut serde_json::Map<String, Value>) {
     }
 }
 
+/// Each enum schema's allowed values, by schema name.
+fn enum_values(spec: &str) -> std::collections::HashMap<String, Vec<String>> {
+    let document: Value = serde_json::from_str(spec).unwrap_or_default();
+    let schemas = document.pointer("/components/schemas").and_then(Value::as_object);
+    schemas
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, schema)| {
+            let values = schema.get("enum")?.as_array()?.iter().filter_map(Value::as_str).map(str::to_owned);
+            Some((name.clone(), values.collect()))
+        })
+        .collect()
+}
+
 /// The sentence each list schema adds to the operations answering with it.
 fn list_shapes(document: &Value) -> std::collections::HashMap<String, &'static str> {
     let mut shapes = std::collections::HashMap::new();
@@ -242,6 +256,7 @@ fn cached(body: String, content_type: &'static str) -> impl Endpoint<Output = Re
 pub fn endpoint(app: App) -> impl Endpoint {
     let api = api_service();
     let spec = finish_spec(&api.spec());
+    error::know_enums(enum_values(&spec));
     // The docs page embeds the document it was built from: give it the finished one.
     let docs = api.swagger_ui_html().replace(&api.spec(), &spec);
     let trust_proxy_headers = app.config.trust_proxy_headers;

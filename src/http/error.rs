@@ -1,6 +1,9 @@
 //! Maps every error, ours or the framework's, to one JSON envelope:
 //! `{"error": {"code", "message", "details"}}`.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use poem::error::ResponseError;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
@@ -124,6 +127,66 @@ impl ApiResponse for Error {
     }
 }
 
+/// The allowed values of each enum in the spec, by schema name, so a bad
+/// value can be answered with the good ones. The server fills it at start.
+static ENUM_VALUES: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+
+/// Hands the toolkit the spec's enums (schema name to allowed values).
+pub fn know_enums(values: HashMap<String, Vec<String>>) {
+    let _ = ENUM_VALUES.set(values);
+}
+
+/// The framework's names for primitive types, in words.
+fn type_in_words(name: &str) -> Option<&'static str> {
+    let name = name.trim_start_matches("optional_").trim_start_matches("list_");
+    Some(match name {
+        n if n.starts_with("integer") => "a whole number",
+        n if n.starts_with("number") => "a number",
+        "string_naive-date" | "string_date" => "a date written YYYY-MM-DD",
+        "string_date-time" => "an instant in RFC 3339, such as 2026-10-25T09:00:00+01:00",
+        "boolean" => "true or false",
+        n if n.starts_with("string") => "text",
+        _ => return None,
+    })
+}
+
+/// A framework message with its type names put in words and its
+/// "(occurred while parsing …)" trail removed.
+fn plain_words(reason: &str) -> String {
+    let mut text = reason.to_owned();
+    while let Some(start) = text.find(" (occurred while parsing \"") {
+        let Some(length) = text[start..].find("\")").map(|end| end + 2) else { break };
+        text.replace_range(start..start + length, "");
+    }
+    let mut plain = String::new();
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('"') {
+        let Some(close) = rest[open + 1..].find('"').map(|c| c + open + 1) else { break };
+        let quoted = &rest[open + 1..close];
+        plain.push_str(&rest[..open]);
+        match type_in_words(quoted) {
+            Some(words) => plain.push_str(words),
+            None => plain.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    plain.push_str(rest);
+    plain
+}
+
+/// A query or path value that did not parse, as a field problem in words.
+fn plain_problem(reason: &str) -> String {
+    let parsed = reason.strip_prefix("failed to parse \"").and_then(|r| r.split_once("\": "));
+    let Some((type_name, _)) = parsed else { return plain_words(reason) };
+    if let Some(words) = type_in_words(type_name) {
+        return format!("must be {words}");
+    }
+    match ENUM_VALUES.get().and_then(|values| values.get(type_name)) {
+        Some(values) => format!("must be one of {}", values.join(", ")),
+        None => "is not one of the allowed values".to_owned(),
+    }
+}
+
 /// serde's message for an unknown field: "unknown field `x`, expected ...".
 fn unknown_field(reason: &str) -> Option<String> {
     let start = reason.find("unknown field `")? + "unknown field `".len();
@@ -138,7 +201,7 @@ pub async fn render(err: poem::Error) -> Response {
     }
     if let Some(param) = err.downcast_ref::<ParseParamError>() {
         let mut fields = FieldErrors::new();
-        fields.insert(param.name.to_owned(), param.reason.clone());
+        fields.insert(param.name.to_owned(), plain_problem(&param.reason));
         return to_response(&Error::Validation(fields));
     }
     if err.is::<ParsePathError>() {
@@ -154,7 +217,7 @@ pub async fn render(err: poem::Error) -> Response {
         return envelope(
             StatusCode::BAD_REQUEST,
             ErrorCode::MalformedRequest,
-            format!("the request body could not be read: {}", payload.reason),
+            format!("the request body could not be read: {}", plain_words(&payload.reason)),
             None,
         );
     }
@@ -184,6 +247,25 @@ pub async fn render(err: poem::Error) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framework_type_names_become_words() {
+        assert_eq!(
+            plain_problem(
+                "failed to parse \"integer_int64\": invalid digit found in string (occurred while parsing \"optional_integer_int64\")"
+            ),
+            "must be a whole number"
+        );
+        assert_eq!(
+            plain_problem("failed to parse \"string_naive-date\": input contains invalid characters"),
+            "must be a date written YYYY-MM-DD"
+        );
+        let body = plain_words(
+            "Expected input type \"string\", found 1. (occurred while parsing \"optional_string\") (occurred while parsing \"NewPatient\")",
+        );
+        assert_eq!(body, "Expected input type text, found 1.");
+        assert!(!body.contains("optional_"));
+    }
 
     #[test]
     fn finds_the_unknown_field_in_serde_messages() {

@@ -211,3 +211,26 @@ async fn a_request_without_a_body_where_one_is_needed_is_a_client_error_in_the_e
     assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "MALFORMED_REQUEST"), "{:?}", reply.body);
     assert_eq!(server.count_rows("patients"), 0);
 }
+
+#[tokio::test]
+async fn bad_query_values_are_named_in_plain_words() {
+    let (server, token) = TestServer::with_admin().await;
+    let cases = [
+        ("/api/v1/patients?page=zero", "page", "must be a whole number"),
+        ("/api/v1/appointments?date=25/10/2026&centre_id=1", "date", "must be a date written YYYY-MM-DD"),
+        ("/api/v1/appointments?from=tomorrow", "from", "must be an instant in RFC 3339"),
+        ("/api/v1/appointments?status=bogus", "status", "must be one of pending, confirmed"),
+        ("/api/v1/patients?sort=password_hash", "sort", "must be one of family_name, -family_name"),
+        ("/api/v1/search?q=x&types=invoice", "types", "must be one of patient, staff"),
+    ];
+    let mut wrong = Vec::new();
+    for (path, field, expected) in cases {
+        let reply = server.get(path, &token).await;
+        let problem = reply.field_error(field).unwrap_or_default();
+        let leaks = ["optional_", "integer_", "string_", "occurred while parsing"].iter().any(|n| problem.contains(n));
+        if reply.status != StatusCode::UNPROCESSABLE_ENTITY || !problem.starts_with(expected) || leaks {
+            wrong.push(format!("{path}: {} {problem:?}", reply.status));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
