@@ -25,7 +25,7 @@ use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::http::auth::Credentials;
 use crate::http::{MAX_BODY_BYTES, assets, context, error, ratelimit};
-use crate::kit::error::Error;
+use crate::kit::error::{Error, ErrorCode};
 use crate::patients::api::PatientsApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
 use crate::scheduling::availability::api::AvailabilityApi;
@@ -198,6 +198,12 @@ fn list_shapes(document: &Value) -> std::collections::HashMap<String, &'static s
 fn finish_spec(generated: &str) -> String {
     let Ok(mut document) = serde_json::from_str::<Value>(generated) else { return generated.to_owned() };
     standard_formats(&mut document);
+    if let Some(codes) = document.pointer_mut("/components/schemas/ErrorCode").and_then(Value::as_object_mut) {
+        let listed: Vec<String> =
+            ErrorCode::ALL.iter().map(|code| format!("- `{}`: {}", code.as_str(), code.meaning())).collect();
+        let intro = codes.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+        codes.insert("description".into(), json!(format!("{intro}\n\n{}", listed.join("\n"))));
+    }
     for (schema, properties) in CLEARABLE {
         for property in *properties {
             let pointer = format!("/components/schemas/{schema}/properties/{property}");
@@ -404,6 +410,15 @@ mod tests {
                 let field = spec.pointer(&format!("/components/schemas/{schema}/properties/{property}"));
                 assert_eq!(field.map(|f| &f["nullable"]), Some(&json!(true)), "{schema}.{property}");
             }
+        }
+    }
+
+    #[test]
+    fn the_spec_says_what_every_error_code_means() {
+        let spec: Value = serde_json::from_str(&openapi_json()).unwrap();
+        let described = spec.pointer("/components/schemas/ErrorCode/description").and_then(Value::as_str).unwrap();
+        for code in ErrorCode::ALL {
+            assert!(described.contains(&format!("- `{}`: {}", code.as_str(), code.meaning())), "{code}");
         }
     }
 

@@ -98,7 +98,7 @@ const DOCUMENTED_ERRORS: &[(u16, &str)] = &[
     (401, "Not signed in, or the credential is invalid or expired."),
     (403, "Signed in, but the role may not do this (`FORBIDDEN`), or the CSRF token is missing (`CSRF_FAILED`)."),
     (404, "No such record (`NOT_FOUND`)."),
-    (409, "Conflicts with the current state (for example `POSSIBLE_DUPLICATE`, `EMAIL_TAKEN`)."),
+    (409, "Conflicts with the current state; `error.code` says how (see `ErrorCode`)."),
     (422, "Invalid fields (`VALIDATION_FAILED`; `details.fields` names each one), or a broken rule named by its code."),
     (429, "Too many attempts (`TOO_MANY_REQUESTS`); see `Retry-After`."),
 ];

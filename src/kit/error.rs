@@ -33,6 +33,13 @@ macro_rules! error_codes {
                     $(ErrorCode::$variant => $name,)*
                 }
             }
+
+            /// What the code means and what a client should do about it.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => concat!($($doc),*).trim_ascii(),)*
+                }
+            }
         }
     };
 }
@@ -44,7 +51,7 @@ error_codes! {
     ValidationFailed = "VALIDATION_FAILED",
     /// No credential was sent, or it is not valid. Sign in.
     Unauthenticated = "UNAUTHENTICATED",
-    /// The email or password is wrong.
+    /// The email or password is wrong. Ask again; repeated failures slow down with 429.
     InvalidCredentials = "INVALID_CREDENTIALS",
     /// The access token or session has expired: refresh, or sign in again.
     TokenExpired = "TOKEN_EXPIRED",
@@ -64,7 +71,7 @@ error_codes! {
     MethodNotAllowed = "METHOD_NOT_ALLOWED",
     /// The request body is larger than the server accepts.
     PayloadTooLarge = "PAYLOAD_TOO_LARGE",
-    /// The body is not of a type this operation accepts.
+    /// The body is not of a type this operation accepts: send `Content-Type: application/json`.
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
     /// Too many attempts; wait `details.retry_after_seconds` (also `Retry-After`).
     TooManyRequests = "TOO_MANY_REQUESTS",
@@ -84,7 +91,7 @@ error_codes! {
     NotArchived = "NOT_ARCHIVED",
     /// The patient is archived; restore them first.
     PatientArchived = "PATIENT_ARCHIVED",
-    /// The time is taken; `details` names the clashing appointment.
+    /// The time is taken; `details` has the clashing `appointment_id` and its `start`. Offer another slot.
     SlotTaken = "SLOT_TAKEN",
     /// The patient already holds a place in this session.
     AlreadyBooked = "ALREADY_BOOKED",
@@ -92,7 +99,7 @@ error_codes! {
     Full = "FULL",
     /// The appointment is not a group session.
     NotAGroupSession = "NOT_A_GROUP_SESSION",
-    /// The appointment's status does not allow this step.
+    /// The appointment's status does not allow this step; `details` has the `action` and the current `status`. Refetch the appointment.
     InvalidTransition = "INVALID_TRANSITION",
     /// The clinician does not work at that time and place.
     OutsideAvailability = "OUTSIDE_AVAILABILITY",
@@ -306,6 +313,14 @@ mod tests {
         assert_eq!(ErrorCode::SlotTaken.as_str(), "SLOT_TAKEN");
         assert_eq!(ErrorCode::NotAGroupSession.as_str(), "NOT_A_GROUP_SESSION");
         assert_eq!(ErrorCode::CsrfFailed.to_string(), "CSRF_FAILED");
+    }
+
+    #[test]
+    fn every_code_says_what_it_means() {
+        for code in ErrorCode::ALL {
+            assert!(code.meaning().len() > 10, "{code}");
+        }
+        assert!(ErrorCode::TokenExpired.meaning().contains("refresh"));
     }
 
     #[test]
