@@ -10,6 +10,7 @@ pub mod error;
 pub mod pagination;
 pub mod ratelimit;
 pub mod responses;
+pub mod spec;
 pub mod tags;
 
 pub use tags::ApiTags;
