@@ -250,6 +250,32 @@ mod tests {
         }
     }
 
+    /// The stored text form of each enum is the one the API writes.
+    #[test]
+    fn stored_enum_text_is_the_wire_text() {
+        use poem_openapi::types::ToJSON;
+        fn same<T: ToJSON>(value: T, stored: &str) -> (String, String) {
+            (value.to_json().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), stored.to_owned())
+        }
+        use crate::kit::principal::Role;
+        use crate::patients::model::{PatientStatus, Sex};
+        use crate::scheduling::appointments::model::{AppointmentStatus, AttendeeStatus};
+        use crate::scheduling::setup::model::Modality;
+        for (wire, stored) in [
+            same(Role::FrontDesk, Role::FrontDesk.as_str()),
+            same(Sex::Unknown, Sex::Unknown.as_str()),
+            same(PatientStatus::Archived, PatientStatus::Archived.as_str()),
+            same(AppointmentStatus::CheckedIn, AppointmentStatus::CheckedIn.as_str()),
+            same(AppointmentStatus::NoShow, AppointmentStatus::NoShow.as_str()),
+            same(AttendeeStatus::Waitlisted, AttendeeStatus::Waitlisted.as_str()),
+            same(Modality::InPerson, Modality::InPerson.as_str()),
+        ] {
+            assert_eq!(wire, stored);
+        }
+        assert_eq!(Role::parse("front_desk"), Some(Role::FrontDesk));
+        assert_eq!(Role::parse("root"), None);
+    }
+
     #[test]
     fn no_format_is_one_of_poem_openapis_own() {
         let spec = openapi_json();

@@ -16,30 +16,13 @@ pub enum Role {
     Billing,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Clinician => "clinician",
-            Role::FrontDesk => "front_desk",
-            Role::Billing => "billing",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "admin" => Role::Admin,
-            "manager" => Role::Manager,
-            "clinician" => Role::Clinician,
-            "front_desk" => Role::FrontDesk,
-            "billing" => Role::Billing,
-            _ => return None,
-        })
-    }
-}
-
-crate::kit::sql::text_enum_sql!(Role);
+crate::kit::sql::text_enum!(Role {
+    Admin => "admin",
+    Manager => "manager",
+    Clinician => "clinician",
+    FrontDesk => "front_desk",
+    Billing => "billing",
+});
 
 /// Who is making a request, established from a bearer token or a session.
 #[derive(Clone, Debug)]

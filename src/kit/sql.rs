@@ -54,6 +54,30 @@ pub fn optional_json(row: &Row, idx: usize) -> rusqlite::Result<Option<serde_jso
     serde_json::from_str(&text).map(Some).map_err(|_| bad_column(idx, Type::Text, format!("{text:?} is not JSON")))
 }
 
+/// Gives an enum its one text form, written once: `as_str` (as stored and
+/// as the API writes it), `parse`, and the strict SQL conversions.
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The value as stored and as the API writes it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+            /// The value `text` names, if any.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($name => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+        $crate::kit::sql::text_enum_sql!($ty);
+    };
+}
+pub(crate) use text_enum;
+
 /// Implements `ToSql`/`FromSql` for an enum stored as its `as_str` text,
 /// parsed back with `parse`; an unknown stored value is a conversion error.
 macro_rules! text_enum_sql {

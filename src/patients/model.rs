@@ -11,26 +11,6 @@ pub enum Sex {
     Unknown,
 }
 
-impl Sex {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sex::Female => "female",
-            Sex::Male => "male",
-            Sex::Other => "other",
-            Sex::Unknown => "unknown",
-        }
-    }
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "female" => Sex::Female,
-            "male" => Sex::Male,
-            "other" => Sex::Other,
-            "unknown" => Sex::Unknown,
-            _ => return None,
-        })
-    }
-}
-
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "snake_case")]
 pub enum PatientStatus {
@@ -38,24 +18,16 @@ pub enum PatientStatus {
     Archived,
 }
 
-impl PatientStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PatientStatus::Active => "active",
-            PatientStatus::Archived => "archived",
-        }
-    }
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "active" => Some(PatientStatus::Active),
-            "archived" => Some(PatientStatus::Archived),
-            _ => None,
-        }
-    }
-}
-
-crate::kit::sql::text_enum_sql!(PatientStatus);
-crate::kit::sql::text_enum_sql!(Sex);
+crate::kit::sql::text_enum!(PatientStatus {
+    Active => "active",
+    Archived => "archived",
+});
+crate::kit::sql::text_enum!(Sex {
+    Female => "female",
+    Male => "male",
+    Other => "other",
+    Unknown => "unknown",
+});
 
 #[derive(Object, Clone, Debug, Default, PartialEq)]
 #[oai(deny_unknown_fields)]

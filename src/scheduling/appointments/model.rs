@@ -14,31 +14,14 @@ pub enum AppointmentStatus {
     NoShow,
 }
 
-impl AppointmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppointmentStatus::Pending => "pending",
-            AppointmentStatus::Confirmed => "confirmed",
-            AppointmentStatus::CheckedIn => "checked_in",
-            AppointmentStatus::Completed => "completed",
-            AppointmentStatus::Cancelled => "cancelled",
-            AppointmentStatus::NoShow => "no_show",
-        }
-    }
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "pending" => AppointmentStatus::Pending,
-            "confirmed" => AppointmentStatus::Confirmed,
-            "checked_in" => AppointmentStatus::CheckedIn,
-            "completed" => AppointmentStatus::Completed,
-            "cancelled" => AppointmentStatus::Cancelled,
-            "no_show" => AppointmentStatus::NoShow,
-            _ => return None,
-        })
-    }
-}
-
-crate::kit::sql::text_enum_sql!(AppointmentStatus);
+crate::kit::sql::text_enum!(AppointmentStatus {
+    Pending => "pending",
+    Confirmed => "confirmed",
+    CheckedIn => "checked_in",
+    Completed => "completed",
+    Cancelled => "cancelled",
+    NoShow => "no_show",
+});
 
 #[derive(Object, Clone, Debug)]
 pub struct Attendee {
@@ -60,25 +43,11 @@ pub enum AttendeeStatus {
     Left,
 }
 
-impl AttendeeStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttendeeStatus::Booked => "booked",
-            AttendeeStatus::Waitlisted => "waitlisted",
-            AttendeeStatus::Left => "left",
-        }
-    }
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "booked" => Some(AttendeeStatus::Booked),
-            "waitlisted" => Some(AttendeeStatus::Waitlisted),
-            "left" => Some(AttendeeStatus::Left),
-            _ => None,
-        }
-    }
-}
-
-crate::kit::sql::text_enum_sql!(AttendeeStatus);
+crate::kit::sql::text_enum!(AttendeeStatus {
+    Booked => "booked",
+    Waitlisted => "waitlisted",
+    Left => "left",
+});
 
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]

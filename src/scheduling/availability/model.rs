@@ -61,19 +61,6 @@ pub enum ExceptionKind {
 }
 
 impl ExceptionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExceptionKind::TimeOff => "time_off",
-            ExceptionKind::Extra => "extra",
-        }
-    }
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "time_off" => Some(ExceptionKind::TimeOff),
-            "extra" => Some(ExceptionKind::Extra),
-            _ => None,
-        }
-    }
     /// What a missing one is called in a 404.
     pub fn entity(self) -> &'static str {
         match self {
@@ -83,4 +70,7 @@ impl ExceptionKind {
     }
 }
 
-crate::kit::sql::text_enum_sql!(ExceptionKind);
+crate::kit::sql::text_enum!(ExceptionKind {
+    TimeOff => "time_off",
+    Extra => "extra",
+});

@@ -136,23 +136,10 @@ pub enum Modality {
     Video,
 }
 
-impl Modality {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Modality::InPerson => "in_person",
-            Modality::Video => "video",
-        }
-    }
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "in_person" => Some(Modality::InPerson),
-            "video" => Some(Modality::Video),
-            _ => None,
-        }
-    }
-}
-
-crate::kit::sql::text_enum_sql!(Modality);
+crate::kit::sql::text_enum!(Modality {
+    InPerson => "in_person",
+    Video => "video",
+});
 
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
