@@ -24,6 +24,7 @@ use crate::auth::service::StaffCredentials;
 use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::http::auth::Credentials;
+use crate::http::operations::Operation;
 use crate::http::{MAX_BODY_BYTES, assets, context, error, ratelimit, spec};
 use crate::kit::error::Error;
 use crate::patients::api::PatientsApi;
@@ -64,10 +65,28 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
     .license(LicenseObject::new("Apache-2.0").url("https://www.apache.org/licenses/LICENSE-2.0"))
 }
 
+/// Every operation's access and its own error codes, feature by feature.
+pub fn operations() -> Vec<Operation> {
+    [
+        crate::auth::api::OPERATIONS,
+        crate::auth::staff_api::OPERATIONS,
+        crate::patients::api::OPERATIONS,
+        crate::audit::api::OPERATIONS,
+        crate::search::api::OPERATIONS,
+        crate::backup::api::OPERATIONS,
+        crate::scheduling::setup::api::OPERATIONS,
+        crate::scheduling::feeds::api::OPERATIONS,
+        crate::scheduling::availability::api::OPERATIONS,
+        crate::scheduling::slots::api::OPERATIONS,
+        crate::scheduling::appointments::api::OPERATIONS,
+    ]
+    .concat()
+}
+
 /// The OpenAPI document, as `clinicbox openapi` prints it and the server
 /// serves it.
 pub fn openapi_json() -> String {
-    spec::finish(&api_service().spec())
+    spec::finish(&api_service().spec(), &operations())
 }
 
 /// Serves a fixed body with a content-hash ETag, answering 304 when the
@@ -87,7 +106,7 @@ fn cached(body: String, content_type: &'static str) -> impl Endpoint<Output = Re
 
 pub fn endpoint(app: App) -> impl Endpoint {
     let api = api_service();
-    let spec = spec::finish(&api.spec());
+    let spec = spec::finish(&api.spec(), &operations());
     error::know_enums(spec::enum_values(&spec));
     // The docs page embeds the document it was built from: give it the finished one.
     let docs = api.swagger_ui_html().replace(&api.spec(), &spec);

@@ -9,9 +9,10 @@ use crate::audit::service;
 use crate::audit::store::AuditFilter;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::{Page, Paginated};
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 
 pub struct AuditApi;
 
@@ -40,3 +41,6 @@ impl AuditApi {
         Ok(Json(page.wrap(rows, total)))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+pub const OPERATIONS: &[Operation] = &[Operation::new("list_audit_entries", Access::Requires(&[Action::AuditRead]))];

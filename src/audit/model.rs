@@ -5,6 +5,7 @@ use poem_openapi::Object;
 #[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     pub id: i64,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub at: DateTime<Utc>,
     /// The staff account that acted; absent for actions taken before sign-in.
     pub actor_id: Option<i64>,

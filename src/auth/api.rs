@@ -12,7 +12,10 @@ use crate::auth::{service, setup};
 use crate::http::ApiTags;
 use crate::http::auth::{SESSION_COOKIE, SessionAuth, StaffAuth};
 use crate::http::context;
+use crate::http::operations::Operation;
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
+use crate::kit::permissions::Access;
 use crate::kit::permissions::allowed_actions;
 use crate::kit::tokens;
 
@@ -133,3 +136,16 @@ impl AuthApi {
         Ok(SetupCreated::Created(Json(admin)))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("login", Access::Public).errors(&[C::InvalidCredentials, C::TooManyRequests]),
+    Operation::new("refresh_tokens", Access::Public).errors(&[C::InvalidToken, C::TokenReused]),
+    Operation::new("logout", Access::SignedIn),
+    Operation::new("get_me", Access::SignedIn),
+    Operation::new("create_session", Access::Public).errors(&[C::InvalidCredentials, C::TooManyRequests]),
+    Operation::new("get_session", Access::SignedIn),
+    Operation::new("delete_session", Access::SignedIn),
+    Operation::new("get_setup_status", Access::Public),
+    Operation::new("complete_setup", Access::Public).errors(&[C::InvalidSetupToken, C::AlreadySetUp]),
+];

@@ -13,7 +13,9 @@ pub struct StaffMember {
     pub name: String,
     pub role: Role,
     pub active: bool,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
 }
 

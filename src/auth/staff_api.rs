@@ -8,9 +8,11 @@ use crate::auth::model::{NewStaff, StaffMember, StaffPatch};
 use crate::auth::service;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::{Page, Paginated};
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 
 pub struct StaffApi;
 
@@ -71,3 +73,12 @@ impl StaffApi {
         Ok(Json(service::update_staff(&app, auth.caller(), id.0, body.0).await?))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+const MANAGE: Access = Access::Requires(&[Action::StaffManage]);
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("list_staff", MANAGE),
+    Operation::new("create_staff", MANAGE).errors(&[C::EmailTaken]),
+    Operation::new("get_staff", MANAGE),
+    Operation::new("update_staff", MANAGE).errors(&[C::LastAdmin]),
+];

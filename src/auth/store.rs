@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::auth::model::StaffMember;
-use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::error::{Error, ErrorCode, ErrorDetails, FieldDetails, Result};
 use crate::kit::principal::Role;
 use crate::kit::sql::named_row;
 use crate::kit::time::{instant, to_millis};
@@ -50,7 +50,9 @@ pub fn insert_staff(
             Error::Conflict {
                 code: ErrorCode::EmailTaken,
                 message: "a staff account with this email already exists".into(),
-                details: Some(serde_json::json!({ "fields": { "email": "already in use" } })),
+                details: Some(ErrorDetails::Fields(FieldDetails {
+                    fields: [("email".to_owned(), "already in use".to_owned())].into(),
+                })),
             }
         } else {
             e.into()

@@ -7,8 +7,9 @@ use crate::backup::model::{BackupInfo, BackupList};
 use crate::backup::service;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 
 pub struct BackupsApi;
 
@@ -39,3 +40,9 @@ impl BackupsApi {
         Ok(BackupTaken::Created(Json(service::take(&app, auth.caller()).await?)))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("list_backups", Access::Requires(&[Action::BackupManage])),
+    Operation::new("create_backup", Access::Requires(&[Action::BackupManage])),
+];

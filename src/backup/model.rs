@@ -7,6 +7,7 @@ use poem_openapi::Object;
 pub struct BackupInfo {
     /// The snapshot's directory name under `DATA/snapshots/`.
     pub name: String,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
     pub size_bytes: u64,
     /// Number of files it holds (the database and attachments).

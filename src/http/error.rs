@@ -12,7 +12,7 @@ use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registr
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::kit::error::{Error, ErrorCode, FieldErrors};
+use crate::kit::error::{Error, ErrorCode, ErrorDetails, FieldErrors};
 
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -22,8 +22,8 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// A sentence for people.
     pub message: String,
-    /// More facts; for `VALIDATION_FAILED`, `fields` maps each bad field to its problem.
-    pub details: Option<serde_json::Value>,
+    // Undocumented here for the same reason; `ErrorDetails` says which code carries which.
+    pub details: Option<ErrorDetails>,
     /// The request's id, the same as its `X-Request-Id` response header: quote
     /// it when reporting a problem, it finds the request in the server's log.
     pub request_id: Option<String>,
@@ -34,31 +34,67 @@ pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
-fn envelope(status: StatusCode, code: ErrorCode, message: String, details: Option<serde_json::Value>) -> Response {
+fn envelope(status: StatusCode, code: ErrorCode, message: String, details: Option<ErrorDetails>) -> Response {
     // Absent details are left out, as the schema says, rather than sent as null.
     let mut error = serde_json::json!({ "code": code.as_str(), "message": message });
     if let Some(request_id) = crate::http::context::current_request_id() {
         error["request_id"] = request_id.into();
     }
-    if let Some(details) = details {
+    if let Some(details) = details.as_ref().and_then(poem_openapi::types::ToJSON::to_json) {
         error["details"] = details;
     }
     let body = serde_json::json!({ "error": error });
     Response::builder().status(status).content_type("application/json; charset=utf-8").body(body.to_string())
 }
 
-/// The one place where an error becomes an HTTP status.
+/// The one place where an error becomes an HTTP status: its code decides,
+/// so the spec lists each code under the status it really comes with.
 pub fn status_of(err: &Error) -> StatusCode {
-    match err {
-        Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
-        Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-        Error::Forbidden { .. } => StatusCode::FORBIDDEN,
-        Error::NotFound { .. } => StatusCode::NOT_FOUND,
-        Error::Conflict { .. } => StatusCode::CONFLICT,
-        Error::Validation(_) | Error::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        Error::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    status_of_code(err.code())
+}
+
+/// The status every answer with `code` has.
+pub fn status_of_code(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::MalformedRequest => StatusCode::BAD_REQUEST,
+        C::Unauthenticated | C::InvalidCredentials | C::TokenExpired | C::InvalidToken | C::TokenReused => {
+            StatusCode::UNAUTHORIZED
+        }
+        C::CsrfFailed | C::Forbidden | C::InvalidSetupToken => StatusCode::FORBIDDEN,
+        C::NotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::AlreadySetUp
+        | C::LastAdmin
+        | C::EmailTaken
+        | C::PossibleDuplicate
+        | C::AlreadyArchived
+        | C::NotArchived
+        | C::SlotTaken
+        | C::AlreadyBooked
+        | C::Full
+        | C::InvalidTransition => StatusCode::CONFLICT,
+        C::ValidationFailed
+        | C::PatientArchived
+        | C::NotAGroupSession
+        | C::OutsideAvailability
+        | C::TimeOff
+        | C::TooSoon
+        | C::TooFarAhead
+        | C::NotOffered
+        | C::ServiceInactive
+        | C::ClinicianInactive
+        | C::NonexistentLocalTime => StatusCode::UNPROCESSABLE_ENTITY,
+        C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        C::SearchUnavailable | C::DataDirInUse => StatusCode::SERVICE_UNAVAILABLE,
+        // The backup and start-up codes answer on the command line; over
+        // HTTP they would be a request the server cannot act on.
+        C::BackupInvalid | C::NotABackup | C::NoGoodCopy | C::NoDatabase | C::TargetNotEmpty | C::InvalidConfig => {
+            StatusCode::BAD_REQUEST
+        }
+        C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod context;
 pub mod error;
+pub mod operations;
 pub mod pagination;
 pub mod ratelimit;
 pub mod responses;

@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn out_of_range_values_name_their_field() {
         let err = Page::from_query(Some(0), Some(101)).unwrap_err();
-        let details = err.details().unwrap().to_string();
-        assert!(details.contains("page_size") && details.contains("\"page\""), "{details}");
+        let Some(crate::kit::error::ErrorDetails::Fields(details)) = err.details() else { panic!("{err:?}") };
+        assert!(details.fields.contains_key("page_size") && details.fields.contains_key("page"), "{details:?}");
     }
 }

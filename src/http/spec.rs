@@ -7,13 +7,26 @@
 
 use serde_json::{Value, json};
 
+use crate::http::error::status_of_code;
+use crate::http::operations::Operation;
 use crate::kit::error::ErrorCode;
+use crate::kit::permissions::Access;
 
 /// Facts about string fields that the services check but poem-openapi
 /// cannot declare: (schema, property, what to add to its schema).
-pub fn field_facts() -> [(&'static str, &'static str, Value); 5] {
+pub fn field_facts() -> [(&'static str, &'static str, Value); 7] {
     let time_of_day = "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$";
+    let facts = |description: &str| json!({"type": "object", "additionalProperties": true, "description": description});
     [
+        (
+            "HistoryItem",
+            "details",
+            facts(
+                "What changed: `from` and `to` (each `start`, `clinician_id`, `centre_id`) for a move; \
+                 `from`, `to` (statuses) and `reason` for a step; `patient_id` (and `status`) for an attendee.",
+            ),
+        ),
+        ("AuditEntry", "details", facts("What the action changed, by field name; never a secret.")),
         ("NewPatient", "date_of_birth", json!({"format": "date"})),
         ("PatientPatch", "date_of_birth", json!({"format": "date"})),
         ("AvailabilityRule", "start", json!({"pattern": time_of_day, "example": "09:00"})),
@@ -94,6 +107,118 @@ fn declare_headers(operation: &mut serde_json::Map<String, Value>) {
     }
 }
 
+/// The codes an operation can answer with: those its shape implies (a body
+/// can be malformed, too large or invalid; a query value invalid; an id in
+/// the path or body can name nothing; a signed-in operation can be refused)
+/// and its own.
+fn codes_of(
+    operation: &serde_json::Map<String, Value>,
+    method: &str,
+    facts: &Operation,
+    id_bodies: &std::collections::HashSet<String>,
+) -> Vec<ErrorCode> {
+    let mut codes = Vec::new();
+    let parameters = operation.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+    let body = operation.get("requestBody");
+    if body.is_some() {
+        codes.extend([ErrorCode::MalformedRequest, ErrorCode::PayloadTooLarge, ErrorCode::UnsupportedMediaType]);
+    }
+    if body.is_some() || parameters.iter().any(|p| p["in"] == "query") {
+        codes.push(ErrorCode::ValidationFailed);
+    }
+    if !matches!(facts.access, Access::Public) {
+        codes.extend([ErrorCode::Unauthenticated, ErrorCode::TokenExpired]);
+        if method != "get" {
+            codes.push(ErrorCode::CsrfFailed);
+        }
+        if !matches!(facts.access, Access::SignedIn) {
+            codes.push(ErrorCode::Forbidden);
+        }
+    }
+    let body_schema = body.and_then(|b| b.get("content")).and_then(Value::as_object).and_then(|c| c.values().next());
+    let body_names_an_id = body_schema
+        .and_then(|m| m.pointer("/schema/$ref"))
+        .and_then(Value::as_str)
+        .is_some_and(|r| id_bodies.contains(r));
+    let path_or_query_id = parameters
+        .iter()
+        .any(|p| p["in"] == "path" || (p["in"] == "query" && p["name"].as_str().is_some_and(names_an_id)));
+    if path_or_query_id || body_names_an_id {
+        codes.push(ErrorCode::NotFound);
+    }
+    codes.extend(facts.errors.iter().copied());
+    codes.push(ErrorCode::Internal);
+    let mut seen = std::collections::HashSet::new();
+    codes.retain(|code| seen.insert(*code));
+    codes
+}
+
+/// What each error status means in general, before the codes it lists.
+fn status_summary(status: u16) -> &'static str {
+    match status {
+        400 => "The request could not be read.",
+        401 => "Not signed in, or the credential is not valid.",
+        403 => "Signed in, but not allowed.",
+        404 => "Nothing by that id.",
+        409 => "Conflicts with the current state.",
+        413 => "The body is too large.",
+        415 => "The body is not JSON.",
+        422 => "Invalid fields, or against a rule.",
+        429 => "Too many attempts.",
+        503 => "Not available right now.",
+        _ => "Failed on the server.",
+    }
+}
+
+/// Replaces the generic error responses with the ones this operation can
+/// give, each listing its codes and what they mean.
+fn list_error_responses(operation: &mut serde_json::Map<String, Value>, codes: &[ErrorCode]) {
+    let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+    let envelope = responses
+        .iter()
+        .find(|(status, _)| status.starts_with('4'))
+        .and_then(|(_, response)| response.get("content").cloned());
+    responses.retain(|status, _| !status.starts_with('4') && !status.starts_with('5'));
+    let Some(content) = envelope else { return };
+    let mut by_status: std::collections::BTreeMap<u16, Vec<ErrorCode>> = Default::default();
+    for code in codes {
+        by_status.entry(status_of_code(*code).as_u16()).or_default().push(*code);
+    }
+    for (status, codes) in by_status {
+        let listed: Vec<String> =
+            codes.iter().map(|code| format!("- `{}`: {}", code.as_str(), code.meaning())).collect();
+        let description = format!("{}\n\n{}", status_summary(status), listed.join("\n"));
+        responses.insert(status.to_string(), json!({"description": description, "content": content}));
+    }
+}
+
+fn append_paragraph(operation: &mut serde_json::Map<String, Value>, paragraph: &str) {
+    let described = operation.get("description").and_then(Value::as_str).unwrap_or_default();
+    let description = if described.is_empty() { paragraph.to_owned() } else { format!("{described}\n\n{paragraph}") };
+    operation.insert("description".into(), json!(description));
+}
+
+/// The schemas with a property naming a record by id (`patient_id`,
+/// `centre_ids`): a body of one can name a record that does not exist.
+fn schemas_naming_ids(document: &Value) -> std::collections::HashSet<String> {
+    let schemas = document.pointer("/components/schemas").and_then(Value::as_object);
+    schemas
+        .into_iter()
+        .flatten()
+        .filter(|(_, schema)| {
+            schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|properties| properties.keys().any(|name| names_an_id(name)))
+        })
+        .map(|(name, _)| format!("#/components/schemas/{name}"))
+        .collect()
+}
+
+fn names_an_id(name: &str) -> bool {
+    name.ends_with("_id") || name.ends_with("_ids")
+}
+
 /// Each enum schema's allowed values, by schema name.
 pub fn enum_values(spec: &str) -> std::collections::HashMap<String, Vec<String>> {
     let document: Value = serde_json::from_str(spec).unwrap_or_default();
@@ -134,7 +259,7 @@ fn list_shapes(document: &Value) -> std::collections::HashMap<String, &'static s
 /// an operation that needs no sign-in declares `security: []` rather than
 /// nothing, so linters and generated clients know it is public on purpose;
 /// formats are the standard ones; string fields the services parse say how.
-pub fn finish(generated: &str) -> String {
+pub fn finish(generated: &str, operations: &[Operation]) -> String {
     let Ok(mut document) = serde_json::from_str::<Value>(generated) else { return generated.to_owned() };
     standard_formats(&mut document);
     if let Some(codes) = document.pointer_mut("/components/schemas/ErrorCode").and_then(Value::as_object_mut) {
@@ -163,21 +288,27 @@ pub fn finish(generated: &str) -> String {
         }
     }
     let list_shapes = list_shapes(&document);
+    let id_bodies = schemas_naming_ids(&document);
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
-        for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        for (method, operation) in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.iter_mut())
+        {
             let Some(operation) = operation.as_object_mut() else { continue };
-            declare_headers(operation);
             if !operation.contains_key("security") {
                 operation.insert("security".into(), json!([]));
             }
             let answer = operation.get("responses").and_then(|r| r.pointer("/200/content")).and_then(Value::as_object);
             let schema = answer.and_then(|c| c.values().next()).and_then(|m| m.pointer("/schema/$ref"));
             if let Some(shape) = schema.and_then(Value::as_str).and_then(|r| list_shapes.get(r)) {
-                let described = operation.get("description").and_then(Value::as_str).unwrap_or_default();
-                let description =
-                    if described.is_empty() { shape.to_string() } else { format!("{described}\n\n{shape}") };
-                operation.insert("description".into(), json!(description));
+                append_paragraph(operation, shape);
             }
+            let id = operation.get("operationId").and_then(Value::as_str).unwrap_or_default();
+            if let Some(facts) = operations.iter().find(|facts| facts.id == id) {
+                let codes = codes_of(operation, method, facts, &id_bodies);
+                list_error_responses(operation, &codes);
+                // Last, so every description ends with who may call it.
+                append_paragraph(operation, &facts.access.roles_line());
+            }
+            declare_headers(operation);
         }
     }
     serde_json::to_string_pretty(&document).unwrap_or_else(|_| generated.to_owned())

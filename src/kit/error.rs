@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use poem_openapi::Enum;
 
+pub use crate::kit::details::*;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Field name (dotted path for nested objects) to a human-readable problem.
@@ -45,9 +47,9 @@ macro_rules! error_codes {
 }
 
 error_codes! {
-    /// The body or a parameter could not be read (bad JSON, wrong type). Fix the request.
+    /// The body is not JSON at all (a JSON body with a wrong value is `VALIDATION_FAILED`). Fix the request.
     MalformedRequest = "MALFORMED_REQUEST",
-    /// One or more fields are invalid; `details.fields` names each one.
+    /// One or more fields, in the body or the query, are invalid; `details.fields` names each one in words.
     ValidationFailed = "VALIDATION_FAILED",
     /// No credential was sent, or it is not valid. Sign in.
     Unauthenticated = "UNAUTHENTICATED",
@@ -152,7 +154,7 @@ pub enum Error {
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
     #[error("{message}")]
-    Conflict { code: ErrorCode, message: String, details: Option<serde_json::Value> },
+    Conflict { code: ErrorCode, message: String, details: Option<ErrorDetails> },
     #[error("the request has invalid fields")]
     Validation(FieldErrors),
     /// Well-formed but against a rule, named by `code` (e.g. `OUTSIDE_AVAILABILITY`).
@@ -246,12 +248,12 @@ impl Error {
         text
     }
 
-    pub fn details(&self) -> Option<serde_json::Value> {
+    pub fn details(&self) -> Option<ErrorDetails> {
         match self {
-            Error::Validation(fields) => Some(serde_json::json!({ "fields": fields })),
+            Error::Validation(fields) => Some(ErrorDetails::Fields(FieldDetails { fields: fields.clone() })),
             Error::Conflict { details, .. } => details.clone(),
             Error::TooManyRequests { retry_after_secs } => {
-                Some(serde_json::json!({ "retry_after_seconds": retry_after_secs }))
+                Some(ErrorDetails::RetryAfter(RetryAfterDetails { retry_after_seconds: *retry_after_secs }))
             }
             _ => None,
         }

@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod context;
+pub mod details;
 pub mod error;
 pub mod money;
 pub mod permissions;

@@ -59,6 +59,43 @@ const TABLE: &[(Action, &[Role])] = &[
     (Action::AppointmentWrite, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk]),
 ];
 
+/// Who may call an operation: what its `Roles:` line says and the
+/// authorization matrix test checks against the running server.
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    /// No sign-in: anyone who can reach the server.
+    Public,
+    /// Any signed-in staff member, whatever the role.
+    SignedIn,
+    /// A role allowed every one of these actions.
+    Requires(&'static [Action]),
+    /// A role allowed these actions, or the one person the record is about
+    /// (who is named in words).
+    RequiresOrOwn(&'static [Action], &'static str),
+}
+
+impl Access {
+    /// The roles that pass; `None` when no sign-in is needed.
+    pub fn roles(self) -> Option<Vec<Role>> {
+        let actions = match self {
+            Access::Public => return None,
+            Access::SignedIn => &[][..],
+            Access::Requires(actions) | Access::RequiresOrOwn(actions, _) => actions,
+        };
+        Some(Role::ALL.iter().copied().filter(|role| actions.iter().all(|action| allows(*role, *action))).collect())
+    }
+
+    /// The line an operation's description ends with, e.g. `Roles: admin, manager`.
+    pub fn roles_line(self) -> String {
+        let Some(roles) = self.roles() else { return "Roles: public".to_owned() };
+        let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+        match self {
+            Access::RequiresOrOwn(_, own) => format!("Roles: {}; also {own}", names.join(", ")),
+            _ => format!("Roles: {}", names.join(", ")),
+        }
+    }
+}
+
 pub fn allows(role: Role, action: Action) -> bool {
     TABLE.iter().any(|(a, roles)| *a == action && roles.contains(&role))
 }
@@ -104,6 +141,17 @@ mod tests {
         for action in Action::ALL {
             assert!(TABLE.iter().any(|(a, _)| a == action), "{action:?}");
         }
+    }
+
+    #[test]
+    fn an_operations_roles_are_those_allowed_every_action_it_needs() {
+        assert_eq!(Access::Public.roles_line(), "Roles: public");
+        assert_eq!(Access::SignedIn.roles_line(), "Roles: admin, manager, clinician, front_desk, billing");
+        assert_eq!(Access::Requires(&[Action::SchedulingSetup]).roles_line(), "Roles: admin, manager");
+        let both = Access::Requires(&[Action::PatientWrite, Action::SchedulingRead]);
+        assert_eq!(both.roles(), Some(vec![Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk]));
+        let own = Access::RequiresOrOwn(&[Action::StaffManage], "the person themself");
+        assert_eq!(own.roles_line(), "Roles: admin; also the person themself");
     }
 
     #[test]

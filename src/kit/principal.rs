@@ -16,6 +16,10 @@ pub enum Role {
     Billing,
 }
 
+impl Role {
+    pub const ALL: &[Role] = &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk, Role::Billing];
+}
+
 crate::kit::sql::text_enum!(Role {
     Admin => "admin",
     Manager => "manager",

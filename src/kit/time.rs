@@ -53,6 +53,34 @@ pub fn date(row: &Row, idx: usize) -> rusqlite::Result<NaiveDate> {
     optional_date(row, idx)?.ok_or_else(|| bad_column(idx, Type::Null, "a date is required".into()))
 }
 
+/// How every instant is written in the API: RFC 3339 with UTC as `Z`,
+/// never `+00:00`. System instants are UTC; appointment times keep their
+/// centre's offset (`+01:00`), which is `Z` where the centre is on UTC.
+/// Used as `#[oai(serialize_with = "crate::kit::time::instant_json")]`.
+pub fn instant_json<T: WrittenInstant>(value: &T) -> Option<serde_json::Value> {
+    value.rfc3339().map(serde_json::Value::String)
+}
+
+/// An instant, or an optional one, as the API writes it.
+pub trait WrittenInstant {
+    fn rfc3339(&self) -> Option<String>;
+}
+
+impl<Tz: chrono::TimeZone> WrittenInstant for DateTime<Tz>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    fn rfc3339(&self) -> Option<String> {
+        Some(self.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+impl<T: WrittenInstant> WrittenInstant for Option<T> {
+    fn rfc3339(&self) -> Option<String> {
+        self.as_ref().and_then(WrittenInstant::rfc3339)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rusqlite::Connection;
@@ -69,5 +97,16 @@ mod tests {
         assert!(bad.is_err());
         let bad = conn.query_row("SELECT '29/03/2026'", [], |r| date(r, 0));
         assert!(bad.unwrap_err().to_string().contains("not a YYYY-MM-DD date"));
+    }
+
+    #[test]
+    fn utc_is_written_z_and_other_offsets_as_they_are() {
+        let at = DateTime::from_timestamp_millis(1_764_000_000_000).unwrap();
+        assert_eq!(instant_json(&at).unwrap(), "2025-11-24T16:00:00Z");
+        let london_winter = at.with_timezone(&chrono::FixedOffset::east_opt(0).unwrap());
+        assert_eq!(instant_json(&london_winter).unwrap(), "2025-11-24T16:00:00Z");
+        let paris = at.with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap());
+        assert_eq!(instant_json(&paris).unwrap(), "2025-11-24T17:00:00+01:00");
+        assert_eq!(instant_json(&None::<DateTime<Utc>>), None);
     }
 }

@@ -6,9 +6,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::{Page, Paginated};
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder};
 use crate::patients::service::{self, ListRequest};
 
@@ -115,3 +117,16 @@ impl PatientsApi {
         Ok(Json(service::set_status(&app, auth.caller(), id.0, PatientStatus::Active).await?))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+const READ: Access = Access::Requires(&[Action::PatientRead]);
+const WRITE: Access = Access::Requires(&[Action::PatientWrite]);
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("create_patient", WRITE).errors(&[C::PossibleDuplicate]),
+    Operation::new("list_patients", READ).errors(&[C::SearchUnavailable]),
+    Operation::new("get_patient_facets", READ),
+    Operation::new("get_patient", READ),
+    Operation::new("update_patient", WRITE).errors(&[C::PossibleDuplicate]),
+    Operation::new("archive_patient", WRITE).errors(&[C::AlreadyArchived]),
+    Operation::new("restore_patient", WRITE).errors(&[C::NotArchived]),
+];

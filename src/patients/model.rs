@@ -69,7 +69,9 @@ pub struct Patient {
     /// How the patient found the clinic, e.g. `referral`, `website`.
     pub lead_source: Option<String>,
     pub status: PatientStatus,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -111,19 +113,8 @@ pub struct PatientPatch {
     pub lead_source: MaybeUndefined<String>,
 }
 
-/// An existing record that looks like the same person.
-#[derive(Object, Clone, Debug, serde::Serialize)]
-#[oai(skip_serializing_if_is_none)]
-pub struct DuplicateMatch {
-    pub id: i64,
-    pub given_name: String,
-    pub family_name: String,
-    pub date_of_birth: Option<NaiveDate>,
-    pub phone: Option<String>,
-    pub status: String,
-    /// `name_and_birth_date` or `phone`.
-    pub reason: String,
-}
+/// An existing record that looks like the same person (the details of `POSSIBLE_DUPLICATE`).
+pub use crate::kit::details::DuplicateMatch;
 
 #[derive(Object, Clone, Debug)]
 pub struct FacetCount {

@@ -12,7 +12,7 @@ use crate::App;
 use crate::audit::{self, Actor};
 use crate::db::changes::{self, ChangeOp};
 use crate::http::pagination::Page;
-use crate::kit::error::{Error, ErrorCode, Result, Validator};
+use crate::kit::error::{Error, ErrorCode, ErrorDetails, PossibleDuplicateDetails, Result, Validator};
 use crate::kit::phone;
 use crate::kit::principal::Caller;
 use crate::patients::model::{
@@ -229,7 +229,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplica
                         message: "this looks like a patient who is already registered; \
                                   repeat with allow_duplicate=true to register anyway"
                             .into(),
-                        details: Some(serde_json::json!({ "matches": matches })),
+                        details: Some(ErrorDetails::PossibleDuplicate(PossibleDuplicateDetails { matches })),
                     });
                 }
             }

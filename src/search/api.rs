@@ -6,7 +6,10 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
+use crate::kit::permissions::Access;
 use crate::search::documents::Kind;
 use crate::search::model::{SearchHit, SearchResults};
 use crate::search::service;
@@ -53,3 +56,6 @@ impl SearchApi {
         Ok(Json(SearchResults { data }))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+pub const OPERATIONS: &[Operation] = &[Operation::new("search", Access::SignedIn).errors(&[C::SearchUnavailable])];

@@ -107,7 +107,12 @@ async fn the_openapi_document_describes_every_operation() {
             assert!(op["operationId"].is_string(), "{name} has no operationId");
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.keys().any(|s| s.starts_with('2')), "{name} documents no success");
-            assert!(responses.contains_key("422"), "{name} does not document 422");
+            assert!(responses.contains_key("500"), "{name} does not document 500");
+            let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+            assert!(public || responses.contains_key("401"), "{name} needs sign-in but documents no 401");
+            let takes_input = op.get("requestBody").is_some()
+                || op["parameters"].as_array().is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
+            assert!(!takes_input || responses.contains_key("422"), "{name} takes input but documents no 422");
         }
     }
     assert!(operations >= 20, "{operations}");

@@ -7,10 +7,12 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::{Listed, Page, Paginated};
 use crate::http::responses::Created;
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 use crate::scheduling::appointments::lifecycle::Transition;
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::store::AppointmentFilter;
@@ -223,3 +225,52 @@ impl AppointmentsApi {
         Ok(Json(lifecycle::transition(&app, auth.caller(), id.0, Transition::NoShow, None).await?))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+const READ: Access = Access::Requires(&[Action::SchedulingRead]);
+const WRITE: Access = Access::Requires(&[Action::AppointmentWrite]);
+/// What booking checks, in the order it checks them.
+const BOOKING_RULES: &[C] = &[
+    C::PatientArchived,
+    C::ServiceInactive,
+    C::ClinicianInactive,
+    C::NotOffered,
+    C::TooSoon,
+    C::TooFarAhead,
+    C::OutsideAvailability,
+    C::TimeOff,
+    C::SlotTaken,
+];
+const RESCHEDULE_RULES: &[C] = &[
+    C::InvalidTransition,
+    C::ServiceInactive,
+    C::ClinicianInactive,
+    C::NotOffered,
+    C::TooSoon,
+    C::TooFarAhead,
+    C::OutsideAvailability,
+    C::TimeOff,
+    C::SlotTaken,
+];
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("create_appointment", WRITE).errors(BOOKING_RULES),
+    Operation::new("create_appointment_series", WRITE).errors(BOOKING_RULES),
+    Operation::new("list_appointments", READ),
+    Operation::new("get_appointment", READ),
+    Operation::new("reschedule_appointment", WRITE).errors(RESCHEDULE_RULES),
+    Operation::new("join_session", WRITE).errors(&[
+        C::NotAGroupSession,
+        C::InvalidTransition,
+        C::AlreadyBooked,
+        C::Full,
+        C::PatientArchived,
+    ]),
+    Operation::new("leave_session", WRITE).errors(&[C::NotAGroupSession]),
+    Operation::new("get_appointment_history", READ),
+    Operation::new("list_patient_appointments", Access::Requires(&[Action::SchedulingRead, Action::PatientRead])),
+    Operation::new("confirm_appointment", WRITE).errors(&[C::InvalidTransition]),
+    Operation::new("check_in_appointment", WRITE).errors(&[C::InvalidTransition]),
+    Operation::new("complete_appointment", WRITE).errors(&[C::InvalidTransition]),
+    Operation::new("cancel_appointment", WRITE).errors(&[C::InvalidTransition, C::TooSoon]),
+    Operation::new("no_show_appointment", WRITE).errors(&[C::InvalidTransition]),
+];

@@ -5,7 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::App;
 use crate::db::changes::ChangeOp;
-use crate::kit::error::{Error, ErrorCode, Result, Validator};
+use crate::kit::error::{
+    Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result, SlotTakenDetails, Validator,
+};
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
 use crate::scheduling::appointments::model::*;
@@ -141,7 +143,7 @@ pub(super) fn check_bookable(
         return Err(Error::Conflict {
             code: ErrorCode::SlotTaken,
             message: "the clinician is already booked at that time".into(),
-            details: Some(serde_json::json!({ "appointment_id": other, "start": other_start })),
+            details: Some(ErrorDetails::SlotTaken(SlotTakenDetails { appointment_id: other, start: other_start })),
         });
     }
     Ok((centre_id, slot, blocked))
@@ -159,7 +161,10 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
                 return Err(Error::Conflict {
                     code: ErrorCode::InvalidTransition,
                     message: format!("a {} appointment cannot be moved", current.status.as_str()),
-                    details: Some(serde_json::json!({ "status": current.status.as_str(), "action": "reschedule" })),
+                    details: Some(ErrorDetails::InvalidTransition(InvalidTransitionDetails {
+                        action: "reschedule".into(),
+                        status: current.status.as_str().into(),
+                    })),
                 });
             }
             let service = setup::store::get_service(tx, current.service_id)?.ok_or_else(|| not_found("service"))?;

@@ -2,7 +2,7 @@
 
 use crate::App;
 use crate::db::changes::ChangeOp;
-use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result};
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
 use crate::scheduling::appointments::model::*;
@@ -80,7 +80,10 @@ pub async fn transition_scoped(
                         current.status.as_str(),
                         step.name().replace('_', " ")
                     ),
-                    details: Some(serde_json::json!({ "status": current.status.as_str(), "action": step.name() })),
+                    details: Some(ErrorDetails::InvalidTransition(InvalidTransitionDetails {
+                        action: step.name().into(),
+                        status: current.status.as_str().into(),
+                    })),
                 });
             };
             let cancel = (next == AppointmentStatus::Cancelled).then_some((reason.as_deref(), caller.staff_id));

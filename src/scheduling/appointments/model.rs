@@ -57,7 +57,9 @@ pub struct Appointment {
     pub clinician_id: i64,
     pub centre_id: i64,
     /// RFC 3339 in the centre's offset.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub end: DateTime<FixedOffset>,
     pub status: AppointmentStatus,
     pub capacity: i64,
@@ -69,7 +71,9 @@ pub struct Appointment {
     pub cancelled_by: Option<i64>,
     /// Set when booked as part of a recurring series.
     pub series_id: Option<i64>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -80,6 +84,7 @@ pub struct NewAppointment {
     pub service_id: i64,
     pub clinician_id: i64,
     /// RFC 3339 with offset.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
     /// Needed only when the clinician works at several centres at that time.
     pub centre_id: Option<i64>,
@@ -90,6 +95,7 @@ pub struct NewAppointment {
 #[oai(deny_unknown_fields)]
 pub struct Reschedule {
     /// The new start, RFC 3339 with offset.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
     /// Another clinician offering the service, if it moves to them.
     pub clinician_id: Option<i64>,
@@ -99,6 +105,7 @@ pub struct Reschedule {
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct HistoryItem {
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub at: DateTime<Utc>,
     /// Staff id of who made the change.
     pub actor_id: Option<i64>,
@@ -152,6 +159,7 @@ pub struct NewSeries {
     pub service_id: i64,
     pub clinician_id: i64,
     /// The first occurrence; later ones keep its local wall time.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
     pub centre_id: Option<i64>,
     pub notes: Option<String>,
@@ -161,6 +169,7 @@ pub struct NewSeries {
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Occurrence {
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
     pub status: OccurrenceStatus,
     pub appointment_id: Option<i64>,

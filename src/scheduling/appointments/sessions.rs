@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::App;
 use crate::db::changes::{self, ChangeOp};
-use crate::kit::error::{Error, ErrorCode, Result};
+use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result, SessionFullDetails};
 use crate::kit::principal::Caller;
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::store;
@@ -24,10 +24,14 @@ pub(super) fn take_seat(
         return Err(Error::rule(ErrorCode::NotAGroupSession, "only group sessions take more attendees"));
     }
     if !matches!(session.status, AppointmentStatus::Pending | AppointmentStatus::Confirmed) {
-        return Err(Error::conflict(
-            ErrorCode::InvalidTransition,
-            format!("a {} session takes no one", session.status.as_str()),
-        ));
+        return Err(Error::Conflict {
+            code: ErrorCode::InvalidTransition,
+            message: format!("a {} session takes no one", session.status.as_str()),
+            details: Some(ErrorDetails::InvalidTransition(InvalidTransitionDetails {
+                action: "join".into(),
+                status: session.status.as_str().into(),
+            })),
+        });
     }
     if let Some(AttendeeStatus::Booked | AttendeeStatus::Waitlisted) =
         store::attendee_status(tx, appointment_id, patient_id)?
@@ -42,7 +46,10 @@ pub(super) fn take_seat(
             return Err(Error::Conflict {
                 code: ErrorCode::Full,
                 message: "the session is full; join its waitlist instead".into(),
-                details: Some(serde_json::json!({ "appointment_id": appointment_id, "capacity": session.capacity })),
+                details: Some(ErrorDetails::SessionFull(SessionFullDetails {
+                    appointment_id,
+                    capacity: session.capacity,
+                })),
             });
         }
     };

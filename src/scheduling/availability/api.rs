@@ -6,10 +6,11 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::Listed;
 use crate::http::responses::{Created, NoContent};
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 use crate::scheduling::availability::model::*;
 use crate::scheduling::availability::service;
 
@@ -123,3 +124,17 @@ impl AvailabilityApi {
         Ok(NoContent::Done)
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+const READ: Access = Access::Requires(&[Action::SchedulingRead]);
+const SETUP: Access = Access::Requires(&[Action::SchedulingSetup]);
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("get_availability", READ),
+    Operation::new("replace_availability", SETUP),
+    Operation::new("list_time_off", READ),
+    Operation::new("add_time_off", SETUP),
+    Operation::new("delete_time_off", SETUP),
+    Operation::new("list_extra_availability", READ),
+    Operation::new("add_extra_availability", SETUP),
+    Operation::new("delete_extra_availability", SETUP),
+];

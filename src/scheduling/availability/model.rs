@@ -26,7 +26,9 @@ pub struct AvailabilityRule {
 pub struct TimeOff {
     pub id: i64,
     pub clinician_id: i64,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub end: DateTime<Utc>,
     pub reason: Option<String>,
     pub centre_id: Option<i64>,
@@ -36,7 +38,9 @@ pub struct TimeOff {
 #[oai(deny_unknown_fields)]
 pub struct NewExtraAvailability {
     /// RFC 3339 with offset.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub end: DateTime<FixedOffset>,
     pub centre_id: i64,
     pub reason: Option<String>,
@@ -46,7 +50,9 @@ pub struct NewExtraAvailability {
 #[oai(deny_unknown_fields)]
 pub struct NewTimeOff {
     /// RFC 3339 with offset.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub end: DateTime<FixedOffset>,
     pub reason: Option<String>,
 }

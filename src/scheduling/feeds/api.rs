@@ -6,8 +6,10 @@ use poem_openapi::{ApiResponse, OpenApi};
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 use crate::scheduling::feeds::service;
 use crate::scheduling::setup::model::CalendarLink;
 
@@ -40,3 +42,12 @@ impl FeedsApi {
         Ok(CalendarFeed::Feed(PlainText(service::feed(&app, &file.0).await?)))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new(
+        "rotate_calendar_token",
+        Access::RequiresOrOwn(&[Action::SchedulingSetup], "the clinician the link belongs to"),
+    ),
+    Operation::new("get_calendar_feed", Access::Public).errors(&[C::TooManyRequests]),
+];

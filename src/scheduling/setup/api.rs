@@ -6,10 +6,12 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::{Page, Paginated};
 use crate::http::responses::Created;
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 use crate::scheduling::feeds;
 use crate::scheduling::setup::model::*;
 use crate::scheduling::setup::service;
@@ -193,3 +195,24 @@ impl SetupApi {
         Ok(Json(PublicClinicianList { data }))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+const READ: Access = Access::Requires(&[Action::SchedulingRead]);
+const SETUP: Access = Access::Requires(&[Action::SchedulingSetup]);
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("list_centres", READ),
+    Operation::new("create_centre", SETUP),
+    Operation::new("get_centre", READ),
+    Operation::new("update_centre", SETUP),
+    Operation::new("list_clinicians", READ),
+    Operation::new("create_clinician", SETUP),
+    Operation::new("get_clinician", READ),
+    Operation::new("update_clinician", SETUP),
+    Operation::new("list_services", READ),
+    Operation::new("create_service", SETUP),
+    Operation::new("get_service", READ),
+    Operation::new("update_service", SETUP),
+    Operation::new("get_booking_settings", READ),
+    Operation::new("update_booking_settings", SETUP),
+    Operation::new("list_public_clinicians", Access::Public).errors(&[C::TooManyRequests]),
+];

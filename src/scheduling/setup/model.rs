@@ -17,7 +17,9 @@ pub struct Centre {
     /// IANA time zone, e.g. `Europe/London`. Availability is in this zone.
     pub timezone: String,
     pub active: bool,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -59,7 +61,9 @@ pub struct Clinician {
     /// The clinician's private iCalendar feed; shown to managers and to the
     /// clinician. Relative unless `public_url` is configured.
     pub calendar_feed_url: Option<String>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -158,7 +162,9 @@ pub struct Service {
     /// For the calendar, e.g. `#0f766e`.
     pub colour: Option<String>,
     pub active: bool,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
 }
 

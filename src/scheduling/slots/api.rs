@@ -7,9 +7,11 @@ use poem_openapi::payload::Json;
 use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
+use crate::http::operations::Operation;
 use crate::http::pagination::Listed;
+use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
-use crate::kit::permissions::Action;
+use crate::kit::permissions::{Access, Action};
 use crate::scheduling::slots::model::*;
 use crate::scheduling::slots::service::{self, SlotRequest};
 
@@ -69,3 +71,9 @@ impl SlotsApi {
         Ok(Json(Listed::of(service::find_slots(&app, request).await?)))
     }
 }
+
+/// Who may call each operation and the error codes that are its own.
+pub const OPERATIONS: &[Operation] = &[
+    Operation::new("list_slots", Access::Requires(&[Action::SchedulingRead])).errors(&[C::NotOffered]),
+    Operation::new("list_public_slots", Access::Public).errors(&[C::NotOffered, C::TooManyRequests]),
+];

@@ -6,7 +6,9 @@ use poem_openapi::Object;
 #[derive(Object, Clone, Debug)]
 pub struct SlotOut {
     /// RFC 3339 in the centre's offset.
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub start: DateTime<FixedOffset>,
+    #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub end: DateTime<FixedOffset>,
     pub clinician_id: i64,
     pub centre_id: i64,
