@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod backup;
 mod cli;
+mod contract;
 mod http;
 mod patients;
 mod scheduling;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::harness::TestServer;
 
 /// A Monday at least a week ahead (outside the minimum notice, inside the window).
-fn next_monday(server: &TestServer) -> NaiveDate {
+pub fn next_monday(server: &TestServer) -> NaiveDate {
     let mut day = server.app.clock.now().date_naive() + Duration::days(8);
     while day.weekday() != Weekday::Mon {
         day += Duration::days(1);
@@ -14,23 +14,23 @@ fn next_monday(server: &TestServer) -> NaiveDate {
 }
 
 /// RFC 3339 for a London wall time on `date`.
-fn london(date: NaiveDate, time: &str) -> String {
+pub fn london(date: NaiveDate, time: &str) -> String {
     use chrono::TimeZone;
     let tz: chrono_tz::Tz = "Europe/London".parse().unwrap();
     let naive = date.and_time(chrono::NaiveTime::parse_from_str(time, "%H:%M").unwrap());
     tz.from_local_datetime(&naive).single().unwrap().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-struct Clinic {
-    centre: i64,
-    clinician: i64,
-    consult: i64,
-    video: i64,
-    patients: Vec<i64>,
-    monday: NaiveDate,
+pub struct Clinic {
+    pub centre: i64,
+    pub clinician: i64,
+    pub consult: i64,
+    pub video: i64,
+    pub patients: Vec<i64>,
+    pub monday: NaiveDate,
 }
 
-async fn clinic(server: &TestServer, token: &str) -> Clinic {
+pub async fn clinic(server: &TestServer, token: &str) -> Clinic {
     let centre = server
         .post(
             "/api/v1/centres",
@@ -90,7 +90,7 @@ async fn clinic(server: &TestServer, token: &str) -> Clinic {
     }
 }
 
-fn book_body(c: &Clinic, patient: i64, service: i64, start: &str) -> Value {
+pub fn book_body(c: &Clinic, patient: i64, service: i64, start: &str) -> Value {
     json!({"patient_id": patient, "service_id": service, "clinician_id": c.clinician, "start": start})
 }
 

@@ -21,6 +21,7 @@ from clinicbox_client.api.auth import complete_setup, get_me, login  # noqa: E40
 from clinicbox_client.api.patients import create_patient, get_patient, list_patients  # noqa: E402
 from clinicbox_client.models import (  # noqa: E402
     ErrorEnvelope,
+    FieldDetails,
     LoginRequest,
     NewPatient,
     Patient,
@@ -84,7 +85,9 @@ class GeneratedClientTest(unittest.TestCase):
         invalid = create_patient.sync(client=authed, body=NewPatient(given_name="", family_name="X", email="nope"))
         self.assertIsInstance(invalid, ErrorEnvelope)
         self.assertEqual(invalid.error.code, "VALIDATION_FAILED")
-        self.assertIn("given_name", invalid.error.details["fields"])
+        # The details are typed by their code: a validation failure names its fields.
+        self.assertIsInstance(invalid.error.details, FieldDetails)
+        self.assertIn("given_name", invalid.error.details.fields.additional_properties)
 
         # Search follows writes within a second (the index is updated after commit).
         for _ in range(100):

@@ -1,0 +1,398 @@
+//! The contract the spec states, held against the running server: who may
+//! call each operation (its `Roles:` line), the codes each error response
+//! lists, typed error details, and how instants are written.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{ADMIN_EMAIL, PASSWORD, Reply, TestServer, into_reply, rand_suffix};
+use crate::scheduling::{Clinic, book_body, clinic, london};
+
+const ROLES: [&str; 5] = ["admin", "manager", "clinician", "front_desk", "billing"];
+
+/// Records every operation's path can name, and a free start time.
+struct Fixtures {
+    clinic: Clinic,
+    appointment: i64,
+    spare_staff: i64,
+    time_off: i64,
+    extra: i64,
+    start: String,
+}
+
+async fn fixtures(server: &TestServer, admin: &str) -> Fixtures {
+    let clinic = clinic(server, admin).await;
+    let start = london(clinic.monday, "09:00");
+    let booked = server
+        .post("/api/v1/appointments", admin, book_body(&clinic, clinic.patients[0], clinic.consult, &start))
+        .await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    let (spare_staff, _) = server.staff_token(admin, "billing").await;
+    let clinician_path = format!("/api/v1/clinicians/{}", clinic.clinician);
+    let off = json!({"start": london(clinic.monday, "13:00"), "end": london(clinic.monday, "14:00")});
+    let time_off = server.post(&format!("{clinician_path}/time-off"), admin, off).await;
+    assert_eq!(time_off.status, StatusCode::CREATED, "{:?}", time_off.body);
+    let tuesday = clinic.monday + Duration::days(1);
+    let extra = json!({"start": london(tuesday, "18:00"), "end": london(tuesday, "19:00"), "centre_id": clinic.centre});
+    let extra = server.post(&format!("{clinician_path}/extra-availability"), admin, extra).await;
+    assert_eq!(extra.status, StatusCode::CREATED, "{:?}", extra.body);
+    Fixtures {
+        appointment: booked.body["id"].as_i64().unwrap(),
+        spare_staff,
+        time_off: time_off.body["id"].as_i64().unwrap(),
+        extra: extra.body["id"].as_i64().unwrap(),
+        start: london(clinic.monday, "10:00"),
+        clinic,
+    }
+}
+
+/// The roles an operation's description names; `None` for `Roles: public`.
+fn roles_of(operation: &Value) -> Option<Vec<String>> {
+    let description = operation["description"].as_str().unwrap_or_default();
+    let line = description.lines().last().unwrap_or_default();
+    let roles = line.strip_prefix("Roles: ").unwrap_or_else(|| panic!("no Roles line last in {description:?}"));
+    let roles = roles.split(';').next().unwrap();
+    (roles != "public").then(|| roles.split(", ").map(str::to_owned).collect())
+}
+
+/// The path with each parameter naming a fixture.
+fn fill_path(path: &str, fx: &Fixtures) -> String {
+    let id = match path.split('/').nth(1).unwrap_or_default() {
+        "appointments" => fx.appointment,
+        "clinicians" => fx.clinic.clinician,
+        "centres" => fx.clinic.centre,
+        "services" => fx.clinic.consult,
+        "patients" => fx.clinic.patients[1],
+        "staff" => fx.spare_staff,
+        _ => 1,
+    };
+    path.replace("{id}", &id.to_string())
+        .replace("{patient_id}", &fx.clinic.patients[0].to_string())
+        .replace("{time_off_id}", &fx.time_off.to_string())
+        .replace("{extra_id}", &fx.extra.to_string())
+        .replace("{file}", "unknown.ics")
+}
+
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    let schema = schema.get("allOf").and_then(|all| all.get(0)).unwrap_or(schema);
+    match schema["$ref"].as_str() {
+        Some(reference) => resolve(spec, spec.pointer(reference.trim_start_matches('#')).unwrap()),
+        None => schema,
+    }
+}
+
+/// A value of `schema` that parses: every required field, typed right.
+/// (It need not pass the services' rules: a refused role is told so first.)
+fn sample(spec: &Value, schema: &Value, name: &str, fx: &Fixtures) -> Value {
+    let schema = resolve(spec, schema);
+    if let Some(example) = schema.get("example") {
+        return example.clone();
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        return values[0].clone();
+    }
+    let id_of = |name: &str| match name {
+        "patient_id" => fx.clinic.patients[2],
+        "clinician_id" => fx.clinic.clinician,
+        "centre_id" => fx.clinic.centre,
+        "service_id" => fx.clinic.consult,
+        "staff_id" => fx.spare_staff,
+        _ => 1,
+    };
+    match schema["type"].as_str().unwrap_or("object") {
+        "object" => {
+            let mut object = serde_json::Map::new();
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let field = required.as_str().unwrap();
+                object.insert(field.to_owned(), sample(spec, &schema["properties"][field], field, fx));
+            }
+            Value::Object(object)
+        }
+        "array" => json!([]),
+        "integer" => json!(id_of(name).max(schema["minimum"].as_i64().unwrap_or(1))),
+        "number" => json!(1.0),
+        "boolean" => json!(false),
+        _ => match (schema["format"].as_str(), name) {
+            (Some("date"), _) => json!(fx.clinic.monday.to_string()),
+            (Some("date-time"), _) => json!(fx.start),
+            (_, "email") => json!(format!("sample-{}@clinic.test", rand_suffix())),
+            (_, "password") => json!(PASSWORD),
+            (_, "timezone") => json!("Europe/London"),
+            (_, "currency") => json!("GBP"),
+            _ => json!("Sample"),
+        },
+    }
+}
+
+#[derive(Clone)]
+enum Credential {
+    None,
+    Bearer(String),
+    /// A browser session: its cookie and CSRF token.
+    Session(String, String),
+}
+
+async fn sign_in_browser(server: &TestServer, email: &str) -> Credential {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(server.url("/api/v1/auth/session"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let reply = into_reply(response).await;
+    Credential::Session(cookie, reply.body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+async fn send(server: &TestServer, method: &str, url: &str, body: Option<&Value>, credential: &Credential) -> Reply {
+    let client = reqwest::Client::new();
+    let mut request = client.request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), url);
+    match credential {
+        Credential::None => {}
+        Credential::Bearer(token) => request = request.bearer_auth(token),
+        Credential::Session(cookie, csrf) => request = request.header("cookie", cookie).header("x-csrf-token", csrf),
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.unwrap();
+    if response.headers().get("content-type").is_some_and(|t| t.to_str().unwrap().starts_with("text/calendar")) {
+        return Reply { status: response.status(), headers: response.headers().clone(), body: Value::Null };
+    }
+    into_reply(response).await
+}
+
+/// An error answer's code is listed under its status in the operation's spec.
+fn assert_listed(operation: &Value, name: &str, reply: &Reply) {
+    if reply.status.as_u16() < 400 {
+        return;
+    }
+    let status = reply.status.as_u16().to_string();
+    let listed = operation["responses"][&status]["description"].as_str().unwrap_or_default();
+    let code = format!("`{}`", reply.code());
+    assert!(listed.contains(&code), "{name} answered {status} {code}, which its spec does not list: {listed:?}");
+}
+
+#[tokio::test]
+async fn every_operation_admits_exactly_the_roles_its_description_names() {
+    let (server, admin) = TestServer::with_admin().await;
+    let fx = fixtures(&server, &admin).await;
+    let mut emails = HashMap::from([("admin", ADMIN_EMAIL.to_owned())]);
+    for role in &ROLES[1..] {
+        let email = format!("{role}-{}@clinic.test", rand_suffix());
+        let body = json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD});
+        assert_eq!(server.post("/api/v1/staff", &admin, body).await.status, StatusCode::CREATED);
+        emails.insert(role, email);
+    }
+    let mut tokens = HashMap::new();
+    for role in ROLES {
+        tokens.insert(role, server.login(&emails[role], PASSWORD).await);
+    }
+    let spec = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json::<Value>().await.unwrap();
+
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            let mut url = server.url(&format!("/api/v1{}", fill_path(path, &fx)));
+            let required_query: Vec<String> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .map(|p| {
+                    let value = sample(&spec, &p["schema"], p["name"].as_str().unwrap(), &fx);
+                    let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+                    format!("{}={}", p["name"].as_str().unwrap(), text.replace('+', "%2B"))
+                })
+                .collect();
+            if !required_query.is_empty() {
+                url = format!("{url}?{}", required_query.join("&"));
+            }
+            let body = operation["requestBody"]["content"]
+                .as_object()
+                .and_then(|content| content.values().next())
+                .map(|media| sample(&spec, &media["schema"], "", &fx));
+            let signs_out = operation["operationId"] == "logout" || operation["operationId"] == "delete_session";
+            let browser_only = operation["security"] == json!([{"SessionAuth": []}]);
+
+            let stranger = send(&server, method, &url, body.as_ref(), &Credential::None).await;
+            assert_listed(operation, &name, &stranger);
+            let Some(allowed) = roles_of(operation) else {
+                assert!(
+                    !["UNAUTHENTICATED", "FORBIDDEN"].contains(&stranger.code()),
+                    "{name} is public: {:?}",
+                    stranger.body
+                );
+                checked += 1;
+                continue;
+            };
+            assert_eq!(stranger.status, StatusCode::UNAUTHORIZED, "{name} without a credential");
+            for role in ROLES {
+                let credential = match (browser_only, signs_out) {
+                    (true, _) => sign_in_browser(&server, &emails[role]).await,
+                    (false, true) => Credential::Bearer(server.login(&emails[role], PASSWORD).await),
+                    (false, false) => Credential::Bearer(tokens[role].clone()),
+                };
+                let reply = send(&server, method, &url, body.as_ref(), &credential).await;
+                assert_listed(operation, &name, &reply);
+                let refused = reply.code() == "FORBIDDEN";
+                let expected = !allowed.iter().any(|r| r == role);
+                assert_eq!(
+                    refused, expected,
+                    "{name} as {role} (Roles: {allowed:?}): {} {:?}",
+                    reply.status, reply.body
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 250, "{checked} role × operation pairs");
+}
+
+/// Every string in `value` that reads as an instant, with where it was.
+fn instants(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(text) if DateTime::parse_from_rfc3339(text).is_ok() => found.push((at.to_owned(), text.clone())),
+        Value::Array(items) => items.iter().for_each(|item| instants(item, at, found)),
+        Value::Object(object) => object.iter().for_each(|(key, item)| instants(item, key, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn instants_are_utc_with_z_and_appointments_keep_their_centres_offset() {
+    // December: London is on UTC, Paris an hour ahead.
+    let (server, admin) = TestServer::with_admin_at(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()).await;
+    let c = clinic(&server, &admin).await;
+    let start = london(c.monday, "10:00");
+    assert!(start.ends_with('Z'), "{start}");
+    let booked = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &start)).await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    let id = booked.body["id"].as_i64().unwrap();
+    let clash = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &start)).await;
+    assert_eq!(clash.code(), "SLOT_TAKEN");
+    server.post(&format!("/api/v1/appointments/{id}/cancel"), &admin, json!({"reason": "moved away"})).await;
+
+    let paris = server.post("/api/v1/centres", &admin, json!({"name": "Paris", "timezone": "Europe/Paris"})).await;
+    let paris = paris.body["id"].as_i64().unwrap();
+    server
+        .patch(&format!("/api/v1/clinicians/{}", c.clinician), &admin, json!({"centre_ids": [c.centre, paris]}))
+        .await;
+    let rule = json!([{"weekday": 2, "start": "09:00", "end": "12:00", "centre_id": paris}]);
+    let path = format!("/api/v1/clinicians/{}/availability", c.clinician);
+    assert_eq!(server.call(Method::PUT, &path, Some(&admin), Some(rule)).await.status, StatusCode::OK);
+    let tuesday = (c.monday + Duration::days(1)).to_string();
+    let slots = server
+        .get(
+            &format!("/api/v1/slots?clinician_id={}&service_id={}&from={tuesday}&to={tuesday}", c.clinician, c.consult),
+            &admin,
+        )
+        .await;
+    let first = slots.body["data"][0]["start"].as_str().unwrap_or_else(|| panic!("{:?}", slots.body)).to_owned();
+    assert!(first.ends_with("+01:00"), "Paris keeps its offset: {first}");
+
+    let mut found = Vec::new();
+    instants(&clash.body, "error", &mut found);
+    for read in [
+        format!("/api/v1/appointments/{id}"),
+        format!("/api/v1/appointments/{id}/history"),
+        format!("/api/v1/appointments?date={}&centre_id={}", c.monday, c.centre),
+        format!("/api/v1/patients/{}", c.patients[0]),
+        format!("/api/v1/clinicians/{}", c.clinician),
+        format!("/api/v1/centres/{}", c.centre),
+        format!("/api/v1/services/{}", c.consult),
+        "/api/v1/staff".to_owned(),
+        "/api/v1/audit".to_owned(),
+    ] {
+        let reply = server.get(&read, &admin).await;
+        assert_eq!(reply.status, StatusCode::OK, "{read}: {:?}", reply.body);
+        instants(&reply.body, &read, &mut found);
+    }
+    assert!(found.len() > 30, "{found:?}");
+    for (at, text) in &found {
+        assert!(!text.ends_with("+00:00"), "{at}: UTC is written Z, not {text}");
+    }
+    let system = ["created_at", "updated_at", "at"];
+    let system_instants: Vec<_> = found.iter().filter(|(at, _)| system.contains(&at.as_str())).collect();
+    assert!(system_instants.len() > 10);
+    assert!(system_instants.iter().all(|(_, text)| text.ends_with('Z')), "{system_instants:?}");
+    assert!(found.iter().any(|(at, text)| at == "start" && text == &start), "appointment start as booked");
+}
+
+#[tokio::test]
+async fn error_details_have_the_schema_their_code_names() {
+    let (server, admin) = TestServer::with_admin().await;
+    let spec = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json::<Value>().await.unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let kinds: Vec<&str> = schemas["ErrorDetails"]["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["$ref"].as_str().unwrap().trim_start_matches("#/components/schemas/"))
+        .collect();
+    assert_eq!(schemas["ErrorBody"]["properties"]["details"]["$ref"], "#/components/schemas/ErrorDetails");
+    let operation = |path: &str, method: &str| spec["paths"][path][method].clone();
+    // Each answer's details carry exactly the required fields of one of the schemas.
+    let check = |reply: &Reply, schema: &str| {
+        assert!(kinds.contains(&schema), "{schema} is one of {kinds:?}");
+        let required: Vec<&str> =
+            schemas[schema]["required"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+        let details = reply.body["error"]["details"].as_object().unwrap_or_else(|| panic!("{:?}", reply.body));
+        let mut present: Vec<&str> = details.keys().map(String::as_str).collect();
+        present.sort();
+        let mut expected = required.clone();
+        expected.sort();
+        assert_eq!(present, expected, "{schema}: {:?}", reply.body);
+        assert_eq!(reply.body["error"]["request_id"].as_str(), reply.header("x-request-id"));
+    };
+
+    let c = clinic(&server, &admin).await;
+    let start = london(c.monday, "10:00");
+    let booked = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &start)).await;
+    let id = booked.body["id"].as_i64().unwrap();
+    let clash = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &start)).await;
+    assert_eq!(clash.code(), "SLOT_TAKEN");
+    check(&clash, "SlotTakenDetails");
+    assert_eq!(clash.body["error"]["details"]["appointment_id"], id);
+    assert_listed(&operation("/appointments", "post"), "book", &clash);
+
+    server.post(&format!("/api/v1/appointments/{id}/cancel"), &admin, json!({})).await;
+    let confirm = server.post(&format!("/api/v1/appointments/{id}/confirm"), &admin, json!({})).await;
+    assert_eq!(confirm.code(), "INVALID_TRANSITION");
+    check(&confirm, "InvalidTransitionDetails");
+    assert_eq!(confirm.body["error"]["details"], json!({"action": "confirm", "status": "cancelled"}));
+    assert_listed(&operation("/appointments/{id}/confirm", "post"), "confirm", &confirm);
+
+    let person = json!({"given_name": "Dana", "family_name": "Twice", "date_of_birth": "1980-02-03"});
+    let first = server.create_patient(&admin, person.clone()).await;
+    let again = server.post("/api/v1/patients", &admin, person).await;
+    assert_eq!(again.code(), "POSSIBLE_DUPLICATE");
+    check(&again, "PossibleDuplicateDetails");
+    assert_eq!(again.body["error"]["details"]["matches"][0]["id"], first["id"]);
+    assert_listed(&operation("/patients", "post"), "register", &again);
+
+    let invalid = server.post("/api/v1/patients", &admin, json!({"given_name": "", "family_name": "X"})).await;
+    check(&invalid, "FieldDetails");
+    assert!(invalid.field_error("given_name").is_some());
+
+    let mut throttled = None;
+    for _ in 0..30 {
+        let reply = server.login_reply(ADMIN_EMAIL, "not the password").await;
+        assert_listed(&operation("/auth/login", "post"), "login", &reply);
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            throttled = Some(reply);
+            break;
+        }
+    }
+    let throttled = throttled.expect("failed sign-ins are throttled");
+    check(&throttled, "RetryAfterDetails");
+    assert_eq!(
+        throttled.body["error"]["details"]["retry_after_seconds"].as_u64().map(|s| s.to_string()).as_deref(),
+        throttled.header("retry-after")
+    );
+}
