@@ -148,7 +148,7 @@ async fn sign_in_browser(server: &TestServer, email: &str) -> Credential {
     Credential::Session(cookie, reply.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
-async fn send(server: &TestServer, method: &str, url: &str, body: Option<&Value>, credential: &Credential) -> Reply {
+async fn send(method: &str, url: &str, body: Option<&Value>, credential: &Credential) -> Reply {
     let client = reqwest::Client::new();
     let mut request = client.request(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), url);
     match credential {
@@ -220,7 +220,7 @@ async fn every_operation_admits_exactly_the_roles_its_description_names() {
             let signs_out = operation["operationId"] == "logout" || operation["operationId"] == "delete_session";
             let browser_only = operation["security"] == json!([{"SessionAuth": []}]);
 
-            let stranger = send(&server, method, &url, body.as_ref(), &Credential::None).await;
+            let stranger = send(method, &url, body.as_ref(), &Credential::None).await;
             assert_listed(operation, &name, &stranger);
             let Some(allowed) = roles_of(operation) else {
                 assert!(
@@ -238,7 +238,7 @@ async fn every_operation_admits_exactly_the_roles_its_description_names() {
                     (false, true) => Credential::Bearer(server.login(&emails[role], PASSWORD).await),
                     (false, false) => Credential::Bearer(tokens[role].clone()),
                 };
-                let reply = send(&server, method, &url, body.as_ref(), &credential).await;
+                let reply = send(method, &url, body.as_ref(), &credential).await;
                 assert_listed(operation, &name, &reply);
                 let refused = reply.code() == "FORBIDDEN";
                 let expected = !allowed.iter().any(|r| r == role);
