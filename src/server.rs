@@ -25,7 +25,7 @@ use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::http::auth::Credentials;
 use crate::http::operations::Operation;
-use crate::http::{MAX_BODY_BYTES, assets, context, error, ratelimit, spec};
+use crate::http::{MAX_BODY_BYTES, assets, body_errors, context, error, ratelimit, spec};
 use crate::kit::error::Error;
 use crate::patients::api::PatientsApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
@@ -108,6 +108,7 @@ pub fn endpoint(app: App) -> impl Endpoint {
     let api = api_service();
     let spec = spec::finish(&api.spec(), &operations());
     error::know_enums(spec::enum_values(&spec));
+    body_errors::know_schemas(spec::schemas(&spec));
     // The docs page embeds the document it was built from: give it the finished one.
     let docs = api.swagger_ui_html().replace(&api.spec(), &spec);
     let trust_proxy_headers = app.config.trust_proxy_headers;

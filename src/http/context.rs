@@ -10,6 +10,8 @@ use tracing::Instrument;
 
 use crate::http::ratelimit::{self, PublicLimiter};
 use crate::kit::context::RequestContext;
+use poem_openapi::error::ParseRequestPayloadError;
+
 use crate::kit::error::Error;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -113,26 +115,50 @@ pub async fn around<E: Endpoint>(
 }
 
 /// Refuses request bodies over `max` bytes with 413, whether the size is
-/// declared up front or the body arrives chunked.
+/// declared up front or the body arrives chunked. Keeps the body it read,
+/// so a JSON body the framework refuses can be answered field by field.
 pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> poem::Result<E::Output> {
     let too_large = || poem::Error::from_status(poem::http::StatusCode::PAYLOAD_TOO_LARGE);
     let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
-    match declared {
-        Some(length) if length > max => return Err(too_large()),
-        Some(_) => {}
-        None if req.header(header::TRANSFER_ENCODING).is_some() => {
-            let bytes = req.take_body().into_bytes_limit(max).await.map_err(|_| too_large())?;
-            req.set_body(poem::Body::from_bytes(bytes));
-        }
-        None => {}
+    let chunked = req.header(header::TRANSFER_ENCODING).is_some();
+    if declared.is_some_and(|length| length > max) {
+        return Err(too_large());
     }
     // A request that sends no body sends no type either: read it as an
     // empty JSON body, so an operation whose body is optional (every field
     // optional, e.g. cancelling) accepts it, and one that needs a body says
     // which is missing instead of asking for another media type.
-    let no_body = declared.unwrap_or(0) == 0 && req.header(header::TRANSFER_ENCODING).is_none();
+    let no_body = declared.unwrap_or(0) == 0 && !chunked;
     if no_body && req.header(header::CONTENT_TYPE).is_none() {
         req.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    next.call(req).await
+    let is_json = req.header(header::CONTENT_TYPE).is_some_and(|t| t.starts_with("application/json"));
+    let body = if chunked || (is_json && !no_body) {
+        let bytes = req.take_body().into_bytes_limit(max).await.map_err(|_| too_large())?;
+        req.set_body(poem::Body::from_bytes(bytes.clone()));
+        Some(bytes)
+    } else {
+        None
+    };
+    match next.call(req).await {
+        Err(err) if err.is::<ParseRequestPayloadError>() => Err(name_bad_fields(err, body.as_deref())),
+        answer => answer,
+    }
+}
+
+/// A body that is JSON but not what the operation takes is a 422 naming
+/// each bad field; only a body that is not JSON at all stays a 400.
+fn name_bad_fields(err: poem::Error, body: Option<&[u8]>) -> poem::Error {
+    let Some(payload) = err.downcast_ref::<ParseRequestPayloadError>() else { return err };
+    let Some(value) = body.and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok()) else {
+        return err;
+    };
+    if payload.reason.contains("unknown field `") {
+        return err;
+    }
+    let mut fields = crate::http::body_errors::field_problems(&payload.reason, &value);
+    if fields.is_empty() {
+        fields.insert("body".into(), crate::http::error::plain_words(&payload.reason));
+    }
+    Error::Validation(fields).into()
 }

@@ -188,7 +188,7 @@ fn type_in_words(name: &str) -> Option<&'static str> {
 
 /// A framework message with its type names put in words and its
 /// "(occurred while parsing …)" trail removed.
-fn plain_words(reason: &str) -> String {
+pub fn plain_words(reason: &str) -> String {
     let mut text = reason.to_owned();
     while let Some(start) = text.find(" (occurred while parsing \"") {
         let Some(length) = text[start..].find("\")").map(|end| end + 2) else { break };

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod body_errors;
 pub mod context;
 pub mod error;
 pub mod operations;

@@ -219,6 +219,12 @@ fn names_an_id(name: &str) -> bool {
     name.ends_with("_id") || name.ends_with("_ids")
 }
 
+/// The document's `components/schemas`.
+pub fn schemas(spec: &str) -> Value {
+    let document: Value = serde_json::from_str(spec).unwrap_or_default();
+    document.pointer("/components/schemas").cloned().unwrap_or_default()
+}
+
 /// Each enum schema's allowed values, by schema name.
 pub fn enum_values(spec: &str) -> std::collections::HashMap<String, Vec<String>> {
     let document: Value = serde_json::from_str(spec).unwrap_or_default();

@@ -396,3 +396,64 @@ async fn error_details_have_the_schema_their_code_names() {
         throttled.header("retry-after")
     );
 }
+
+/// No framework type name leaks into what a client reads.
+fn assert_plain(reply: &Reply) {
+    let text = reply.body.to_string();
+    for leak in ["string_", "integer_", "optional_", "occurred while parsing", "Expected input type"] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_json_body_with_a_bad_value_is_a_422_naming_each_field_in_words() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let patients_before = server.count_rows("patients");
+
+    let wrong = json!({"given_name": "Ada", "family_name": "L", "sex": "f", "date_of_birth": "31/12/1990", "email": 7});
+    let reply = server.post("/api/v1/patients", &admin, wrong).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reply.body);
+    assert_eq!(reply.code(), "VALIDATION_FAILED");
+    assert!(reply.field_error("sex").is_some_and(|p| p.starts_with("must be one of") && p.contains("female")));
+    assert_eq!(reply.field_error("date_of_birth"), Some("must be a date written YYYY-MM-DD"));
+    assert_eq!(reply.field_error("email"), Some("must be text"));
+    assert_eq!(reply.field_error("given_name"), None, "good fields are not named");
+    assert_plain(&reply);
+
+    let missing = server.post("/api/v1/patients", &admin, json!({"family_name": 3})).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", missing.body);
+    assert_eq!(missing.field_error("given_name"), Some("is required"));
+    assert_eq!(missing.field_error("family_name"), Some("must be text"));
+    assert_plain(&missing);
+
+    let booking =
+        json!({"patient_id": "one", "service_id": c.consult, "clinician_id": c.clinician, "start": "tomorrow at ten"});
+    let reply = server.post("/api/v1/appointments", &admin, booking).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reply.body);
+    assert_eq!(reply.field_error("patient_id"), Some("must be a whole number"));
+    assert!(reply.field_error("start").is_some_and(|p| p.contains("RFC 3339")));
+    assert_plain(&reply);
+
+    let rules = json!([{"weekday": "monday", "start": "09:00", "end": "12:00", "centre_id": c.centre}]);
+    let path = format!("/api/v1/clinicians/{}/availability", c.clinician);
+    let reply = server.call(Method::PUT, &path, Some(&admin), Some(rules)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reply.body);
+    assert_eq!(reply.field_error("[0].weekday"), Some("must be a whole number"));
+
+    // Only a body that is not JSON at all is unreadable.
+    let garbled = server
+        .client
+        .post(server.url("/api/v1/patients"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"given_name\": ")
+        .send()
+        .await
+        .unwrap();
+    let garbled = into_reply(garbled).await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
+    assert_eq!(garbled.code(), "MALFORMED_REQUEST");
+    assert_eq!(server.count_rows("patients"), patients_before, "nothing was written");
+    assert_eq!(server.count_rows("appointments"), 0);
+}

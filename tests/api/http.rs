@@ -53,8 +53,9 @@ async fn every_api_error_is_the_json_envelope() {
     assert!(wrong_type.status.is_client_error());
     assert!(!wrong_type.code().is_empty());
     let missing_field = server.call(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({}))).await;
-    assert_eq!(missing_field.status, StatusCode::BAD_REQUEST);
-    assert!(missing_field.body["error"]["message"].is_string());
+    assert_eq!(missing_field.status, StatusCode::UNPROCESSABLE_ENTITY, "JSON with fields missing names them");
+    assert_eq!(missing_field.field_error("email"), Some("is required"));
+    assert_eq!(missing_field.field_error("password"), Some("is required"));
 }
 
 #[tokio::test]

@@ -68,7 +68,8 @@ async fn staff_input_is_validated_field_by_field() {
             json!({"email": "r@clinic.test", "name": "R", "role": "wizard", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(role.status, StatusCode::BAD_REQUEST);
+    assert_eq!(role.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(role.field_error("role").is_some_and(|p| p.contains("front_desk")), "{:?}", role.body);
     assert_eq!(server.count_rows("staff"), 1);
 }
 

@@ -1,0 +1,216 @@
+//! Names the fields of a JSON body the framework refused. poem-openapi
+//! says only which type failed ("expected Sex, found "f""); with the body
+//! and the spec's schemas this finds each bad field and says, in words,
+//! what it must be, so a wrong value is a 422 naming its field just as a
+//! bad query value is.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::kit::error::FieldErrors;
+
+/// The spec's `components/schemas`, handed over when the server starts.
+static SCHEMAS: OnceLock<Value> = OnceLock::new();
+
+pub fn know_schemas(schemas: Value) {
+    let _ = SCHEMAS.set(schemas);
+}
+
+/// The schema poem-openapi was parsing the body as: the outermost
+/// "(occurred while parsing "X")" of its message that names a schema.
+fn body_schema_name<'a>(reason: &'a str, schemas: &Value) -> Option<&'a str> {
+    reason
+        .split("(occurred while parsing \"")
+        .skip(1)
+        .filter_map(|part| part.split('"').next())
+        .map(|name| name.trim_start_matches("list_"))
+        .filter(|name| schemas.get(*name).is_some())
+        .last()
+}
+
+/// Each problem of `body` against the schema `reason` names; empty when
+/// neither can be found (the caller then reports the body as a whole).
+pub fn field_problems(reason: &str, body: &Value) -> FieldErrors {
+    let mut problems = FieldErrors::new();
+    let Some(schemas) = SCHEMAS.get() else { return problems };
+    let Some(name) = body_schema_name(reason, schemas) else { return problems };
+    let schema = &schemas[name];
+    let checker = Checker { schemas };
+    match body {
+        // A list body (`PUT …/availability`) whose items are the named schema.
+        Value::Array(items) if schema.get("type").and_then(Value::as_str) != Some("array") => {
+            for (i, item) in items.iter().enumerate() {
+                checker.check(schema, item, &format!("[{i}]"), true, &mut problems);
+            }
+        }
+        _ => checker.check(schema, body, "", true, &mut problems),
+    }
+    problems
+}
+
+struct Checker<'a> {
+    schemas: &'a Value,
+}
+
+impl<'a> Checker<'a> {
+    /// `schema` itself, past a `$ref` or the `allOf` wrapping one.
+    fn resolve(&self, schema: &'a Value) -> &'a Value {
+        let schema = schema.get("allOf").and_then(|all| all.get(0)).unwrap_or(schema);
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                self.schemas.get(name).map(|s| self.resolve(s)).unwrap_or(schema)
+            }
+            None => schema,
+        }
+    }
+
+    fn check(&self, schema: &'a Value, value: &Value, path: &str, required: bool, out: &mut FieldErrors) {
+        let nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        let schema = self.resolve(schema);
+        let field = if path.is_empty() { "body" } else { path };
+        if value.is_null() {
+            if required && !nullable {
+                out.insert(field.to_owned(), "is required".into());
+            }
+            return;
+        }
+        if let Some(problem) = self.problem(schema, value) {
+            out.insert(field.to_owned(), problem);
+            return;
+        }
+        match value {
+            Value::Object(object) => {
+                let properties = schema.get("properties").and_then(Value::as_object);
+                let needed: Vec<&str> = schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                for (name, property) in properties.into_iter().flatten() {
+                    let at = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                    let given = object.get(name).unwrap_or(&Value::Null);
+                    self.check(property, given, &at, needed.contains(&name.as_str()), out);
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item_schema) = schema.get("items") {
+                    for (i, item) in items.iter().enumerate() {
+                        self.check(item_schema, item, &format!("{path}[{i}]"), true, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What is wrong with `value` itself (not its fields), in words.
+    fn problem(&self, schema: &Value, value: &Value) -> Option<String> {
+        if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+            if allowed.contains(value) {
+                return None;
+            }
+            let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            return Some(format!("must be one of {}", names.join(", ")));
+        }
+        let format = schema.get("format").and_then(Value::as_str);
+        match schema.get("type").and_then(Value::as_str) {
+            Some("string") => {
+                let Some(text) = value.as_str() else { return Some("must be text".into()) };
+                match format {
+                    Some("date") if chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() => {
+                        Some("must be a date written YYYY-MM-DD".into())
+                    }
+                    Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+                        Some("must be an instant in RFC 3339, such as 2026-10-25T09:00:00+01:00".into())
+                    }
+                    _ => length_problem(schema, text),
+                }
+            }
+            Some("integer") => {
+                let Some(number) = value.as_i64() else { return Some("must be a whole number".into()) };
+                range_problem(schema, number as f64)
+            }
+            Some("number") => match value.as_f64() {
+                Some(number) => range_problem(schema, number),
+                None => Some("must be a number".into()),
+            },
+            Some("boolean") if !value.is_boolean() => Some("must be true or false".into()),
+            Some("array") if !value.is_array() => Some("must be a list".into()),
+            Some("object") if !value.is_object() => Some("must be an object".into()),
+            _ => None,
+        }
+    }
+}
+
+fn length_problem(schema: &Value, text: &str) -> Option<String> {
+    let length = text.chars().count() as u64;
+    if let Some(max) = schema.get("maxLength").and_then(Value::as_u64).filter(|max| length > *max) {
+        return Some(format!("must be at most {max} characters"));
+    }
+    if let Some(min) = schema.get("minLength").and_then(Value::as_u64).filter(|min| length < *min) {
+        return Some(format!("must be at least {min} characters"));
+    }
+    None
+}
+
+fn range_problem(schema: &Value, number: f64) -> Option<String> {
+    if let Some(min) = schema.get("minimum").and_then(Value::as_f64).filter(|min| number < *min) {
+        return Some(format!("must be at least {min}"));
+    }
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64).filter(|max| number > *max) {
+        return Some(format!("must be at most {max}"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn schemas() -> Value {
+        json!({
+            "Sex": {"type": "string", "enum": ["female", "male"]},
+            "NewPatient": {
+                "type": "object",
+                "required": ["given_name"],
+                "properties": {
+                    "given_name": {"type": "string", "maxLength": 5},
+                    "sex": {"$ref": "#/components/schemas/Sex"},
+                    "date_of_birth": {"type": "string", "format": "date"},
+                    "visits": {"type": "integer", "format": "int32", "minimum": 0},
+                    "address": {"$ref": "#/components/schemas/Address"},
+                }
+            },
+            "Address": {"type": "object", "properties": {"line1": {"type": "string"}}},
+        })
+    }
+
+    #[test]
+    fn names_every_bad_field_in_words() {
+        let checker = Checker { schemas: &schemas() };
+        let schema = schemas()["NewPatient"].clone();
+        let body = json!({"sex": "f", "date_of_birth": "1990-13-01", "visits": -1, "address": {"line1": 5}});
+        let mut problems = FieldErrors::new();
+        checker.check(&schema, &body, "", true, &mut problems);
+        assert_eq!(problems["given_name"], "is required");
+        assert_eq!(problems["sex"], "must be one of female, male");
+        assert_eq!(problems["date_of_birth"], "must be a date written YYYY-MM-DD");
+        assert_eq!(problems["visits"], "must be at least 0");
+        assert_eq!(problems["address.line1"], "must be text");
+        assert_eq!(problems.len(), 5);
+    }
+
+    #[test]
+    fn finds_the_schema_the_framework_was_parsing() {
+        let reason = "Expected input type \"Sex\", found \"f\". (occurred while parsing \"Sex\") \
+                      (occurred while parsing \"NewPatient\")";
+        assert_eq!(body_schema_name(reason, &schemas()), Some("NewPatient"));
+        assert_eq!(body_schema_name("expected value at line 1", &schemas()), None);
+    }
+}
