@@ -93,9 +93,12 @@ pub struct NewStaff {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct StaffPatch {
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub name: Option<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub role: Option<Role>,
     /// Deactivating signs the person out everywhere.
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub active: Option<bool>,
     /// Sets a new password (12 to 128 characters) and signs the person out everywhere.
     #[oai(write_only)]

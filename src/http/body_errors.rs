@@ -67,7 +67,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check(&self, schema: &'a Value, value: &Value, path: &str, required: bool, out: &mut FieldErrors) {
-        let nullable = schema.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        let nullable = is_nullable(schema);
         let schema = self.resolve(schema);
         let field = if path.is_empty() { "body" } else { path };
         if value.is_null() {
@@ -90,10 +90,21 @@ impl<'a> Checker<'a> {
                     .flatten()
                     .filter_map(Value::as_str)
                     .collect();
+                // In a patch `null` clears a field; one that cannot be cleared refuses it.
+                let is_patch = schema.get("title").and_then(Value::as_str).is_some_and(|t| t.ends_with("Patch"));
                 for (name, property) in properties.into_iter().flatten() {
                     let at = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
-                    let given = object.get(name).unwrap_or(&Value::Null);
-                    self.check(property, given, &at, needed.contains(&name.as_str()), out);
+                    let required = needed.contains(&name.as_str());
+                    match object.get(name) {
+                        None if required => {
+                            out.insert(at, "is required".into());
+                        }
+                        None => {}
+                        Some(Value::Null) if is_patch && !required && !is_nullable(property) => {
+                            out.insert(at, "cannot be cleared; leave it out to keep it".into());
+                        }
+                        Some(given) => self.check(property, given, &at, required, out),
+                    }
                 }
             }
             Value::Array(items) => {
@@ -144,6 +155,10 @@ impl<'a> Checker<'a> {
             _ => None,
         }
     }
+}
+
+fn is_nullable(schema: &Value) -> bool {
+    schema.get("nullable").and_then(Value::as_bool).unwrap_or(false)
 }
 
 fn length_problem(schema: &Value, text: &str) -> Option<String> {
@@ -204,6 +219,16 @@ mod tests {
         assert_eq!(problems["visits"], "must be at least 0");
         assert_eq!(problems["address.line1"], "must be text");
         assert_eq!(problems.len(), 5);
+    }
+
+    #[test]
+    fn a_patch_refuses_null_where_a_field_cannot_be_cleared() {
+        let schemas = json!({"CentrePatch": {"type": "object", "title": "CentrePatch", "properties": {
+            "name": {"type": "string"}, "phone": {"type": "string", "nullable": true}}}});
+        let checker = Checker { schemas: &schemas };
+        let mut problems = FieldErrors::new();
+        checker.check(&schemas["CentrePatch"], &json!({"name": null, "phone": null}), "", true, &mut problems);
+        assert_eq!(problems.keys().collect::<Vec<_>>(), ["name"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod operations;
 pub mod pagination;
+pub mod patch;
 pub mod ratelimit;
 pub mod responses;
 pub mod spec;

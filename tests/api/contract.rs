@@ -457,3 +457,35 @@ async fn a_json_body_with_a_bad_value_is_a_422_naming_each_field_in_words() {
     assert_eq!(server.count_rows("patients"), patients_before, "nothing was written");
     assert_eq!(server.count_rows("appointments"), 0);
 }
+
+#[tokio::test]
+async fn a_patch_clears_with_null_only_what_the_spec_marks_nullable() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let (staff, _) = server.staff_token(&admin, "billing").await;
+    let spec = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json::<Value>().await.unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let cases = [
+        ("CentrePatch", format!("/api/v1/centres/{}", c.centre), "name", "phone"),
+        ("ClinicianPatch", format!("/api/v1/clinicians/{}", c.clinician), "display_name", "bio"),
+        ("ServicePatch", format!("/api/v1/services/{}", c.consult), "duration_minutes", "colour"),
+        ("StaffPatch", format!("/api/v1/staff/{staff}"), "role", ""),
+        ("BookingSettingsPatch", "/api/v1/settings/booking".to_owned(), "min_notice_minutes", ""),
+        ("PatientPatch", format!("/api/v1/patients/{}", c.patients[0]), "family_name", "email"),
+    ];
+    for (schema, path, kept, clearable) in cases {
+        let before = server.get(&path, &admin).await.body;
+        assert_ne!(schemas[schema]["properties"][kept]["nullable"], true, "{schema}.{kept}");
+        let refused = server.patch(&path, &admin, json!({ kept: null })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{schema}: {:?}", refused.body);
+        assert!(refused.field_error(kept).is_some(), "{schema} names {kept}: {:?}", refused.body);
+        assert_plain(&refused);
+        assert_eq!(server.get(&path, &admin).await.body, before, "{schema}: nothing changed");
+        if !clearable.is_empty() {
+            assert_eq!(schemas[schema]["properties"][clearable]["nullable"], true, "{schema}.{clearable}");
+            let cleared = server.patch(&path, &admin, json!({ clearable: null })).await;
+            assert_eq!(cleared.status, StatusCode::OK, "{schema}: {:?}", cleared.body);
+            assert!(cleared.body.get(clearable).is_none_or(Value::is_null), "{schema}.{clearable} cleared");
+        }
+    }
+}

@@ -36,11 +36,14 @@ pub struct NewCentre {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct CentrePatch {
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub name: Option<String>,
     pub address: MaybeUndefined<String>,
     pub phone: MaybeUndefined<String>,
     pub email: MaybeUndefined<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub timezone: Option<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub active: Option<bool>,
 }
 
@@ -93,13 +96,19 @@ pub struct NewClinician {
 #[oai(deny_unknown_fields)]
 pub struct ClinicianPatch {
     pub staff_id: MaybeUndefined<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub display_name: Option<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub specialties: Option<Vec<String>>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub qualifications: Option<Vec<String>>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub languages: Option<Vec<String>>,
     pub bio: MaybeUndefined<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub centre_ids: Option<Vec<i64>>,
     pub default_fee: MaybeUndefined<Money>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub active: Option<bool>,
 }
 
@@ -194,15 +203,24 @@ pub fn one() -> i64 {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct ServicePatch {
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub name: Option<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub duration_minutes: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub price: Option<Money>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub buffer_before_minutes: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub buffer_after_minutes: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub modality: Option<Modality>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub capacity: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub clinician_ids: Option<Vec<i64>>,
     pub colour: MaybeUndefined<String>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub active: Option<bool>,
 }
 
@@ -221,8 +239,12 @@ pub struct BookingSettings {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct BookingSettingsPatch {
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub min_notice_minutes: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub booking_window_days: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub cancellation_notice_hours: Option<i64>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub calendar_show_surnames: Option<bool>,
 }
