@@ -57,9 +57,13 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(
-        "The HTTP API of Clinicbox. Every list answers `{data, pagination}`; every error answers \
-             `{error: {code, message, details}}`. Sign in with `POST /auth/login` and send \
-             `Authorization: Bearer <access_token>`.",
+        "The HTTP API of Clinicbox. Sign in with `POST /auth/login` and send \
+         `Authorization: Bearer <access_token>`. Every list answers `{data}`; paginated ones add \
+         `pagination`. Every error answers `{error: {code, message, details, request_id}}`, with the \
+         codes each operation can give listed under its responses. System instants are UTC written \
+         with `Z`; appointment times carry their centre's offset. In a patch, a field left out stays \
+         and `null` clears a `nullable` one. Each operation's description ends with the roles that \
+         may call it.",
     )
     .server("/api/v1")
     .license(LicenseObject::new("Apache-2.0").url("https://www.apache.org/licenses/LICENSE-2.0"))

@@ -73,6 +73,9 @@ impl AuthApi {
     }
 
     /// Sign out: revoke the presented token and every token of its sign-in
+    ///
+    /// Revokes the access token it is called with and every token of the same sign-in, including
+    /// its refresh token. Other sign-ins of the same person stay.
     #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, app: Data<&App>, auth: StaffAuth) -> Result<NoContent> {
         service::logout(&app, auth.caller()).await?;
@@ -80,6 +83,9 @@ impl AuthApi {
     }
 
     /// The signed-in staff member and what they may do
+    ///
+    /// Who the credential belongs to, their role, and `allowed_actions` from the permission table:
+    /// show only what the person may do.
     #[oai(path = "/auth/me", method = "get", operation_id = "get_me")]
     async fn me(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<Me>> {
         Ok(Json(Me::of(service::get_staff(&app, auth.caller().staff_id).await?)))
@@ -105,6 +111,8 @@ impl AuthApi {
     }
 
     /// The browser's current session and its CSRF token
+    ///
+    /// The signed-in person and the CSRF token the browser sends as `X-CSRF-Token` on every change.
     #[oai(path = "/auth/session", method = "get", operation_id = "get_session")]
     async fn get_session(&self, app: Data<&App>, auth: SessionAuth, cookies: &CookieJar) -> Result<Json<SessionInfo>> {
         let secret = cookies.get(SESSION_COOKIE).map(|c| c.value_str().to_owned()).unwrap_or_default();
@@ -113,6 +121,8 @@ impl AuthApi {
     }
 
     /// Sign the browser out
+    ///
+    /// Ends the browser session and clears its cookie. Send the session's `X-CSRF-Token`.
     #[oai(path = "/auth/session", method = "delete", operation_id = "delete_session")]
     async fn delete_session(&self, app: Data<&App>, auth: SessionAuth, cookies: &CookieJar) -> Result<NoContent> {
         service::logout(&app, &auth.0).await?;
@@ -121,6 +131,9 @@ impl AuthApi {
     }
 
     /// Whether the first administrator still has to be created
+    ///
+    /// `needs_setup` is true until the first administrator is created with the link the server
+    /// prints at its first start.
     #[oai(path = "/setup", method = "get", operation_id = "get_setup_status", tag = "ApiTags::Setup")]
     async fn setup_status(&self, app: Data<&App>) -> Result<Json<SetupStatus>> {
         Ok(Json(SetupStatus { needs_setup: setup::needs_setup(&app).await? }))

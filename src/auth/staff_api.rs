@@ -26,6 +26,8 @@ enum StaffCreated {
 #[OpenApi(tag = "ApiTags::Staff")]
 impl StaffApi {
     /// List staff accounts
+    ///
+    /// Every staff account, active or not, with its role.
     #[oai(path = "/staff", method = "get", operation_id = "list_staff")]
     async fn list(
         &self,
@@ -41,6 +43,9 @@ impl StaffApi {
     }
 
     /// Create a staff account
+    ///
+    /// The person signs in with this email and password (at least 12 characters). Answers 409
+    /// `EMAIL_TAKEN` when another account has the email.
     #[oai(path = "/staff", method = "post", operation_id = "create_staff")]
     async fn create(&self, app: Data<&App>, auth: StaffAuth, body: Json<NewStaff>) -> Result<StaffCreated> {
         auth.caller().require(Action::StaffManage)?;
@@ -50,6 +55,8 @@ impl StaffApi {
     }
 
     /// Get one staff account
+    ///
+    /// One staff account with its role and whether it is active.
     #[oai(path = "/staff/:id", method = "get", operation_id = "get_staff")]
     async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<StaffMember>> {
         auth.caller().require(Action::StaffManage)?;

@@ -23,6 +23,10 @@ enum BackupTaken {
 #[OpenApi(tag = "ApiTags::Backups")]
 impl BackupsApi {
     /// List the snapshots kept in the data directory, newest first
+    ///
+    /// Each snapshot with its name and when it was taken. Snapshots are a copy of the data
+    /// directory, verified when taken; restore one into an empty directory with `clinicbox
+    /// restore`.
     #[oai(path = "/admin/backups", method = "get", operation_id = "list_backups")]
     async fn list(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<BackupList>> {
         auth.caller().require(Action::BackupManage)?;

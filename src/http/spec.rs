@@ -192,6 +192,25 @@ fn list_error_responses(operation: &mut serde_json::Map<String, Value>, codes: &
     }
 }
 
+/// Puts an operation's example request and answer beside their schemas.
+fn add_examples(operation: &mut serde_json::Map<String, Value>, example: crate::http::operations::Example) {
+    fn media(part: Option<&mut Value>) -> Option<&mut serde_json::Map<String, Value>> {
+        part?.get_mut("content")?.as_object_mut()?.values_mut().next()?.as_object_mut()
+    }
+    if let Some(request) = example.request
+        && let Some(body) = media(operation.get_mut("requestBody"))
+    {
+        body.insert("example".into(), request());
+    }
+    let success = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+        .and_then(|responses| responses.iter_mut().find(|(status, _)| status.starts_with('2')).map(|(_, r)| r));
+    if let Some(body) = media(success) {
+        body.insert("example".into(), (example.response)());
+    }
+}
+
 fn append_paragraph(operation: &mut serde_json::Map<String, Value>, paragraph: &str) {
     let described = operation.get("description").and_then(Value::as_str).unwrap_or_default();
     let description = if described.is_empty() { paragraph.to_owned() } else { format!("{described}\n\n{paragraph}") };
@@ -311,6 +330,9 @@ pub fn finish(generated: &str, operations: &[Operation]) -> String {
             if let Some(facts) = operations.iter().find(|facts| facts.id == id) {
                 let codes = codes_of(operation, method, facts, &id_bodies);
                 list_error_responses(operation, &codes);
+                if let Some(example) = facts.example {
+                    add_examples(operation, example);
+                }
                 // Last, so every description ends with who may call it.
                 append_paragraph(operation, &facts.access.roles_line());
             }

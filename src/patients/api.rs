@@ -11,6 +11,7 @@ use crate::http::pagination::{Page, Paginated};
 use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
 use crate::kit::permissions::{Access, Action};
+use crate::patients::examples;
 use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder};
 use crate::patients::service::{self, ListRequest};
 
@@ -71,6 +72,9 @@ impl PatientsApi {
     }
 
     /// Count patients by status and by lead source
+    ///
+    /// How many patients are active or archived, and how many came from each lead source: for the
+    /// filters of the patient list.
     #[oai(path = "/patients/facets", method = "get", operation_id = "get_patient_facets")]
     async fn facets(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<PatientFacets>> {
         auth.caller().require(Action::PatientRead)?;
@@ -79,7 +83,7 @@ impl PatientsApi {
 
     /// Get one patient's record
     ///
-    /// The read is recorded in the audit log.
+    /// The whole record: contacts, address, emergency contact and status. The read is recorded in the audit log.
     #[oai(path = "/patients/:id", method = "get", operation_id = "get_patient")]
     async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
         auth.caller().require(Action::PatientRead)?;
@@ -111,6 +115,9 @@ impl PatientsApi {
     }
 
     /// Restore an archived patient
+    ///
+    /// An archived patient becomes active again and can be booked. Answers 409 `NOT_ARCHIVED` when
+    /// the patient is active.
     #[oai(path = "/patients/:id/restore", method = "post", operation_id = "restore_patient")]
     async fn restore(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
         auth.caller().require(Action::PatientWrite)?;
@@ -122,11 +129,15 @@ impl PatientsApi {
 const READ: Access = Access::Requires(&[Action::PatientRead]);
 const WRITE: Access = Access::Requires(&[Action::PatientWrite]);
 pub const OPERATIONS: &[Operation] = &[
-    Operation::new("create_patient", WRITE).errors(&[C::PossibleDuplicate]),
+    Operation::new("create_patient", WRITE)
+        .errors(&[C::PossibleDuplicate])
+        .example(Some(examples::new_patient), examples::patient),
     Operation::new("list_patients", READ).errors(&[C::SearchUnavailable]),
     Operation::new("get_patient_facets", READ),
     Operation::new("get_patient", READ),
-    Operation::new("update_patient", WRITE).errors(&[C::PossibleDuplicate]),
+    Operation::new("update_patient", WRITE)
+        .errors(&[C::PossibleDuplicate])
+        .example(Some(examples::patient_patch), examples::patched_patient),
     Operation::new("archive_patient", WRITE).errors(&[C::AlreadyArchived]),
     Operation::new("restore_patient", WRITE).errors(&[C::NotArchived]),
 ];

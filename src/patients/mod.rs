@@ -2,6 +2,7 @@
 //! they found the clinic. Records are archived, never deleted.
 
 pub mod api;
+pub mod examples;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -489,3 +489,62 @@ async fn a_patch_clears_with_null_only_what_the_spec_marks_nullable() {
         }
     }
 }
+
+/// The example of `operation_id` in the spec: (path, method, request, answer).
+fn example_of(spec: &Value, operation_id: &str) -> (String, String, Value, Value) {
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation["operationId"] != operation_id {
+                continue;
+            }
+            let request = operation["requestBody"]["content"].as_object().unwrap().values().next().unwrap();
+            let responses = operation["responses"].as_object().unwrap();
+            let success = responses.iter().find(|(status, _)| status.starts_with('2')).unwrap().1;
+            let answer = success["content"].as_object().unwrap().values().next().unwrap();
+            return (path.clone(), method.clone(), request["example"].clone(), answer["example"].clone());
+        }
+    }
+    panic!("no operation {operation_id}");
+}
+
+/// `actual` with the instants the server stamps at its own time replaced
+/// by those of `example`, so the two compare whole.
+fn stamped_like(mut actual: Value, example: &Value) -> Value {
+    if let (Value::Object(actual), Value::Object(example)) = (&mut actual, example) {
+        for key in ["created_at", "updated_at"] {
+            if let (Some(slot), Some(value)) = (actual.get_mut(key), example.get(key)) {
+                *slot = value.clone();
+            }
+        }
+    }
+    actual
+}
+
+#[tokio::test]
+async fn the_booking_and_patient_examples_are_what_the_server_answers() {
+    let (server, admin) = TestServer::with_admin_at(Utc.with_ymd_and_hms(2027, 6, 1, 8, 0, 0).unwrap()).await;
+    let spec = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json::<Value>().await.unwrap();
+    let centre =
+        server.post("/api/v1/centres", &admin, json!({"name": "Riverside", "timezone": "Europe/London"})).await;
+    assert_eq!(centre.body["id"], 1);
+    let clinician =
+        server.post("/api/v1/clinicians", &admin, json!({"display_name": "Dr Ada Osei", "centre_ids": [1]})).await;
+    assert_eq!(clinician.body["id"], 1);
+    let service = json!({"name": "Consultation", "duration_minutes": 30, "price": {"amount_minor": 6500, "currency": "GBP"},
+                         "modality": "in_person", "clinician_ids": [1]});
+    assert_eq!(server.post("/api/v1/services", &admin, service).await.body["id"], 1);
+    let week = json!([{"weekday": 1, "start": "09:00", "end": "17:00", "centre_id": 1}]);
+    server.call(Method::PUT, "/api/v1/clinicians/1/availability", Some(&admin), Some(week)).await;
+
+    for operation_id in
+        ["create_patient", "update_patient", "create_appointment", "reschedule_appointment", "cancel_appointment"]
+    {
+        let (path, method, request, answer) = example_of(&spec, operation_id);
+        assert!(request.is_object() && answer.is_object(), "{operation_id} has both examples");
+        let path = format!("/api/v1{}", path.replace("{id}", "1"));
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let reply = server.call(method, &path, Some(&admin), Some(request)).await;
+        assert!(reply.status.is_success(), "{operation_id}: {:?}", reply.body);
+        assert_eq!(stamped_like(reply.body.clone(), &answer), answer, "{operation_id} answers its example");
+    }
+}

@@ -104,6 +104,15 @@ async fn the_openapi_document_describes_every_operation() {
             operations += 1;
             let name = format!("{method} {path}");
             assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name} has no summary");
+            let description = op["description"].as_str().unwrap_or_default();
+            let own_words = description.split("\n\n").filter(|p| {
+                !p.starts_with("Roles: ") && !p.starts_with("Answers one page") && !p.starts_with("Answers the whole")
+            });
+            assert!(own_words.map(str::len).sum::<usize>() > 40, "{name} has no description of its own");
+            assert!(
+                description.lines().last().unwrap_or_default().starts_with("Roles: "),
+                "{name} ends with its roles"
+            );
             assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name} has no tag");
             assert!(op["operationId"].is_string(), "{name} has no operationId");
             let responses = op["responses"].as_object().unwrap();

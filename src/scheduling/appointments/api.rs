@@ -13,6 +13,7 @@ use crate::http::responses::Created;
 use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
 use crate::kit::permissions::{Access, Action};
+use crate::scheduling::appointments::examples;
 use crate::scheduling::appointments::lifecycle::Transition;
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::store::AppointmentFilter;
@@ -104,6 +105,9 @@ impl AppointmentsApi {
     }
 
     /// Get an appointment
+    ///
+    /// The appointment with its times in the centre's offset, its status, and for a group session
+    /// its attendees and waitlist.
     #[oai(path = "/appointments/:id", method = "get", operation_id = "get_appointment")]
     async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -144,6 +148,9 @@ impl AppointmentsApi {
     }
 
     /// Take a patient out of a group session (or its waitlist)
+    ///
+    /// Frees the patient's seat; the first patient on the waitlist, if any, takes it (the history
+    /// says so). Answers 422 `NOT_A_GROUP_SESSION` for a one-to-one appointment.
     #[oai(path = "/appointments/:id/attendees/:patient_id", method = "delete", operation_id = "leave_session")]
     async fn leave(
         &self,
@@ -157,6 +164,9 @@ impl AppointmentsApi {
     }
 
     /// What happened to an appointment, oldest first
+    ///
+    /// Every change with when it happened, who made it and what changed: created, moved, each
+    /// status step and each attendee joining or leaving.
     #[oai(path = "/appointments/:id/history", method = "get", operation_id = "get_appointment_history")]
     async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<HistoryItem>>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -164,6 +174,8 @@ impl AppointmentsApi {
     }
 
     /// A patient's appointments
+    ///
+    /// The patient's appointments, earliest first.
     #[oai(path = "/patients/:id/appointments", method = "get", operation_id = "list_patient_appointments")]
     async fn for_patient(
         &self,
@@ -181,6 +193,9 @@ impl AppointmentsApi {
     }
 
     /// Confirm a pending appointment
+    ///
+    /// A `pending` appointment becomes `confirmed`. Any other status answers 409
+    /// `INVALID_TRANSITION` with the current status.
     #[oai(path = "/appointments/:id/confirm", method = "post", operation_id = "confirm_appointment")]
     async fn confirm(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
         auth.caller().require(Action::AppointmentWrite)?;
@@ -188,6 +203,9 @@ impl AppointmentsApi {
     }
 
     /// Check the patient in
+    ///
+    /// The patient has arrived: a `pending` or `confirmed` appointment becomes `checked_in`. Any
+    /// other status answers 409 `INVALID_TRANSITION` with the current status.
     #[oai(path = "/appointments/:id/check-in", method = "post", operation_id = "check_in_appointment")]
     async fn check_in(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
         auth.caller().require(Action::AppointmentWrite)?;
@@ -195,6 +213,9 @@ impl AppointmentsApi {
     }
 
     /// Mark the visit completed
+    ///
+    /// The visit took place: a `checked_in` appointment becomes `completed`. Any other status
+    /// answers 409 `INVALID_TRANSITION`.
     #[oai(path = "/appointments/:id/complete", method = "post", operation_id = "complete_appointment")]
     async fn complete(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
         auth.caller().require(Action::AppointmentWrite)?;
@@ -219,6 +240,9 @@ impl AppointmentsApi {
     }
 
     /// Record that the patient did not come
+    ///
+    /// A `pending` or `confirmed` appointment becomes `no_show`.
+    /// Any other status answers 409 `INVALID_TRANSITION`.
     #[oai(path = "/appointments/:id/no-show", method = "post", operation_id = "no_show_appointment")]
     async fn no_show(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
         auth.caller().require(Action::AppointmentWrite)?;
@@ -253,11 +277,15 @@ const RESCHEDULE_RULES: &[C] = &[
     C::SlotTaken,
 ];
 pub const OPERATIONS: &[Operation] = &[
-    Operation::new("create_appointment", WRITE).errors(BOOKING_RULES),
+    Operation::new("create_appointment", WRITE)
+        .errors(BOOKING_RULES)
+        .example(Some(examples::new_appointment), examples::booked),
     Operation::new("create_appointment_series", WRITE).errors(BOOKING_RULES),
     Operation::new("list_appointments", READ),
     Operation::new("get_appointment", READ),
-    Operation::new("reschedule_appointment", WRITE).errors(RESCHEDULE_RULES),
+    Operation::new("reschedule_appointment", WRITE)
+        .errors(RESCHEDULE_RULES)
+        .example(Some(examples::reschedule), examples::moved),
     Operation::new("join_session", WRITE).errors(&[
         C::NotAGroupSession,
         C::InvalidTransition,
@@ -271,6 +299,8 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new("confirm_appointment", WRITE).errors(&[C::InvalidTransition]),
     Operation::new("check_in_appointment", WRITE).errors(&[C::InvalidTransition]),
     Operation::new("complete_appointment", WRITE).errors(&[C::InvalidTransition]),
-    Operation::new("cancel_appointment", WRITE).errors(&[C::InvalidTransition, C::TooSoon]),
+    Operation::new("cancel_appointment", WRITE)
+        .errors(&[C::InvalidTransition, C::TooSoon])
+        .example(Some(examples::cancel), examples::cancelled),
     Operation::new("no_show_appointment", WRITE).errors(&[C::InvalidTransition]),
 ];

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod booking;
+pub mod examples;
 pub mod lifecycle;
 pub mod model;
 pub mod series;

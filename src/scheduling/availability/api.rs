@@ -19,6 +19,9 @@ pub struct AvailabilityApi;
 #[OpenApi(tag = "ApiTags::Scheduling")]
 impl AvailabilityApi {
     /// A clinician's weekly availability
+    ///
+    /// The weekly rules: weekday (1 Monday to 7 Sunday), local start and end time, centre, and the
+    /// dates they apply from and until.
     #[oai(path = "/clinicians/:id/availability", method = "get", operation_id = "get_availability")]
     async fn availability(
         &self,
@@ -49,6 +52,8 @@ impl AvailabilityApi {
     }
 
     /// A clinician's time off
+    ///
+    /// The clinician's absences, earliest first.
     #[oai(path = "/clinicians/:id/time-off", method = "get", operation_id = "list_time_off")]
     async fn time_off(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<TimeOff>>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -56,6 +61,9 @@ impl AvailabilityApi {
     }
 
     /// Add time off
+    ///
+    /// The clinician is away at every centre from `start` to `end` (at most a year); no slot is
+    /// offered and nothing can be booked inside it. Booked appointments stay: move or cancel them.
     #[oai(path = "/clinicians/:id/time-off", method = "post", operation_id = "add_time_off")]
     async fn add_time_off(
         &self,
@@ -71,6 +79,8 @@ impl AvailabilityApi {
     }
 
     /// Remove time off
+    ///
+    /// The time becomes bookable again where the weekly rules or extra hours allow.
     #[oai(path = "/clinicians/:id/time-off/:time_off_id", method = "delete", operation_id = "delete_time_off")]
     async fn delete_time_off(
         &self,
@@ -85,6 +95,8 @@ impl AvailabilityApi {
     }
 
     /// A clinician's extra one-off availability
+    ///
+    /// One-off hours beside the weekly rules, earliest first.
     #[oai(path = "/clinicians/:id/extra-availability", method = "get", operation_id = "list_extra_availability")]
     async fn extra(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<TimeOff>>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -92,6 +104,9 @@ impl AvailabilityApi {
     }
 
     /// Add extra one-off availability at a centre (at most a day)
+    ///
+    /// Opens bookable time at a centre on one day, beside the weekly rules (at most a day long).
+    /// `end` must be after `start`.
     #[oai(path = "/clinicians/:id/extra-availability", method = "post", operation_id = "add_extra_availability")]
     async fn add_extra(
         &self,
@@ -107,6 +122,8 @@ impl AvailabilityApi {
     }
 
     /// Remove extra availability
+    ///
+    /// Slots inside the removed hours stop being offered; appointments already booked stay.
     #[oai(
         path = "/clinicians/:id/extra-availability/:extra_id",
         method = "delete",

@@ -21,6 +21,9 @@ pub struct SetupApi;
 #[OpenApi(tag = "ApiTags::Scheduling")]
 impl SetupApi {
     /// List centres
+    ///
+    /// Every centre, active or not, by name. A centre's time zone decides the local day and the
+    /// offsets of its appointment times.
     #[oai(path = "/centres", method = "get", operation_id = "list_centres")]
     async fn list_centres(
         &self,
@@ -35,6 +38,9 @@ impl SetupApi {
     }
 
     /// Create a centre
+    ///
+    /// A centre is a place where clinicians see patients. `timezone` is an IANA zone such as
+    /// `Europe/London`; appointment times at the centre carry its offset.
     #[oai(path = "/centres", method = "post", operation_id = "create_centre")]
     async fn create_centre(&self, app: Data<&App>, auth: StaffAuth, body: Json<NewCentre>) -> Result<Created<Centre>> {
         auth.caller().require(Action::SchedulingSetup)?;
@@ -44,6 +50,8 @@ impl SetupApi {
     }
 
     /// Get a centre
+    ///
+    /// One centre with its address, contacts and time zone.
     #[oai(path = "/centres/:id", method = "get", operation_id = "get_centre")]
     async fn get_centre(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Centre>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -51,6 +59,9 @@ impl SetupApi {
     }
 
     /// Change a centre
+    ///
+    /// Send only what changes; `null` clears `address`, `phone` or `email`. Changing the time zone
+    /// moves no booked appointment: they keep their instants.
     #[oai(path = "/centres/:id", method = "patch", operation_id = "update_centre")]
     async fn update_centre(
         &self,
@@ -64,6 +75,8 @@ impl SetupApi {
     }
 
     /// List clinicians
+    ///
+    /// Every clinician, active ones first, by name, with the centres they work at.
     #[oai(path = "/clinicians", method = "get", operation_id = "list_clinicians")]
     async fn list_clinicians(
         &self,
@@ -95,6 +108,8 @@ impl SetupApi {
     }
 
     /// Get a clinician
+    ///
+    /// One clinician. `calendar_feed_url` is shown to managers and to the clinician themself only.
     #[oai(path = "/clinicians/:id", method = "get", operation_id = "get_clinician")]
     async fn get_clinician(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Clinician>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -102,6 +117,9 @@ impl SetupApi {
     }
 
     /// Change a clinician
+    ///
+    /// Send only what changes; `null` clears `staff_id`, `bio` or `default_fee`. A deactivated
+    /// clinician takes no new bookings; booked appointments stay.
     #[oai(path = "/clinicians/:id", method = "patch", operation_id = "update_clinician")]
     async fn update_clinician(
         &self,
@@ -115,6 +133,9 @@ impl SetupApi {
     }
 
     /// List services
+    ///
+    /// Every service with its duration, price, buffers, modality, capacity and the clinicians who
+    /// offer it.
     #[oai(path = "/services", method = "get", operation_id = "list_services")]
     async fn list_services(
         &self,
@@ -129,6 +150,10 @@ impl SetupApi {
     }
 
     /// Create a service
+    ///
+    /// A service is what a patient books: a duration in minutes, a price, buffers kept free before
+    /// and after, a modality (`video` gets a meeting link) and a capacity above 1 for group
+    /// sessions.
     #[oai(path = "/services", method = "post", operation_id = "create_service")]
     async fn create_service(
         &self,
@@ -143,6 +168,8 @@ impl SetupApi {
     }
 
     /// Get a service
+    ///
+    /// One service with its duration, price, buffers, modality, capacity and the clinicians who offer it.
     #[oai(path = "/services/:id", method = "get", operation_id = "get_service")]
     async fn get_service(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Service>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -150,6 +177,9 @@ impl SetupApi {
     }
 
     /// Change a service
+    ///
+    /// Send only what changes; `null` clears `colour`. A new duration applies to new bookings;
+    /// booked appointments keep theirs.
     #[oai(path = "/services/:id", method = "patch", operation_id = "update_service")]
     async fn update_service(
         &self,
@@ -163,6 +193,9 @@ impl SetupApi {
     }
 
     /// The booking policy
+    ///
+    /// The clinic's booking policy: minimum notice, how far ahead, how late patients may cancel,
+    /// and whether calendar feeds show family names.
     #[oai(path = "/settings/booking", method = "get", operation_id = "get_booking_settings")]
     async fn booking_settings(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<BookingSettings>> {
         auth.caller().require(Action::SchedulingRead)?;
@@ -170,6 +203,8 @@ impl SetupApi {
     }
 
     /// Change the booking policy
+    ///
+    /// Send only what changes. The policy applies to bookings from then on.
     #[oai(path = "/settings/booking", method = "patch", operation_id = "update_booking_settings")]
     async fn update_booking_settings(
         &self,
@@ -183,7 +218,7 @@ impl SetupApi {
 
     /// The clinic's active clinicians, for a public booking page
     ///
-    /// No sign-in needed; only public fields.
+    /// No sign-in needed: the names, specialties and languages a public booking page shows, nothing private.
     #[oai(
         path = "/public/clinicians",
         method = "get",
