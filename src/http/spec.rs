@@ -91,6 +91,10 @@ fn declare_headers(operation: &mut serde_json::Map<String, Value>) {
         let Some(response) = response.as_object_mut() else { continue };
         let headers = response.entry("headers").or_insert_with(|| json!({}));
         let Some(headers) = headers.as_object_mut() else { continue };
+        // poem-openapi writes declared header names in capitals.
+        if let Some(location) = headers.remove("LOCATION") {
+            headers.insert("Location".into(), location);
+        }
         headers.insert(
             "X-Request-Id".into(),
             json!({"description": "This request's id (the caller's own when it sent a plain one of up to 64 \
