@@ -6,9 +6,11 @@
 
 use std::sync::OnceLock;
 
+use poem_openapi::error::ParseRequestPayloadError;
 use serde_json::Value;
 
-use crate::kit::error::FieldErrors;
+use crate::http::words::plain_words;
+use crate::kit::error::{Error, FieldErrors};
 
 /// The spec's `components/schemas`, handed over when the server starts.
 static SCHEMAS: OnceLock<Value> = OnceLock::new();
@@ -47,6 +49,23 @@ pub fn field_problems(reason: &str, body: &Value) -> FieldErrors {
         _ => checker.check(schema, body, "", true, &mut problems),
     }
     problems
+}
+
+/// A body that is JSON but not what the operation takes is a 422 naming
+/// each bad field; only a body that is not JSON at all stays a 400.
+pub fn name_bad_fields(err: poem::Error, body: Option<&[u8]>) -> poem::Error {
+    let Some(payload) = err.downcast_ref::<ParseRequestPayloadError>() else { return err };
+    let Some(value) = body.and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok()) else {
+        return err;
+    };
+    if payload.reason.contains("unknown field `") {
+        return err;
+    }
+    let mut fields = field_problems(&payload.reason, &value);
+    if fields.is_empty() {
+        fields.insert("body".into(), plain_words(&payload.reason));
+    }
+    Error::Validation(fields).into()
 }
 
 struct Checker<'a> {

@@ -8,6 +8,7 @@ use poem::http::{HeaderValue, header};
 use poem::{Endpoint, Request, Response};
 use tracing::Instrument;
 
+use crate::http::body_errors;
 use crate::http::ratelimit::{self, PublicLimiter};
 use crate::kit::context::RequestContext;
 use poem_openapi::error::ParseRequestPayloadError;
@@ -141,24 +142,7 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> p
         None
     };
     match next.call(req).await {
-        Err(err) if err.is::<ParseRequestPayloadError>() => Err(name_bad_fields(err, body.as_deref())),
+        Err(err) if err.is::<ParseRequestPayloadError>() => Err(body_errors::name_bad_fields(err, body.as_deref())),
         answer => answer,
     }
-}
-
-/// A body that is JSON but not what the operation takes is a 422 naming
-/// each bad field; only a body that is not JSON at all stays a 400.
-fn name_bad_fields(err: poem::Error, body: Option<&[u8]>) -> poem::Error {
-    let Some(payload) = err.downcast_ref::<ParseRequestPayloadError>() else { return err };
-    let Some(value) = body.and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok()) else {
-        return err;
-    };
-    if payload.reason.contains("unknown field `") {
-        return err;
-    }
-    let mut fields = crate::http::body_errors::field_problems(&payload.reason, &value);
-    if fields.is_empty() {
-        fields.insert("body".into(), crate::http::error::plain_words(&payload.reason));
-    }
-    Error::Validation(fields).into()
 }

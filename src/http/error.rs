@@ -12,6 +12,7 @@ use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registr
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 
+use crate::http::words::{plain_words, type_in_words};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, FieldErrors};
 
 #[derive(Object)]
@@ -170,44 +171,6 @@ static ENUM_VALUES: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
 /// Hands the toolkit the spec's enums (schema name to allowed values).
 pub fn know_enums(values: HashMap<String, Vec<String>>) {
     let _ = ENUM_VALUES.set(values);
-}
-
-/// The framework's names for primitive types, in words.
-fn type_in_words(name: &str) -> Option<&'static str> {
-    let name = name.trim_start_matches("optional_").trim_start_matches("list_");
-    Some(match name {
-        n if n.starts_with("integer") => "a whole number",
-        n if n.starts_with("number") => "a number",
-        "string_naive-date" | "string_date" => "a date written YYYY-MM-DD",
-        "string_date-time" => "an instant in RFC 3339, such as 2026-10-25T09:00:00+01:00",
-        "boolean" => "true or false",
-        n if n.starts_with("string") => "text",
-        _ => return None,
-    })
-}
-
-/// A framework message with its type names put in words and its
-/// "(occurred while parsing …)" trail removed.
-pub fn plain_words(reason: &str) -> String {
-    let mut text = reason.to_owned();
-    while let Some(start) = text.find(" (occurred while parsing \"") {
-        let Some(length) = text[start..].find("\")").map(|end| end + 2) else { break };
-        text.replace_range(start..start + length, "");
-    }
-    let mut plain = String::new();
-    let mut rest = text.as_str();
-    while let Some(open) = rest.find('"') {
-        let Some(close) = rest[open + 1..].find('"').map(|c| c + open + 1) else { break };
-        let quoted = &rest[open + 1..close];
-        plain.push_str(&rest[..open]);
-        match type_in_words(quoted) {
-            Some(words) => plain.push_str(words),
-            None => plain.push_str(&rest[open..=close]),
-        }
-        rest = &rest[close + 1..];
-    }
-    plain.push_str(rest);
-    plain
 }
 
 /// A query or path value that did not parse, as a field problem in words.

@@ -15,6 +15,7 @@ pub mod ratelimit;
 pub mod responses;
 pub mod spec;
 pub mod tags;
+pub mod words;
 
 pub use tags::ApiTags;
 
