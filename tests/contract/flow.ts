@@ -142,7 +142,12 @@ async function main() {
     assert.ok(history.data.data.every((item) => item.at.endsWith("Z")), "system instants are UTC with Z");
     console.log("the TypeScript client's flow passed");
   } finally {
-    server.kill("SIGTERM");
+    // Wait for a clean stop: the server commits its index on the way out.
+    if (server.exitCode === null) {
+      const stopped = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await stopped;
+    }
     rmSync(data, { recursive: true, force: true });
   }
 }
