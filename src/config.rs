@@ -27,6 +27,9 @@ pub struct Config {
     pub phone_region: String,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy_headers: bool,
+    /// The proxies whose `X-Forwarded-For` is believed: the client is the
+    /// right-most address in it that is not one of these.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How old `snapshots/latest` may get; 0 turns rolling snapshots off.
     pub snapshot_interval_minutes: u64,
     /// Days for which the last snapshot of each day is kept.
@@ -44,6 +47,7 @@ struct FileConfig {
     synchronous: Option<String>,
     phone_region: Option<String>,
     trust_proxy_headers: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
     snapshot_interval_minutes: Option<u64>,
     snapshot_keep_days: Option<i64>,
     video_base_url: Option<String>,
@@ -55,6 +59,7 @@ const KNOWN_KEYS: &[&str] = &[
     "synchronous",
     "phone_region",
     "trust_proxy_headers",
+    "trusted_proxies",
     "snapshot_interval_minutes",
     "snapshot_keep_days",
     "video_base_url",
@@ -78,6 +83,7 @@ impl Config {
             synchronous_full: true,
             phone_region: "GB".to_owned(),
             trust_proxy_headers: false,
+            trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into(), std::net::Ipv6Addr::LOCALHOST.into()],
             snapshot_interval_minutes: 15,
             snapshot_keep_days: 7,
             video_base_url: "https://meet.jit.si/".to_owned(),
@@ -117,6 +123,14 @@ impl Config {
         }
         if let Some(trust) = file.trust_proxy_headers {
             config.trust_proxy_headers = trust;
+        }
+        if let Some(proxies) = file.trusted_proxies {
+            config.trusted_proxies = proxies
+                .iter()
+                .map(|text| {
+                    text.parse().map_err(|_| invalid(format!("trusted_proxies: {text:?} is not an IP address")))
+                })
+                .collect::<Result<_>>()?;
         }
         if let Some(base) = file.video_base_url {
             if !base.starts_with("https://") && !base.starts_with("http://") {
@@ -202,6 +216,12 @@ mod tests {
         assert!(err.to_string().contains("synchronous"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE_NAME), "phone_region = \"ZZ\"\n").unwrap();
         assert!(Config::load(dir.path(), &Overrides::default()).is_err());
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "trusted_proxies = [\"10.0.0.1\", \"proxy\"]\n").unwrap();
+        let err = Config::load(dir.path(), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("\"proxy\" is not an IP address"), "{err}");
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "trusted_proxies = [\"10.0.0.1\", \"::1\"]\n").unwrap();
+        let config = Config::load(dir.path(), &Overrides::default()).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use poem::endpoint::make_sync;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::listener::{Acceptor, TcpAcceptor};
-use poem::middleware::{CatchPanic, Compression};
+use poem::middleware::{CatchPanic, Compression, CookieJarManager};
 use poem::web::{Data, Json};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, handler};
 use poem_openapi::{LicenseObject, OpenApi, OpenApiService};
@@ -23,10 +23,11 @@ use crate::auth::api::AuthApi;
 use crate::auth::service::StaffCredentials;
 use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
-use crate::http::auth::Credentials;
+use crate::http::auth::{Credentials, optional_caller};
 use crate::http::operations::Operation;
 use crate::http::{MAX_BODY_BYTES, assets, body_errors, context, error, ratelimit, spec};
 use crate::kit::error::Error;
+use crate::kit::permissions::Action;
 use crate::patients::api::PatientsApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
 use crate::scheduling::availability::api::AvailabilityApi;
@@ -115,7 +116,10 @@ pub fn endpoint(app: App) -> impl Endpoint {
     body_errors::know_schemas(spec::schemas(&spec));
     // The docs page embeds the document it was built from: give it the finished one.
     let docs = api.swagger_ui_html().replace(&api.spec(), &spec);
-    let trust_proxy_headers = app.config.trust_proxy_headers;
+    let trust = Arc::new(context::ProxyTrust {
+        enabled: app.config.trust_proxy_headers,
+        proxies: app.config.trusted_proxies.clone(),
+    });
     let limiter = Arc::new(ratelimit::PublicLimiter::default());
     let credentials = Credentials(Arc::new(StaffCredentials(app.clone())));
     Route::new()
@@ -128,10 +132,11 @@ pub fn endpoint(app: App) -> impl Endpoint {
         .nest("/", assets::endpoint())
         .data(app)
         .data(credentials)
+        .with(CookieJarManager::new())
         .with(CatchPanic::new().with_handler(|_| Error::internal("a request handler panicked").into_response()))
         .catch_all_error(error::render)
         .with(Compression::new())
-        .around(move |next, req| context::around(next, req, trust_proxy_headers, limiter.clone()))
+        .around(move |next, req| context::around(next, req, trust.clone(), limiter.clone()))
         .into_endpoint()
 }
 
@@ -171,9 +176,11 @@ pub fn alive() -> Json<Value> {
 }
 
 /// Ready: the database answers and the search index is built. 503
-/// otherwise, with the rebuild's progress while the index is rebuilt.
+/// otherwise. Strangers (a load balancer) learn only the states; an
+/// administrator's credential also shows the index's size and the
+/// rebuild's progress.
 #[handler]
-pub async fn ready(app: Data<&App>) -> (StatusCode, Json<Value>) {
+pub async fn ready(app: Data<&App>, req: &Request) -> (StatusCode, Json<Value>) {
     let database = match app.db.ping().await {
         Ok(()) => json!({ "status": "ok" }),
         Err(err) => {
@@ -184,7 +191,12 @@ pub async fn ready(app: Data<&App>) -> (StatusCode, Json<Value>) {
     let index = app.search.state();
     let ready = database["status"] == "ok" && index == IndexState::Ready;
     let mut index = serde_json::to_value(&index).unwrap_or_else(|_| json!({}));
-    index["documents"] = json!(app.search.num_docs());
+    let operator = optional_caller(req).await.is_some_and(|caller| caller.require(Action::BackupManage).is_ok());
+    if operator {
+        index["documents"] = json!(app.search.num_docs());
+    } else {
+        index = json!({ "status": index["status"] });
+    }
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "status": if ready { "ok" } else { "unavailable" },

@@ -79,6 +79,17 @@ async fn check_session(req: &Request, key: ApiKey) -> poem::Result<Caller> {
     Ok(caller)
 }
 
+/// Who a request that needs no sign-in is from, if it carries a valid
+/// credential: a bearer token, or the session cookie (reads only need no
+/// CSRF header). For answers that say more to staff than to strangers.
+pub async fn optional_caller(req: &Request) -> Option<Caller> {
+    if let Some(token) = req.header(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer ")) {
+        return check(req, CredentialKind::Access, token.trim()).await.ok();
+    }
+    let session = req.cookie().get(SESSION_COOKIE)?;
+    check(req, CredentialKind::Session, session.value_str()).await.ok()
+}
+
 /// Any signed-in staff member, by bearer token or session.
 ///
 /// Chosen by what the request carries (an `Authorization` header means a

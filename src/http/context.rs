@@ -43,15 +43,33 @@ fn incoming_request_id(req: &Request) -> Option<String> {
     plain.then(|| value.to_owned())
 }
 
-fn client_addr(req: &Request, trust_proxy_headers: bool) -> Option<IpAddr> {
-    if trust_proxy_headers
-        && let Some(forwarded) = req.header("x-forwarded-for")
-        && let Some(first) = forwarded.split(',').next()
-        && let Ok(ip) = first.trim().parse()
-    {
-        return Some(ip);
+/// Which proxies' `X-Forwarded-For` to believe.
+#[derive(Clone, Debug, Default)]
+pub struct ProxyTrust {
+    pub enabled: bool,
+    pub proxies: Vec<IpAddr>,
+}
+
+/// The client's address. Behind trusted proxies it is the right-most
+/// address of `X-Forwarded-For` that is not itself a trusted proxy: each
+/// proxy appends the address it saw, so everything to the left of that is
+/// whatever the client chose to write.
+fn client_addr(req: &Request, trust: &ProxyTrust) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr().map(|addr| addr.ip())?;
+    if !trust.enabled || !trust.proxies.contains(&peer) {
+        return Some(peer);
     }
-    req.remote_addr().as_socket_addr().map(|addr| addr.ip())
+    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    let hops: Vec<&str> = forwarded.flat_map(|value| value.split(',')).map(str::trim).collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trust.proxies.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            // A hop that is not an address: nothing left of it can be trusted.
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
 }
 
 /// Paths whose segments are secrets are logged without them.
@@ -69,15 +87,14 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; s
 pub async fn around<E: Endpoint>(
     next: E,
     mut req: Request,
-    trust_proxy_headers: bool,
+    trust: std::sync::Arc<ProxyTrust>,
     limiter: std::sync::Arc<PublicLimiter>,
 ) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = incoming_request_id(&req).unwrap_or_else(|| {
         crate::kit::tokens::generate("").map(|t| t[..32].to_owned()).unwrap_or_else(|_| "unknown".into())
     });
-    let context =
-        RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, trust_proxy_headers) };
+    let context = RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, &trust) };
     let limited = match context.client_addr {
         Some(ip) if ratelimit::is_public(req.uri().path()) => limiter.check(ip).err(),
         _ => None,

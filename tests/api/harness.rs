@@ -66,8 +66,21 @@ impl TestServer {
         Self::start_in_at(path, SystemClock.now()).await
     }
 
+    /// A new server on a fresh directory with its configuration changed by `edit`.
+    pub async fn start_configured(edit: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_data_dir(dir.path());
+        edit(&mut config);
+        let mut server = Self::start_with(config, SystemClock.now()).await;
+        server.dir = Some(dir);
+        server
+    }
+
     async fn start_in_at(path: &Path, at: DateTime<Utc>) -> Self {
-        let config = Config::for_data_dir(path);
+        Self::start_with(Config::for_data_dir(path), at).await
+    }
+
+    async fn start_with(config: Config, at: DateTime<Utc>) -> Self {
         let clock = Arc::new(ManualClock::new(at));
         let app = AppState::open(config, clock.clone()).unwrap();
         let setup_token = clinicbox::auth::setup::open_if_needed(&app).await.unwrap();

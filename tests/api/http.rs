@@ -12,6 +12,21 @@ async fn health_and_readiness_answer() {
     let ready = server.call(Method::GET, "/health/ready", None, None).await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.body["checks"]["database"]["status"], "ok");
+    assert_eq!(ready.body["checks"]["index"], json!({"status": "ready"}), "a stranger learns only the state");
+}
+
+#[tokio::test]
+async fn only_an_administrator_sees_the_index_in_detail() {
+    let (server, admin) = TestServer::with_admin().await;
+    server.create_patient(&admin, json!({"given_name": "Ida", "family_name": "Count"})).await;
+    let (_, clerk) = server.staff_token(&admin, "front_desk").await;
+    let detailed = server.call(Method::GET, "/health/ready", Some(&admin), None).await;
+    assert!(detailed.body["checks"]["index"]["documents"].as_u64().is_some(), "{:?}", detailed.body);
+    for credential in [Some(clerk.as_str()), Some("not-a-token"), None] {
+        let plain = server.call(Method::GET, "/health/ready", credential, None).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert_eq!(plain.body["checks"]["index"], json!({"status": "ready"}), "{credential:?}");
+    }
 }
 
 #[tokio::test]

@@ -15,5 +15,6 @@ mod http;
 mod patients;
 mod scheduling;
 mod search;
+mod security;
 mod staff;
 mod strict;

@@ -157,7 +157,7 @@ async fn a_deleted_index_is_rebuilt_at_start_with_the_same_answers() {
     let restarted = TestServer::start_in(dir.path()).await;
     let token = restarted.login(crate::harness::ADMIN_EMAIL, crate::harness::PASSWORD).await;
     assert_eq!(answers(&restarted, &token).await, before);
-    let ready = restarted.call(Method::GET, "/health/ready", None, None).await;
+    let ready = restarted.call(Method::GET, "/health/ready", Some(&token), None).await;
     assert_eq!(ready.body["checks"]["index"]["status"], "ready");
     assert!(ready.body["checks"]["index"]["documents"].as_u64().unwrap() >= 5);
 }

@@ -1,0 +1,59 @@
+//! Findings of a security review, each held by a test from both sides:
+//! what an attacker tries, and what the rightful user still can do.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::{ADMIN_EMAIL, PASSWORD, TestServer, into_reply};
+
+/// Signs in with `X-Forwarded-For: forwarded` and returns the address the
+/// audit log recorded for that sign-in.
+async fn address_seen(server: &TestServer, forwarded: &str) -> String {
+    let response = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = into_reply(response).await.body["access_token"].as_str().unwrap().to_owned();
+    let audit = server.get("/api/v1/audit?entity=staff&page_size=1", &token).await;
+    audit.body["data"][0]["client_addr"].as_str().unwrap_or_else(|| panic!("{:?}", audit.body)).to_owned()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_client_is_the_address_the_proxy_saw() {
+    let server = TestServer::start_configured(|config| config.trust_proxy_headers = true).await;
+    server.setup_admin().await;
+    // The proxy (127.0.0.1, trusted by default) appends what it saw; what the
+    // client wrote to the left of it is not believed.
+    assert_eq!(address_seen(&server, "6.6.6.6, 203.0.113.9").await, "203.0.113.9");
+    assert_eq!(address_seen(&server, "198.51.100.4").await, "198.51.100.4");
+    // A chain of trusted proxies is skipped from the right.
+    assert_eq!(address_seen(&server, "6.6.6.6, 203.0.113.7, 127.0.0.1").await, "203.0.113.7");
+    assert_eq!(address_seen(&server, "not-an-address, 203.0.113.8").await, "203.0.113.8");
+}
+
+#[tokio::test]
+async fn forwarded_addresses_are_ignored_from_an_untrusted_peer_or_when_off() {
+    let untrusted = TestServer::start_configured(|config| {
+        config.trust_proxy_headers = true;
+        config.trusted_proxies = vec!["192.0.2.1".parse().unwrap()];
+    })
+    .await;
+    untrusted.setup_admin().await;
+    assert_eq!(address_seen(&untrusted, "203.0.113.9").await, "127.0.0.1", "the peer is not a trusted proxy");
+
+    let off = TestServer::start().await;
+    off.setup_admin().await;
+    assert_eq!(address_seen(&off, "203.0.113.9").await, "127.0.0.1", "proxy headers are off by default");
+}
+
+#[tokio::test]
+async fn readiness_reports_no_detail_to_strangers() {
+    let (server, _admin) = TestServer::with_admin().await;
+    let ready = server.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert!(ready.body["checks"]["index"].get("documents").is_none(), "{:?}", ready.body);
+}
