@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_initial.sql"),
     migration!(2, "0002_scheduling.sql"),
     migration!(3, "0003_calendar_feeds.sql"),
+    migration!(4, "0004_feed_revocation.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -745,7 +745,7 @@ async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards(
     assert!(invalid.field_error("recurrence.interval").is_some() && invalid.field_error("recurrence.count").is_some());
 }
 
-async fn fetch_feed(server: &TestServer, url: &str) -> (StatusCode, String, String) {
+pub async fn fetch_feed(server: &TestServer, url: &str) -> (StatusCode, String, String) {
     let response = server.client.get(server.url(url)).send().await.unwrap();
     let status = response.status();
     let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();

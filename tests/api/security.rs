@@ -57,3 +57,32 @@ async fn readiness_reports_no_detail_to_strangers() {
     assert_eq!(ready.status, StatusCode::OK);
     assert!(ready.body["checks"]["index"].get("documents").is_none(), "{:?}", ready.body);
 }
+
+#[tokio::test]
+async fn a_deactivated_clinicians_calendar_feed_stops_for_good() {
+    use crate::scheduling::{clinic, fetch_feed};
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let (staff_id, _) = server.staff_token(&admin, "clinician").await;
+    let path = format!("/api/v1/clinicians/{}", c.clinician);
+    server.patch(&path, &admin, json!({"staff_id": staff_id})).await;
+    let feed_url = |body: &serde_json::Value| body["calendar_feed_url"].as_str().unwrap().to_owned();
+    let url = feed_url(&server.get(&path, &admin).await.body);
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::OK);
+
+    // The clinician is deactivated: the link dies, and stays dead after reactivation.
+    server.patch(&path, &admin, json!({"active": false})).await;
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::NOT_FOUND);
+    server.patch(&path, &admin, json!({"active": true})).await;
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::NOT_FOUND, "revoked, not paused");
+    let url = feed_url(&server.get(&path, &admin).await.body);
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::OK, "the new link works");
+
+    // Their staff account is deactivated: the same.
+    server.patch(&format!("/api/v1/staff/{staff_id}"), &admin, json!({"active": false})).await;
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::NOT_FOUND);
+    server.patch(&format!("/api/v1/staff/{staff_id}"), &admin, json!({"active": true})).await;
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::NOT_FOUND, "revoked, not paused");
+    let url = feed_url(&server.get(&path, &admin).await.body);
+    assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::OK);
+}

@@ -67,6 +67,15 @@ pub async fn feed(app: &App, file: &str) -> Result<String> {
                     .ok_or(Error::NotFound { entity: "calendar" })?;
             let clinician =
                 setup::store::get_clinician(conn, clinician_id)?.ok_or(Error::NotFound { entity: "calendar" })?;
+            // Deactivation also revokes the link (a trigger bumps its generation);
+            // this holds even for a link issued while the row was being changed.
+            let staff_active = match clinician.staff_id {
+                Some(staff_id) => store::staff_active(conn, staff_id)?,
+                None => true,
+            };
+            if !clinician.active || !staff_active {
+                return Err(Error::NotFound { entity: "calendar" });
+            }
             let settings = setup::store::booking_settings(conn)?;
             let span = Interval { start: now - Duration::days(30), end: now + Duration::days(400) };
             let events = store::feed_events(conn, clinician_id, span, settings.calendar_show_surnames)?;

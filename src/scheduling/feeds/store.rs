@@ -15,6 +15,13 @@ pub fn calendar_generation(conn: &Connection, clinician_id: i64) -> Result<Optio
         .optional()?)
 }
 
+/// Whether the staff account exists and is active.
+pub fn staff_active(conn: &Connection, staff_id: i64) -> Result<bool> {
+    let active: Option<bool> =
+        conn.query_row("SELECT active FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?;
+    Ok(active.unwrap_or(false))
+}
+
 pub fn rotate_calendar(tx: &Transaction, clinician_id: i64, now: DateTime<Utc>) -> Result<i64> {
     tx.execute(
         "UPDATE clinicians SET calendar_generation = calendar_generation + 1, updated_at = ?2 WHERE id = ?1",
