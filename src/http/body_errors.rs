@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::http::words::plain_words;
 use crate::kit::error::{Error, FieldErrors};
+use crate::kit::time::{InRange, OUT_OF_RANGE};
 
 /// The spec's `components/schemas`, handed over when the server starts.
 static SCHEMAS: OnceLock<Value> = OnceLock::new();
@@ -151,12 +152,14 @@ impl<'a> Checker<'a> {
             Some("string") => {
                 let Some(text) = value.as_str() else { return Some("must be text".into()) };
                 match format {
-                    Some("date") if chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err() => {
-                        Some("must be a date written YYYY-MM-DD".into())
-                    }
-                    Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
-                        Some("must be an instant in RFC 3339, such as 2026-10-25T09:00:00+01:00".into())
-                    }
+                    Some("date") => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                        Ok(date) => (!date.in_range()).then(|| OUT_OF_RANGE.to_owned()),
+                        Err(_) => Some("must be a date written YYYY-MM-DD".into()),
+                    },
+                    Some("date-time") => match chrono::DateTime::parse_from_rfc3339(text) {
+                        Ok(instant) => (!instant.in_range()).then(|| OUT_OF_RANGE.to_owned()),
+                        Err(_) => Some("must be an instant in RFC 3339, such as 2026-10-25T09:00:00+01:00".into()),
+                    },
                     _ => length_problem(schema, text),
                 }
             }

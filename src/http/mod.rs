@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod auth;
 pub mod body_errors;
+pub mod bounds;
 pub mod context;
 pub mod error;
 pub mod operations;

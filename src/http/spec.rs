@@ -77,6 +77,12 @@ fn standard_formats(value: &mut Value) {
                 object.insert("format".into(), json!(format));
                 object.entry("minimum").or_insert(json!(0));
             }
+            if matches!(object.get("format").and_then(Value::as_str), Some("date" | "date-time")) {
+                let said = object.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let range = "In the years 1900 to 2200.";
+                let description = if said.is_empty() { range.to_owned() } else { format!("{said} {range}") };
+                object.insert("description".into(), json!(description));
+            }
             object.values_mut().for_each(standard_formats);
         }
         Value::Array(items) => items.iter_mut().for_each(standard_formats),

@@ -53,6 +53,44 @@ pub fn date(row: &Row, idx: usize) -> rusqlite::Result<NaiveDate> {
     optional_date(row, idx)?.ok_or_else(|| bad_column(idx, Type::Null, "a date is required".into()))
 }
 
+/// The years the API accepts in any date or instant. Dates outside them
+/// are mistakes (or attacks on date arithmetic), never a clinic's plan.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
+
+/// The problem with a date or instant outside the accepted years.
+pub const OUT_OF_RANGE: &str = "must be in the years 1900 to 2200";
+
+/// A date or instant the API accepts: within `FIRST_YEAR..=LAST_YEAR`.
+pub trait InRange {
+    fn in_range(&self) -> bool;
+}
+
+impl InRange for NaiveDate {
+    fn in_range(&self) -> bool {
+        (FIRST_YEAR..=LAST_YEAR).contains(&chrono::Datelike::year(self))
+    }
+}
+
+impl<Tz: chrono::TimeZone> InRange for DateTime<Tz> {
+    fn in_range(&self) -> bool {
+        self.naive_utc().date().in_range()
+    }
+}
+
+impl<T: InRange> InRange for Option<T> {
+    fn in_range(&self) -> bool {
+        self.as_ref().is_none_or(InRange::in_range)
+    }
+}
+
+/// Adds `field`'s problem to `v` when `value` is outside the accepted years.
+pub fn check_range(v: &mut crate::kit::error::Validator, field: &str, value: &impl InRange) {
+    if !value.in_range() {
+        v.add(field, OUT_OF_RANGE);
+    }
+}
+
 /// How every instant is written in the API: RFC 3339 with UTC as `Z`,
 /// never `+00:00`. System instants are UTC; appointment times keep their
 /// centre's offset (`+01:00`), which is `Z` where the centre is on UTC.
@@ -83,6 +121,7 @@ impl<T: WrittenInstant> WrittenInstant for Option<T> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
     use rusqlite::Connection;
 
     use super::*;
@@ -97,6 +136,17 @@ mod tests {
         assert!(bad.is_err());
         let bad = conn.query_row("SELECT '29/03/2026'", [], |r| date(r, 0));
         assert!(bad.unwrap_err().to_string().contains("not a YYYY-MM-DD date"));
+    }
+
+    #[test]
+    fn only_the_years_1900_to_2200_are_accepted() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(date(1900, 1, 1).in_range() && date(2200, 12, 31).in_range());
+        assert!(!date(1899, 12, 31).in_range() && !date(2201, 1, 1).in_range());
+        assert!(!NaiveDate::MAX.in_range() && !NaiveDate::MIN.in_range());
+        let late = chrono::FixedOffset::east_opt(-3600).unwrap().with_ymd_and_hms(2200, 12, 31, 23, 30, 0).unwrap();
+        assert!(!late.in_range(), "judged in UTC: 2201-01-01T00:30Z");
+        assert!(None::<NaiveDate>.in_range());
     }
 
     #[test]

@@ -86,3 +86,44 @@ async fn a_deactivated_clinicians_calendar_feed_stops_for_good() {
     let url = feed_url(&server.get(&path, &admin).await.body);
     assert_eq!(fetch_feed(&server, &url).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn dates_outside_the_years_1900_to_2200_are_refused_without_a_panic() {
+    use crate::scheduling::{book_body, clinic, london};
+    let (server, admin) = TestServer::with_admin().await;
+    let c = clinic(&server, &admin).await;
+    let slots = |from: &str, to: &str| {
+        format!("service_id={}&clinician_id={}&from={from}&to={to}", c.consult, c.clinician).replace('+', "%2B")
+    };
+    // The attacker's side: extreme dates, signed in or not.
+    for (from, to) in
+        [("+262142-12-30", "+262142-12-31"), ("-262143-01-01", "-262143-01-02"), ("2201-01-01", "2201-01-02")]
+    {
+        let public = server.call(Method::GET, &format!("/api/v1/public/slots?{}", slots(from, to)), None, None).await;
+        assert_eq!(public.status, StatusCode::UNPROCESSABLE_ENTITY, "{from}: {:?}", public.body);
+        assert!(public.field_error("from").is_some());
+        let staff = server.get(&format!("/api/v1/slots?{}", slots(from, to)), &admin).await;
+        assert_eq!(staff.status, StatusCode::UNPROCESSABLE_ENTITY, "{from}: {:?}", staff.body);
+    }
+    let day = server.get(&format!("/api/v1/appointments?date=1899-12-31&centre_id={}", c.centre), &admin).await;
+    assert_eq!(day.field_error("date"), Some("must be in the years 1900 to 2200"));
+    let far = server.get("/api/v1/appointments?from=%2B262142-01-01T00:00:00Z", &admin).await;
+    assert_eq!(far.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", far.body);
+
+    // Bodies: a time off ending past 9999 and a booking in 2201.
+    let off = json!({"start": london(c.monday, "09:00"), "end": "+10000-01-01T00:00:00Z"});
+    let reply = server.post(&format!("/api/v1/clinicians/{}/time-off", c.clinician), &admin, off).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reply.body);
+    assert!(reply.field_error("end").is_some(), "{:?}", reply.body);
+    let booking = book_body(&c, c.patients[0], c.consult, "2201-03-01T10:00:00Z");
+    let reply = server.post("/api/v1/appointments", &admin, booking).await;
+    assert_eq!(reply.field_error("start"), Some("must be in the years 1900 to 2200"), "{:?}", reply.body);
+    assert_eq!(server.count_rows("appointments"), 0);
+    assert_eq!(server.count_rows("availability_exceptions"), 0);
+
+    // The rightful user's side: the server still answers, and ordinary dates work.
+    let monday = c.monday.to_string();
+    let ok = server.get(&format!("/api/v1/slots?{}", slots(&monday, &monday)), &admin).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert!(!ok.body["data"].as_array().unwrap().is_empty());
+}

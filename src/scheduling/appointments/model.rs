@@ -58,8 +58,10 @@ pub struct Appointment {
     pub centre_id: i64,
     /// RFC 3339 in the centre's offset.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub end: DateTime<FixedOffset>,
     pub status: AppointmentStatus,
     pub capacity: i64,
@@ -85,6 +87,7 @@ pub struct NewAppointment {
     pub clinician_id: i64,
     /// RFC 3339 with offset.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     /// Needed only when the clinician works at several centres at that time.
     pub centre_id: Option<i64>,
@@ -96,6 +99,7 @@ pub struct NewAppointment {
 pub struct Reschedule {
     /// The new start, RFC 3339 with offset.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     /// Another clinician offering the service, if it moves to them.
     pub clinician_id: Option<i64>,
@@ -149,6 +153,7 @@ pub struct Recurrence {
     /// Number of occurrences, 1 to 52.
     pub count: Option<i64>,
     /// Last local date an occurrence may fall on.
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub until: Option<NaiveDate>,
 }
 
@@ -160,6 +165,7 @@ pub struct NewSeries {
     pub clinician_id: i64,
     /// The first occurrence; later ones keep its local wall time.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     pub centre_id: Option<i64>,
     pub notes: Option<String>,
@@ -170,6 +176,7 @@ pub struct NewSeries {
 #[oai(skip_serializing_if_is_none)]
 pub struct Occurrence {
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     pub status: OccurrenceStatus,
     pub appointment_id: Option<i64>,

@@ -5,6 +5,7 @@ use crate::http::pagination::Page;
 use chrono::NaiveDate;
 
 use crate::kit::error::{Error, Result, Validator};
+use crate::kit::time::check_range;
 use crate::scheduling::appointments::model::{Appointment, HistoryItem};
 use crate::scheduling::appointments::store::{self, AppointmentFilter};
 use crate::scheduling::setup;
@@ -24,6 +25,11 @@ pub async fn list(
     date: Option<NaiveDate>,
     page: Page,
 ) -> Result<(Vec<Appointment>, i64)> {
+    let mut v = Validator::new();
+    check_range(&mut v, "date", &date);
+    check_range(&mut v, "from", &filter.from);
+    check_range(&mut v, "to", &filter.to);
+    v.finish()?;
     app.db
         .read(move |c| {
             if let Some(date) = date {

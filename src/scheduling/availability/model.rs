@@ -15,8 +15,10 @@ pub struct AvailabilityRule {
     pub end: String,
     pub centre_id: i64,
     /// First day the block applies (inclusive).
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub effective_from: Option<NaiveDate>,
     /// Last day the block applies (inclusive).
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub effective_until: Option<NaiveDate>,
 }
 
@@ -39,8 +41,10 @@ pub struct TimeOff {
 pub struct NewExtraAvailability {
     /// RFC 3339 with offset.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub end: DateTime<FixedOffset>,
     pub centre_id: i64,
     pub reason: Option<String>,
@@ -51,8 +55,10 @@ pub struct NewExtraAvailability {
 pub struct NewTimeOff {
     /// RFC 3339 with offset.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     #[oai(serialize_with = "crate::kit::time::instant_json")]
+    #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub end: DateTime<FixedOffset>,
     pub reason: Option<String>,
 }

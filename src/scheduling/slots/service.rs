@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::App;
 use crate::kit::error::{Error, ErrorCode, Result, Validator};
+use crate::kit::time::check_range;
 use crate::scheduling::availability::model::ExceptionKind;
 use crate::scheduling::setup::model::Service;
 use crate::scheduling::slots::compute::{self, Interval, ServiceShape, SlotQuery};
@@ -38,6 +39,10 @@ pub struct SlotRequest {
 }
 
 pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>> {
+    let mut v = Validator::new();
+    check_range(&mut v, "from", &request.from);
+    check_range(&mut v, "to", &request.to);
+    v.finish()?;
     let mut v = Validator::new();
     if request.to < request.from {
         v.add("to", "must not be before from");
