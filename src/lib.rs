@@ -41,6 +41,8 @@ pub struct AppState {
     pub secret: secret::SecretKey,
     pub clock: SharedClock,
     pub throttle: LoginThrottle,
+    /// Refresh exchanges of the last few seconds, for concurrent duplicates.
+    pub refresh_grace: crate::auth::grace::RefreshGrace,
     pub setup: SetupGate,
     /// Held while this process owns the data directory.
     data_lock: Mutex<Option<File>>,
@@ -75,6 +77,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             patient_ranking,
             throttle: LoginThrottle::new(clock.clone()),
+            refresh_grace: Default::default(),
             setup: SetupGate::default(),
             data_lock: Mutex::new(Some(data_lock)),
             config,

@@ -2,6 +2,7 @@
 //! first-admin setup.
 
 pub mod api;
+pub mod grace;
 pub mod model;
 pub mod password;
 pub mod service;

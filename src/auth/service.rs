@@ -6,6 +6,7 @@ use rusqlite::{Connection, Transaction};
 
 use crate::App;
 use crate::audit::{self, Actor};
+use crate::auth::grace::IssuedPair;
 use crate::auth::model::{NewStaff, StaffMember, StaffPatch, TokenPair};
 use crate::auth::password;
 use crate::auth::store::{self, StaffUpdate, TokenKind};
@@ -97,85 +98,91 @@ async fn issue_pair(
     family: String,
     login_context: Option<RequestContext>,
 ) -> Result<TokenPair> {
-    let access = tokens::generate(tokens::ACCESS_PREFIX)?;
-    let refresh = tokens::generate(tokens::REFRESH_PREFIX)?;
+    let pair = IssuedPair {
+        staff_id: account.id,
+        access_token: tokens::generate(tokens::ACCESS_PREFIX)?,
+        refresh_token: tokens::generate(tokens::REFRESH_PREFIX)?,
+    };
     let now = app.clock.now();
-    let (access_hash, refresh_hash) = (tokens::hash(&access), tokens::hash(&refresh));
-    let staff_id = account.id;
-    let email = account.email.clone();
+    let (stored, email) = (pair.clone(), account.email.clone());
     app.db
         .write(move |tx| {
-            store::insert_token(
-                tx,
-                staff_id,
-                TokenKind::Access,
-                &access_hash,
-                &family,
-                now,
-                now + Duration::seconds(ACCESS_TTL_SECONDS),
-            )?;
-            store::insert_token(
-                tx,
-                staff_id,
-                TokenKind::Refresh,
-                &refresh_hash,
-                &family,
-                now,
-                now + Duration::days(REFRESH_TTL_DAYS),
-            )?;
+            insert_pair(tx, &stored, &family, now)?;
             if let Some(context) = &login_context {
-                let actor = Actor { id: Some(staff_id), email: Some(&email), context };
-                audit::record(tx, now, actor, "auth.login", "staff", Some(staff_id), None)?;
+                let actor = Actor { id: Some(stored.staff_id), email: Some(&email), context };
+                audit::record(tx, now, actor, "auth.login", "staff", Some(stored.staff_id), None)?;
             }
             Ok(())
         })
         .await?;
-    Ok(TokenPair {
-        access_token: access,
-        refresh_token: refresh,
+    Ok(token_pair(pair, account))
+}
+
+fn token_pair(pair: IssuedPair, user: StaffMember) -> TokenPair {
+    TokenPair {
+        access_token: pair.access_token,
+        refresh_token: pair.refresh_token,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TTL_SECONDS,
-        user: account,
-    })
+        user,
+    }
 }
 
 enum RefreshOutcome {
-    Rotated(i64, String),
+    /// A new pair (or, for a duplicate within the grace window, the same one).
+    Issued(IssuedPair),
     Reused,
     Invalid,
 }
 
 /// Exchanges a refresh token for a new pair. A refresh token works once:
-/// presenting it again means it was stolen or replayed, so the whole
-/// family (every token of that sign-in) is revoked.
+/// presented again within `GRACE_SECONDS` (a client's concurrent duplicate)
+/// it gets the same new pair; presented later, it was stolen or replayed,
+/// so the whole family (every token of that sign-in) is revoked. A token
+/// revoked by signing out is simply not valid.
 pub async fn refresh(app: &App, refresh_token: &str) -> Result<TokenPair> {
-    let hash = tokens::hash(refresh_token);
+    let spent = tokens::hash(refresh_token);
     let now = app.clock.now();
+    let fresh = IssuedPair {
+        staff_id: 0,
+        access_token: tokens::generate(tokens::ACCESS_PREFIX)?,
+        refresh_token: tokens::generate(tokens::REFRESH_PREFIX)?,
+    };
+    let state = app.clone();
     let outcome = app
         .db
         .write(move |tx| {
-            let Some(record) = store::find_token(tx, TokenKind::Refresh, &hash)? else {
+            let Some(record) = store::find_token(tx, TokenKind::Refresh, &spent)? else {
                 return Ok(RefreshOutcome::Invalid);
             };
-            if record.used || record.revoked {
+            if record.revoked || record.expires_at <= now || !record.staff_active {
+                return Ok(RefreshOutcome::Invalid);
+            }
+            if record.used {
+                if let Some(pair) = state.refresh_grace.replay(&spent, now) {
+                    return Ok(RefreshOutcome::Issued(pair));
+                }
                 store::revoke_family(tx, &record.family, now)?;
                 return Ok(RefreshOutcome::Reused);
             }
-            if record.expires_at <= now || !record.staff_active {
-                return Ok(RefreshOutcome::Invalid);
-            }
             store::mark_token_used(tx, record.id, now)?;
-            Ok(RefreshOutcome::Rotated(record.staff_id, record.family))
+            let pair = IssuedPair { staff_id: record.staff_id, ..fresh };
+            insert_pair(tx, &pair, &record.family, now)?;
+            // Remembered before the commit: the one writer runs a duplicate
+            // only after this transaction, so it always finds the pair.
+            state.refresh_grace.remember(spent, now, pair.clone());
+            Ok(RefreshOutcome::Issued(pair))
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated(staff_id, family) => {
+        RefreshOutcome::Issued(pair) => {
+            let staff_id = pair.staff_id;
             let account = app
                 .db
                 .read(move |conn| store::staff_by_id(conn, staff_id))
                 .await?
                 .ok_or_else(|| Error::unauthorized(ErrorCode::InvalidToken, "the refresh token is not valid"))?;
-            issue_pair(app, account, family, None).await
+            Ok(token_pair(pair, account))
         }
         RefreshOutcome::Reused => Err(Error::unauthorized(
             ErrorCode::TokenReused,
@@ -183,6 +190,17 @@ pub async fn refresh(app: &App, refresh_token: &str) -> Result<TokenPair> {
         )),
         RefreshOutcome::Invalid => Err(Error::unauthorized(ErrorCode::InvalidToken, "the refresh token is not valid")),
     }
+}
+
+/// Stores an access and a refresh token of `family`.
+fn insert_pair(tx: &Transaction, pair: &IssuedPair, family: &str, now: DateTime<Utc>) -> Result<()> {
+    let access_expiry = now + Duration::seconds(ACCESS_TTL_SECONDS);
+    let refresh_expiry = now + Duration::days(REFRESH_TTL_DAYS);
+    let access_hash = tokens::hash(&pair.access_token);
+    let refresh_hash = tokens::hash(&pair.refresh_token);
+    store::insert_token(tx, pair.staff_id, TokenKind::Access, &access_hash, family, now, access_expiry)?;
+    store::insert_token(tx, pair.staff_id, TokenKind::Refresh, &refresh_hash, family, now, refresh_expiry)?;
+    Ok(())
 }
 
 /// Signs a browser in; returns the session secret (for the cookie) and the account.

@@ -112,7 +112,9 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_sign_in() {
     assert_ne!(new_refresh, old_refresh);
     assert_eq!(server.get("/api/v1/auth/me", new_access).await.status, StatusCode::OK);
 
-    // The old refresh token presented again: theft. Everything of that sign-in dies.
+    // The old refresh token presented again after the grace window: theft.
+    // Everything of that sign-in dies.
+    server.advance(Duration::seconds(clinicbox::auth::grace::GRACE_SECONDS + 1));
     let reused =
         server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": old_refresh}))).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);

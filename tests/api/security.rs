@@ -127,3 +127,50 @@ async fn dates_outside_the_years_1900_to_2200_are_refused_without_a_panic() {
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
     assert!(!ok.body["data"].as_array().unwrap().is_empty());
 }
+
+async fn refresh(server: &TestServer, token: &str) -> crate::harness::Reply {
+    server.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": token}))).await
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_with_one_token_share_one_new_pair() {
+    let (server, _) = TestServer::with_admin().await;
+    let pair = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
+    let token = pair["refresh_token"].as_str().unwrap().to_owned();
+    let server = std::sync::Arc::new(server);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (server, token) = (server.clone(), token.clone());
+            tokio::spawn(async move { refresh(&server, &token).await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        assert_eq!(reply.body["access_token"], replies[0].body["access_token"], "one new pair for all");
+        assert_eq!(reply.body["refresh_token"], replies[0].body["refresh_token"]);
+    }
+    let access = replies[0].body["access_token"].as_str().unwrap();
+    assert_eq!(server.get("/api/v1/auth/me", access).await.status, StatusCode::OK, "the sign-in lives");
+    let next = replies[0].body["refresh_token"].as_str().unwrap();
+    assert_eq!(refresh(&server, next).await.status, StatusCode::OK, "and its new refresh token works");
+
+    // After the grace window the old token is theft, and the family dies.
+    server.advance(chrono::Duration::seconds(clinicbox::auth::grace::GRACE_SECONDS + 1));
+    assert_eq!(refresh(&server, &token).await.code(), "TOKEN_REUSED");
+}
+
+#[tokio::test]
+async fn a_signed_out_refresh_token_is_invalid_not_reused() {
+    let (server, _) = TestServer::with_admin().await;
+    let pair = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
+    let other = server.login(ADMIN_EMAIL, PASSWORD).await;
+    let out = server.call(Method::POST, "/api/v1/auth/logout", pair["access_token"].as_str(), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let reply = refresh(&server, pair["refresh_token"].as_str().unwrap()).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::UNAUTHORIZED, "INVALID_TOKEN"));
+    assert_eq!(server.get("/api/v1/auth/me", &other).await.status, StatusCode::OK, "another sign-in stays");
+}
