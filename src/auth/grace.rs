@@ -22,9 +22,12 @@ pub struct IssuedPair {
     pub refresh_token: String,
 }
 
+/// The hash of a spent refresh token to when it was exchanged and for what.
+type Exchanges = HashMap<Vec<u8>, (DateTime<Utc>, IssuedPair)>;
+
 #[derive(Default)]
 pub struct RefreshGrace {
-    exchanged: Mutex<HashMap<Vec<u8>, (DateTime<Utc>, IssuedPair)>>,
+    exchanged: Mutex<Exchanges>,
 }
 
 impl RefreshGrace {
@@ -46,7 +49,7 @@ impl RefreshGrace {
         (now - *when <= Duration::seconds(GRACE_SECONDS)).then(|| pair.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, (DateTime<Utc>, IssuedPair)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Exchanges> {
         self.exchanged.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
