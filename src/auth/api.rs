@@ -45,6 +45,18 @@ fn session_cookie(app: &App, value: &str, max_age: std::time::Duration) -> Cooki
     cookie
 }
 
+/// The browser's proof that it signed in to an account before; only the
+/// sign-in endpoints read it.
+fn device_cookie(app: &App, name: String, value: &str) -> Cookie {
+    let mut cookie = Cookie::new_with_str(name, value);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_path("/api/v1/auth");
+    cookie.set_secure(app.config.cookies_secure());
+    cookie.set_max_age(std::time::Duration::from_secs(400 * 24 * 3600));
+    cookie
+}
+
 fn session_info(user: StaffMember, secret: &str) -> SessionInfo {
     let allowed_actions = allowed_actions(user.role);
     SessionInfo { user, csrf_token: tokens::csrf_for_session(secret), allowed_actions }
@@ -58,9 +70,19 @@ impl AuthApi {
     /// lasts 30 days and works once. Repeated failures for one account or one
     /// client address are refused with 429 for a while.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
-    async fn login(&self, app: Data<&App>, req: &Request, body: Json<LoginRequest>) -> Result<Json<TokenPair>> {
+    async fn login(
+        &self,
+        app: Data<&App>,
+        req: &Request,
+        cookies: &CookieJar,
+        body: Json<LoginRequest>,
+    ) -> Result<Json<TokenPair>> {
         let context = context::of(req);
-        Ok(Json(service::login(&app, &body.email, &body.password, context).await?))
+        let name = service::device_cookie_name(&app, &body.email);
+        let device = cookies.get(&name).map(|c| c.value_str().to_owned());
+        let signed_in = service::login(&app, &body.email, &body.password, context, device.as_deref()).await?;
+        cookies.add(device_cookie(&app, name, &signed_in.device_token));
+        Ok(Json(signed_in.answer))
     }
 
     /// Exchange a refresh token for a new token pair
@@ -104,7 +126,11 @@ impl AuthApi {
         body: Json<LoginRequest>,
     ) -> Result<Json<SessionInfo>> {
         let context = context::of(req);
-        let (secret, user) = service::create_session(&app, &body.email, &body.password, context).await?;
+        let name = service::device_cookie_name(&app, &body.email);
+        let device = cookies.get(&name).map(|c| c.value_str().to_owned());
+        let signed_in = service::create_session(&app, &body.email, &body.password, context, device.as_deref()).await?;
+        cookies.add(device_cookie(&app, name, &signed_in.device_token));
+        let (secret, user) = signed_in.answer;
         let max_age = std::time::Duration::from_secs(service::SESSION_TTL_HOURS as u64 * 3600);
         cookies.add(session_cookie(&app, &secret, max_age));
         Ok(Json(session_info(user, &secret)))

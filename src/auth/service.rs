@@ -10,6 +10,7 @@ use crate::auth::grace::IssuedPair;
 use crate::auth::model::{NewStaff, StaffMember, StaffPatch, TokenPair};
 use crate::auth::password;
 use crate::auth::store::{self, StaffUpdate, TokenKind};
+use crate::auth::throttle::Source;
 use crate::db::changes::{self, ChangeOp};
 use crate::http::auth::{CheckFuture, CredentialCheck, CredentialKind};
 use crate::http::pagination::Page;
@@ -56,11 +57,51 @@ fn validate_name(v: &mut Validator, name: &str) {
     }
 }
 
-/// Checks email and password; on success returns the account. Applies the
-/// failed sign-in lock-out and keeps unknown emails as slow as wrong passwords.
-async fn verify_credentials(app: &App, email: &str, secret: &str, context: &RequestContext) -> Result<StaffMember> {
+/// The cookie that lets a browser that signed in to an account before pass
+/// the throttle's ceilings for that account (see `throttle`). One per
+/// account, so the staff sharing a reception desk's browser each keep
+/// theirs; the name is keyed so it does not reveal the email.
+pub fn device_cookie_name(app: &App, email: &str) -> String {
     let email = normalise_email(email);
-    if let Err(retry_after_secs) = app.throttle.check(&email, context.client_addr) {
+    format!("clinicbox_device_{}", &hex::encode(app.secret.sign(&[b"device-cookie", email.as_bytes()]))[..16])
+}
+
+/// A device token for `email`: a random id and the installation's signature
+/// of both. Nothing is stored; it proves only "this browser signed in as
+/// this account before".
+fn device_token(app: &App, email: &str) -> Result<String> {
+    let id = tokens::generate("")?[..32].to_owned();
+    let mac = hex::encode(app.secret.sign(&[b"device", email.as_bytes(), id.as_bytes()]));
+    Ok(format!("{id}.{mac}"))
+}
+
+/// The id of `token` when it is a device token signed for `email`.
+fn device_id<'a>(app: &App, email: &str, token: &'a str) -> Option<&'a str> {
+    let (id, mac) = token.split_once('.')?;
+    let expected = hex::encode(app.secret.sign(&[b"device", email.as_bytes(), id.as_bytes()]));
+    tokens::secrets_match(mac, &expected).then_some(id)
+}
+
+/// A successful sign-in: the account, and the device token its browser keeps.
+pub struct SignedIn<T> {
+    pub answer: T,
+    pub device_token: String,
+}
+
+/// Checks email and password; on success returns the account and a device
+/// token. Applies the throttle and keeps unknown emails as slow as wrong
+/// passwords.
+async fn verify_credentials(
+    app: &App,
+    email: &str,
+    secret: &str,
+    context: &RequestContext,
+    device_cookie: Option<&str>,
+) -> Result<SignedIn<StaffMember>> {
+    let email = normalise_email(email);
+    let device = device_cookie.and_then(|token| device_id(app, &email, token));
+    let source = Source { address: context.client_addr, device };
+    if let Err(retry_after_secs) = app.throttle.check(&email, source) {
         return Err(Error::TooManyRequests { retry_after_secs });
     }
     let lookup = email.clone();
@@ -72,22 +113,32 @@ async fn verify_credentials(app: &App, email: &str, secret: &str, context: &Requ
     let ok = password::verify(secret.to_owned(), hash).await?;
     match account {
         Some(account) if ok => {
-            app.throttle.record_success(&email);
-            Ok(account)
+            app.throttle.record_success(&email, source);
+            let device_token = match (device, device_cookie) {
+                (Some(_), Some(token)) => token.to_owned(),
+                _ => device_token(app, &email)?,
+            };
+            Ok(SignedIn { answer: account, device_token })
         }
         _ => {
-            app.throttle.record_failure(&email, context.client_addr);
+            app.throttle.record_failure(&email, source);
             tracing::info!(request_id = %context.request_id, "sign-in refused");
             Err(invalid_credentials())
         }
     }
 }
 
-pub async fn login(app: &App, email: &str, secret: &str, context: RequestContext) -> Result<TokenPair> {
-    let account = verify_credentials(app, email, secret, &context).await?;
+pub async fn login(
+    app: &App,
+    email: &str,
+    secret: &str,
+    context: RequestContext,
+    device_cookie: Option<&str>,
+) -> Result<SignedIn<TokenPair>> {
+    let signed_in = verify_credentials(app, email, secret, &context, device_cookie).await?;
     let family = tokens::generate("")?;
-    let pair = issue_pair(app, account, family, Some(context)).await?;
-    Ok(pair)
+    let pair = issue_pair(app, signed_in.answer, family, Some(context)).await?;
+    Ok(SignedIn { answer: pair, device_token: signed_in.device_token })
 }
 
 /// Issues an access + refresh pair in `family`, writing the login audit row
@@ -209,8 +260,10 @@ pub async fn create_session(
     email: &str,
     secret: &str,
     context: RequestContext,
-) -> Result<(String, StaffMember)> {
-    let account = verify_credentials(app, email, secret, &context).await?;
+    device_cookie: Option<&str>,
+) -> Result<SignedIn<(String, StaffMember)>> {
+    let SignedIn { answer: account, device_token } =
+        verify_credentials(app, email, secret, &context, device_cookie).await?;
     let session = tokens::generate(tokens::SESSION_PREFIX)?;
     let family = tokens::generate("")?;
     let hash = tokens::hash(&session);
@@ -239,7 +292,7 @@ pub async fn create_session(
             )
         })
         .await?;
-    Ok((session, account))
+    Ok(SignedIn { answer: (session, account), device_token })
 }
 
 /// The credential check the HTTP toolkit asks on every signed-in request.

@@ -1,6 +1,5 @@
 use chrono::Duration;
 use clinicbox::auth::service::{ACCESS_TTL_SECONDS, REFRESH_TTL_DAYS, SESSION_TTL_HOURS};
-use clinicbox::auth::throttle::WINDOW_MINUTES;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -161,23 +160,28 @@ async fn a_deactivated_user_is_signed_out_everywhere() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account_with_retry_after() {
+async fn repeated_failures_make_that_source_wait_longer_each_time() {
     let (server, _) = TestServer::with_admin().await;
-    for _ in 0..clinicbox::auth::throttle::ACCOUNT_FAILURE_LIMIT {
-        assert_eq!(server.login_reply(ADMIN_EMAIL, "wrong password here").await.status, StatusCode::UNAUTHORIZED);
+    // A browser that never signed in to the account: its address is the source.
+    let stranger = reqwest::Client::new();
+    let attempt = |password: &'static str| {
+        let request = stranger.post(server.url("/api/v1/auth/login"));
+        async move {
+            into_reply(request.json(&json!({"email": ADMIN_EMAIL, "password": password})).send().await.unwrap()).await
+        }
+    };
+    for _ in 0..clinicbox::auth::throttle::FREE_FAILURES {
+        assert_eq!(attempt("wrong password here").await.status, StatusCode::UNAUTHORIZED);
     }
-    // Even the right password is refused while locked.
-    let locked = server.login_reply(ADMIN_EMAIL, PASSWORD).await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(locked.code(), "TOO_MANY_REQUESTS");
-    let retry_after: u64 = locked.header("retry-after").unwrap().parse().unwrap();
-    assert!(retry_after > 0 && retry_after <= 15 * 60);
-
-    // Still locked a moment before the window ends; open when it has.
-    server.advance(Duration::minutes(WINDOW_MINUTES) - Duration::seconds(5));
-    assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
-    server.advance(Duration::seconds(5));
-    assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::OK);
+    // Even the right password waits now, a second; the wait doubles per failure.
+    let waiting = attempt(PASSWORD).await;
+    assert_eq!((waiting.status, waiting.code()), (StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS"));
+    assert_eq!(waiting.header("retry-after"), Some("1"));
+    server.advance(Duration::seconds(1));
+    assert_eq!(attempt("wrong password here").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt(PASSWORD).await.header("retry-after"), Some("2"));
+    server.advance(Duration::seconds(2));
+    assert_eq!(attempt(PASSWORD).await.status, StatusCode::OK, "no lock: after the wait the right password works");
 }
 
 async fn refresh(server: &TestServer, refresh_token: &serde_json::Value) -> crate::harness::Reply {
@@ -226,19 +230,45 @@ async fn a_browser_session_ends_after_its_lifetime() {
 }
 
 #[tokio::test]
-async fn an_address_is_locked_by_failures_but_never_by_successes() {
+async fn a_strangers_failures_never_stop_the_rightful_user_from_their_browser() {
     let (server, _) = TestServer::with_admin().await;
-    // A busy morning: many correct sign-ins from the one front-desk address.
-    for _ in 0..clinicbox::auth::throttle::ADDRESS_FAILURE_LIMIT + 5 {
+    // The admin's browser (the harness client) signed in before: it holds the
+    // account's device cookie. A stranger at the same address (the clinic's
+    // proxy) guesses the admin's password again and again.
+    let stranger = reqwest::Client::new();
+    for _ in 0..clinicbox::auth::throttle::FREE_FAILURES + 3 {
+        let body = json!({"email": ADMIN_EMAIL, "password": "wrong password here"});
+        stranger.post(server.url("/api/v1/auth/login")).json(&body).send().await.unwrap();
+    }
+    let blocked =
+        stranger.post(server.url("/api/v1/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}));
+    assert_eq!(into_reply(blocked.send().await.unwrap()).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // The rightful user, from their browser, signs in at the first try.
+    assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::OK);
+    let (_, session) = open_session(&server).await;
+    assert_eq!(session.status, StatusCode::OK, "{:?}", session.body);
+    // A busy morning of correct sign-ins never slows anyone.
+    for _ in 0..30 {
         assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::OK);
     }
-    // Someone sprays guesses across many accounts from that address.
-    for n in 0..clinicbox::auth::throttle::ADDRESS_FAILURE_LIMIT {
-        server.login_reply(&format!("guess{n}@clinic.test"), "wrong password here").await;
+}
+
+#[tokio::test]
+async fn a_forged_device_cookie_is_no_way_past_the_throttle() {
+    let (server, _) = TestServer::with_admin().await;
+    let cookie_name = clinicbox::auth::service::device_cookie_name(&server.app, ADMIN_EMAIL);
+    let forged = format!("{cookie_name}=0123456789abcdef0123456789abcdef.{}", "0".repeat(64));
+    let client = reqwest::Client::new();
+    let attempt = |password: &'static str| {
+        let request = client.post(server.url("/api/v1/auth/login")).header("cookie", forged.clone());
+        async move {
+            into_reply(request.json(&json!({"email": ADMIN_EMAIL, "password": password})).send().await.unwrap()).await
+        }
+    };
+    for _ in 0..clinicbox::auth::throttle::FREE_FAILURES {
+        attempt("wrong password here").await;
     }
-    let blocked = server.login_reply("another@clinic.test", "wrong password here").await;
-    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(blocked.header("retry-after").is_some());
+    assert_eq!(attempt(PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 /// Signs the admin in as a browser would; returns `Set-Cookie` and the answer.
@@ -250,7 +280,14 @@ async fn open_session(server: &TestServer) -> (String, crate::harness::Reply) {
         .send()
         .await
         .unwrap();
-    let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let set_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("clinicbox_session="))
+        .unwrap()
+        .to_owned();
     (set_cookie, into_reply(response).await)
 }
 
