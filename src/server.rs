@@ -114,6 +114,7 @@ pub fn endpoint(app: App) -> impl Endpoint {
     let spec = spec::finish(&api.spec(), &operations());
     error::know_enums(spec::enum_values(&spec));
     body_errors::know_schemas(spec::schemas(&spec));
+    body_errors::know_operations(&spec::paths(&spec));
     // The docs page embeds the document it was built from: give it the finished one.
     let docs = api.swagger_ui_html().replace(&api.spec(), &spec);
     let trust = Arc::new(context::ProxyTrust {

@@ -20,6 +20,56 @@ pub fn know_schemas(schemas: Value) {
     let _ = SCHEMAS.set(schemas);
 }
 
+/// Each operation's body schema: method, path segments (`None` for a
+/// parameter) and the schema.
+type BodySchemas = Vec<(String, Vec<Option<String>>, Value)>;
+static BODY_SCHEMAS: OnceLock<BodySchemas> = OnceLock::new();
+
+/// Hands over the spec's operations, so a body can be checked against its
+/// operation's schema before the framework reads it.
+pub fn know_operations(paths: &Value) {
+    let mut bodies = BodySchemas::new();
+    for (path, item) in paths.as_object().into_iter().flatten() {
+        let segments: Vec<Option<String>> = path
+            .trim_matches('/')
+            .split('/')
+            .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
+            .collect();
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let content = operation.pointer("/requestBody/content").and_then(Value::as_object);
+            if let Some(schema) = content.and_then(|c| c.values().next()).and_then(|media| media.get("schema")) {
+                bodies.push((method.to_ascii_uppercase(), segments.clone(), schema.clone()));
+            }
+        }
+    }
+    let _ = BODY_SCHEMAS.set(bodies);
+}
+
+/// The body schema of the operation at `method` `path` (below `/api/v1`).
+fn body_schema(method: &str, path: &str) -> Option<&'static Value> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    BODY_SCHEMAS.get()?.iter().find_map(|(m, segments, schema)| {
+        let matches = m == method
+            && segments.len() == parts.len()
+            && segments.iter().zip(&parts).all(|(segment, part)| segment.as_deref().is_none_or(|s| s == *part));
+        matches.then_some(schema)
+    })
+}
+
+/// Every problem of a JSON `body` against its operation's schema, before
+/// the framework reads it: the framework would turn `123` into the text
+/// "123" where a name goes; the schema says text, so this says "must be text".
+pub fn problems_before_parsing(method: &str, path: &str, body: &Value) -> FieldErrors {
+    let mut problems = FieldErrors::new();
+    let (Some(schemas), Some(schema)) = (SCHEMAS.get(), body_schema(method, path)) else { return problems };
+    Checker { schemas, types_only: true }.check(schema, body, "", true, &mut problems);
+    if !problems.is_empty() {
+        // Refused anyway: name every problem the schema shows, not just the types.
+        Checker { schemas, types_only: false }.check(schema, body, "", true, &mut problems);
+    }
+    problems
+}
+
 /// The schema poem-openapi was parsing the body as: the outermost
 /// "(occurred while parsing "X")" of its message that names a schema.
 fn body_schema_name<'a>(reason: &'a str, schemas: &Value) -> Option<&'a str> {
@@ -39,7 +89,7 @@ pub fn field_problems(reason: &str, body: &Value) -> FieldErrors {
     let Some(schemas) = SCHEMAS.get() else { return problems };
     let Some(name) = body_schema_name(reason, schemas) else { return problems };
     let schema = &schemas[name];
-    let checker = Checker { schemas };
+    let checker = Checker { schemas, types_only: false };
     match body {
         // A list body (`PUT …/availability`) whose items are the named schema.
         Value::Array(items) if schema.get("type").and_then(Value::as_str) != Some("array") => {
@@ -71,6 +121,10 @@ pub fn name_bad_fields(err: poem::Error, body: Option<&[u8]>) -> poem::Error {
 
 struct Checker<'a> {
     schemas: &'a Value,
+    /// Only what the framework would coerce (a number read as text): the
+    /// rest it checks itself, and the services name every field's problem
+    /// at once.
+    types_only: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -151,6 +205,9 @@ impl<'a> Checker<'a> {
         match schema.get("type").and_then(Value::as_str) {
             Some("string") => {
                 let Some(text) = value.as_str() else { return Some("must be text".into()) };
+                if self.types_only {
+                    return None;
+                }
                 match format {
                     Some("date") => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                         Ok(date) => (!date.in_range()).then(|| OUT_OF_RANGE.to_owned()),
@@ -165,9 +222,10 @@ impl<'a> Checker<'a> {
             }
             Some("integer") => {
                 let Some(number) = value.as_i64() else { return Some("must be a whole number".into()) };
-                range_problem(schema, number as f64)
+                if self.types_only { None } else { range_problem(schema, number as f64) }
             }
             Some("number") => match value.as_f64() {
+                Some(_) if self.types_only => None,
                 Some(number) => range_problem(schema, number),
                 None => Some("must be a number".into()),
             },
@@ -230,7 +288,7 @@ mod tests {
 
     #[test]
     fn names_every_bad_field_in_words() {
-        let checker = Checker { schemas: &schemas() };
+        let checker = Checker { schemas: &schemas(), types_only: false };
         let schema = schemas()["NewPatient"].clone();
         let body = json!({"sex": "f", "date_of_birth": "1990-13-01", "visits": -1, "address": {"line1": 5}});
         let mut problems = FieldErrors::new();
@@ -247,7 +305,7 @@ mod tests {
     fn a_patch_refuses_null_where_a_field_cannot_be_cleared() {
         let schemas = json!({"CentrePatch": {"type": "object", "title": "CentrePatch", "properties": {
             "name": {"type": "string"}, "phone": {"type": "string", "nullable": true}}}});
-        let checker = Checker { schemas: &schemas };
+        let checker = Checker { schemas: &schemas, types_only: false };
         let mut problems = FieldErrors::new();
         checker.check(&schemas["CentrePatch"], &json!({"name": null, "phone": null}), "", true, &mut problems);
         assert_eq!(problems.keys().collect::<Vec<_>>(), ["name"]);

@@ -254,6 +254,12 @@ pub fn schemas(spec: &str) -> Value {
     document.pointer("/components/schemas").cloned().unwrap_or_default()
 }
 
+/// The document's `paths`.
+pub fn paths(spec: &str) -> Value {
+    let document: Value = serde_json::from_str(spec).unwrap_or_default();
+    document.get("paths").cloned().unwrap_or_default()
+}
+
 /// Each enum schema's allowed values, by schema name.
 pub fn enum_values(spec: &str) -> std::collections::HashMap<String, Vec<String>> {
     let document: Value = serde_json::from_str(spec).unwrap_or_default();

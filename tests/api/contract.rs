@@ -421,6 +421,17 @@ async fn a_json_body_with_a_bad_value_is_a_422_naming_each_field_in_words() {
     assert_eq!(reply.field_error("given_name"), None, "good fields are not named");
     assert_plain(&reply);
 
+    // The framework alone would read a number as text; the contract says text.
+    let number = server.post("/api/v1/patients", &admin, json!({"given_name": 123, "family_name": "Lovelace"})).await;
+    assert_eq!(number.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", number.body);
+    assert_eq!(number.field_error("given_name"), Some("must be text"));
+    let nested = json!({"given_name": "Ada", "family_name": "L", "address": {"line1": ["1 Main St"]}});
+    let nested = server.post("/api/v1/patients", &admin, nested).await;
+    assert_eq!(nested.field_error("address.line1"), Some("must be text"), "{:?}", nested.body);
+    let patch =
+        server.patch(&format!("/api/v1/patients/{}", c.patients[0]), &admin, json!({"phone": 7911123456i64})).await;
+    assert_eq!(patch.field_error("phone"), Some("must be text"), "{:?}", patch.body);
+
     let missing = server.post("/api/v1/patients", &admin, json!({"family_name": 3})).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", missing.body);
     assert_eq!(missing.field_error("given_name"), Some("is required"));
