@@ -95,15 +95,95 @@ fn run_argon2(argon2: &Argon2, blocks: usize, password: &[u8], salt: &[u8], out:
     })
 }
 
-pub fn check_policy(password: &str) -> Option<String> {
+/// Passwords people pick first, at the minimum length and beyond: refused
+/// whatever else holds (NIST SP 800-63B asks for a check against such a list).
+const COMMON: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "098765432109",
+    "111111111111",
+    "000000000000",
+    "123123123123",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "password123!",
+    "qwertyuiop12",
+    "qwertyuiopas",
+    "qwerty123456",
+    "qwertyqwerty",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "abcdefghijkl",
+    "abc123456789",
+    "abcd12345678",
+    "iloveyou1234",
+    "letmein12345",
+    "welcome12345",
+    "changeme1234",
+    "administrator",
+    "admin1234567",
+    "adminadmin12",
+    "trustno1trustno1",
+    "football1234",
+    "monkey123456",
+    "sunshine1234",
+    "princess1234",
+    "starwars1234",
+    "doctor123456",
+    "patient12345",
+    "clinic123456",
+    "hospital1234",
+    "receptionist",
+];
+
+/// Whether `password` is one character, or one short run, over and over
+/// (`aaaaaaaaaaaa`, `abcabcabcabc`), or a straight run of keys or digits.
+fn is_repetitive(password: &str) -> bool {
+    let chars: Vec<char> = password.chars().collect();
+    let repeats =
+        (1..=4).any(|run| chars.len().is_multiple_of(run) && chars.chunks(run).all(|chunk| chunk == &chars[..run]));
+    let ascending = chars.windows(2).all(|w| w[1] as u32 == w[0] as u32 + 1);
+    let descending = chars.windows(2).all(|w| w[0] as u32 == w[1] as u32 + 1);
+    repeats || ascending || descending
+}
+
+/// The password policy of NIST SP 800-63B: a length (12 to 128 characters),
+/// no control characters, and not a common or guessable password. `context`
+/// holds words of the account (email, name) that it must not be built on.
+pub fn check_policy(password: &str, context: &[&str]) -> Option<String> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        Some(format!("must be at least {MIN_LENGTH} characters"))
-    } else if length > MAX_LENGTH {
-        Some(format!("must be at most {MAX_LENGTH} characters"))
-    } else {
-        None
+        return Some(format!("must be at least {MIN_LENGTH} characters"));
     }
+    if length > MAX_LENGTH {
+        return Some(format!("must be at most {MAX_LENGTH} characters"));
+    }
+    if password.chars().any(char::is_control) {
+        return Some("must not contain control characters".into());
+    }
+    if password.trim().is_empty() {
+        return Some("must not be only spaces".into());
+    }
+    let folded: String = password.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    if COMMON.contains(&folded.as_str()) || is_repetitive(&folded) {
+        return Some("is too common or too easy to guess; choose a longer phrase of unrelated words".into());
+    }
+    let built_on_context = context
+        .iter()
+        .flat_map(|word| {
+            let word = word.to_lowercase();
+            let local = word.split('@').next().unwrap_or_default().to_owned();
+            [word, local]
+        })
+        .filter(|word| word.chars().count() >= 4)
+        .any(|word| folded.contains(&word.replace(' ', "")) && folded.len() < word.len() + 8);
+    if built_on_context || folded.contains("clinicbox") {
+        return Some("must not be built on your name, your email or the product's name".into());
+    }
+    None
 }
 
 /// Hashes synchronously into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`);
@@ -221,9 +301,26 @@ mod tests {
 
     #[test]
     fn policy_counts_characters_not_bytes() {
-        assert!(check_policy("short").is_some());
-        assert!(check_policy("ééééééééééé").is_some()); // 11 characters, 22 bytes
-        assert!(check_policy("éééééééééééé").is_none());
-        assert!(check_policy(&"x".repeat(129)).is_some());
+        assert!(check_policy("short", &[]).is_some());
+        assert!(check_policy("éèéèéèéèéèé", &[]).is_some()); // 11 characters, 22 bytes
+        assert!(check_policy("éèêëéèêëéèêz", &[]).is_none());
+        assert!(check_policy(&"xy".repeat(65), &[]).is_some());
+    }
+
+    #[test]
+    fn common_guessable_and_personal_passwords_are_refused() {
+        for weak in
+            ["123456789012", "Password1234", "            ", "\0\0\0\0\0\0\0\0\0\0\0\0", "aaaaaaaaaaaa", "abcabcabcabc"]
+        {
+            assert!(check_policy(weak, &[]).is_some(), "{weak:?}");
+        }
+        assert!(check_policy("abcdefghijklm", &[]).is_some(), "a straight run");
+        assert!(check_policy("tab\there and more", &[]).unwrap().contains("control"));
+        let context = ["maria.lopez@clinic.test", "Maria Lopez"];
+        assert!(check_policy("maria.lopez2026", &context).is_some(), "the email's local part");
+        assert!(check_policy("MariaLopez!!12", &context).is_some(), "the name");
+        assert!(check_policy("my clinicbox pass", &[]).is_some());
+        assert!(check_policy("violet kettle marsh lantern", &context).is_none());
+        assert!(check_policy("correct horse battery staple!", &context).is_none());
     }
 }

@@ -41,7 +41,7 @@ pub fn validate_new_account(v: &mut Validator, email: &str, name: &str, password
         v.add("email", "is not a valid email address");
     }
     validate_name(v, name);
-    if let Some(problem) = password::check_policy(password) {
+    if let Some(problem) = password::check_policy(password, &[email.as_str(), name]) {
         v.add("password", problem);
     }
 }
@@ -458,13 +458,14 @@ pub async fn get_staff(app: &App, id: i64) -> Result<StaffMember> {
 }
 
 pub async fn update_staff(app: &App, caller: &Caller, id: i64, patch: StaffPatch) -> Result<StaffMember> {
+    let current = get_staff(app, id).await?;
     let mut v = Validator::new();
     if let Some(name) = &patch.name {
         validate_name(&mut v, name);
     }
     let new_password = match patch.password {
         poem_openapi::types::MaybeUndefined::Value(p) => {
-            if let Some(problem) = password::check_policy(&p) {
+            if let Some(problem) = password::check_policy(&p, &[&current.email, &current.name]) {
                 v.add("password", problem);
             }
             Some(p)
