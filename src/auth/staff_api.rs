@@ -81,8 +81,8 @@ impl StaffApi {
     }
 }
 
-/// Who may call each operation and the error codes that are its own.
 const MANAGE: Access = Access::Requires(&[Action::StaffManage]);
+/// Who may call each operation and the error codes that are its own.
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("list_staff", MANAGE),
     Operation::new("create_staff", MANAGE).errors(&[C::EmailTaken]),

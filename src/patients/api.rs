@@ -125,9 +125,9 @@ impl PatientsApi {
     }
 }
 
-/// Who may call each operation and the error codes that are its own.
 const READ: Access = Access::Requires(&[Action::PatientRead]);
 const WRITE: Access = Access::Requires(&[Action::PatientWrite]);
+/// Who may call each operation and the error codes that are its own.
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("create_patient", WRITE)
         .errors(&[C::PossibleDuplicate])

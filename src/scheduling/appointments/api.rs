@@ -250,7 +250,6 @@ impl AppointmentsApi {
     }
 }
 
-/// Who may call each operation and the error codes that are its own.
 const READ: Access = Access::Requires(&[Action::SchedulingRead]);
 const WRITE: Access = Access::Requires(&[Action::AppointmentWrite]);
 /// What booking checks, in the order it checks them.
@@ -276,6 +275,7 @@ const RESCHEDULE_RULES: &[C] = &[
     C::TimeOff,
     C::SlotTaken,
 ];
+/// Who may call each operation and the error codes that are its own.
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("create_appointment", WRITE)
         .errors(BOOKING_RULES)

@@ -142,9 +142,9 @@ impl AvailabilityApi {
     }
 }
 
-/// Who may call each operation and the error codes that are its own.
 const READ: Access = Access::Requires(&[Action::SchedulingRead]);
 const SETUP: Access = Access::Requires(&[Action::SchedulingSetup]);
+/// Who may call each operation and the error codes that are its own.
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("get_availability", READ),
     Operation::new("replace_availability", SETUP),

@@ -231,9 +231,9 @@ impl SetupApi {
     }
 }
 
-/// Who may call each operation and the error codes that are its own.
 const READ: Access = Access::Requires(&[Action::SchedulingRead]);
 const SETUP: Access = Access::Requires(&[Action::SchedulingSetup]);
+/// Who may call each operation and the error codes that are its own.
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("list_centres", READ),
     Operation::new("create_centre", SETUP),
