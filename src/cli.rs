@@ -57,7 +57,7 @@ enum Command {
         #[command(flatten)]
         data: DataArg,
     },
-    /// Check the database (integrity, foreign keys, migrations) and the search index.
+    /// Check the database (integrity, foreign keys, migrations, the audit hash chain) and the search index.
     Check {
         #[command(flatten)]
         data: DataArg,
@@ -200,6 +200,13 @@ fn check(dir: &Path) -> Result<()> {
         return Err(Error::internal(problems.join("; ")));
     }
     println!("ok: integrity, foreign keys and migrations check out");
+    let chain = crate::audit::chain::verify(&conn)?;
+    if let Some((id, reason)) = chain.first_broken {
+        return Err(Error::internal(format!(
+            "the audit log's hash chain is broken: row {id} {reason}; it was altered outside Clinicbox"
+        )));
+    }
+    println!("ok: the audit log's hash chain holds ({} rows)", chain.chained_rows);
     // The index is derived: a problem there is repaired at the next start.
     match crate::search::index::verify(&Config::for_data_dir(dir).index_path()) {
         Ok(()) => println!("ok: the search index opens and its checksums match"),

@@ -36,6 +36,12 @@ pub struct Config {
     pub snapshot_keep_days: i64,
     /// Video visits get an unguessable room under this address.
     pub video_base_url: String,
+    /// A browser session unused for this long ends (it also ends 12 hours
+    /// after sign-in, however busy).
+    pub session_idle_minutes: i64,
+    /// How long a bearer sign-in lasts at most, however often its refresh
+    /// token is exchanged.
+    pub refresh_lifetime_days: i64,
 }
 
 /// What `clinicbox.toml` may hold. Every key is optional.
@@ -51,6 +57,8 @@ struct FileConfig {
     snapshot_interval_minutes: Option<u64>,
     snapshot_keep_days: Option<i64>,
     video_base_url: Option<String>,
+    session_idle_minutes: Option<i64>,
+    refresh_lifetime_days: Option<i64>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -63,6 +71,8 @@ const KNOWN_KEYS: &[&str] = &[
     "snapshot_interval_minutes",
     "snapshot_keep_days",
     "video_base_url",
+    "session_idle_minutes",
+    "refresh_lifetime_days",
 ];
 
 /// Values already merged from flags and environment by clap.
@@ -87,6 +97,8 @@ impl Config {
             snapshot_interval_minutes: 15,
             snapshot_keep_days: 7,
             video_base_url: "https://meet.jit.si/".to_owned(),
+            session_idle_minutes: 30,
+            refresh_lifetime_days: 30,
         }
     }
 
@@ -147,7 +159,25 @@ impl Config {
             }
             config.snapshot_keep_days = days;
         }
+        if let Some(minutes) = file.session_idle_minutes {
+            if !(1..=24 * 60).contains(&minutes) {
+                return Err(invalid("session_idle_minutes must be from 1 to 1440"));
+            }
+            config.session_idle_minutes = minutes;
+        }
+        if let Some(days) = file.refresh_lifetime_days {
+            if !(1..=365).contains(&days) {
+                return Err(invalid("refresh_lifetime_days must be from 1 to 365"));
+            }
+            config.refresh_lifetime_days = days;
+        }
         Ok(config)
+    }
+
+    /// `Strict-Transport-Security` is sent when staff reach the server over
+    /// https, so a browser never tries plain http for it again.
+    pub fn sends_hsts(&self) -> bool {
+        self.cookies_secure()
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -219,6 +249,9 @@ mod tests {
         std::fs::write(dir.path().join(CONFIG_FILE_NAME), "trusted_proxies = [\"10.0.0.1\", \"proxy\"]\n").unwrap();
         let err = Config::load(dir.path(), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("\"proxy\" is not an IP address"), "{err}");
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "session_idle_minutes = 0\n").unwrap();
+        let err = Config::load(dir.path(), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("session_idle_minutes"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE_NAME), "trusted_proxies = [\"10.0.0.1\", \"::1\"]\n").unwrap();
         let config = Config::load(dir.path(), &Overrides::default()).unwrap();
         assert_eq!(config.trusted_proxies.len(), 2);

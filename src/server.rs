@@ -19,8 +19,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::audit::api::AuditApi;
+use crate::auth::account_api::AccountApi;
 use crate::auth::api::AuthApi;
-use crate::auth::service::StaffCredentials;
+use crate::auth::api_keys::api::ApiKeysApi;
+use crate::auth::sign_in::StaffCredentials;
 use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::http::auth::{Credentials, optional_caller};
@@ -43,7 +45,9 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
             AuthApi,
+            AccountApi,
             StaffApi,
+            ApiKeysApi,
             PatientsApi,
             AuditApi,
             SearchApi,
@@ -74,7 +78,9 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
 pub fn operations() -> Vec<Operation> {
     [
         crate::auth::api::OPERATIONS,
+        crate::auth::account_api::OPERATIONS,
         crate::auth::staff_api::OPERATIONS,
+        crate::auth::api_keys::api::OPERATIONS,
         crate::patients::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,

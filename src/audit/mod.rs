@@ -3,6 +3,7 @@
 //! can never be updated or deleted (triggers enforce it).
 
 pub mod api;
+pub mod chain;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::audit::chain::{self, ChainRow};
 
 use crate::audit::model::AuditEntry;
 use crate::kit::context::RequestContext;
@@ -10,17 +12,26 @@ use crate::kit::time::{instant, to_millis};
 
 /// Who acted, and from where.
 pub struct Actor<'a> {
+    /// The staff member; `None` for an API key or someone not signed in.
     pub id: Option<i64>,
+    /// The staff member's email, or the API key's `api-key:<name>`.
     pub email: Option<&'a str>,
+    pub api_key_id: Option<i64>,
     pub context: &'a RequestContext,
 }
 
 impl<'a> From<&'a Caller> for Actor<'a> {
     fn from(caller: &'a Caller) -> Self {
-        Actor { id: Some(caller.staff_id), email: Some(&caller.email), context: &caller.context }
+        Actor {
+            id: caller.staff_id,
+            email: Some(&caller.email),
+            api_key_id: caller.api_key_id,
+            context: &caller.context,
+        }
     }
 }
 
+/// Appends an audit row, chained to the row before it (see `chain`).
 pub fn record(
     tx: &Transaction,
     at: DateTime<Utc>,
@@ -30,22 +41,75 @@ pub fn record(
     entity_id: Option<i64>,
     details: Option<serde_json::Value>,
 ) -> Result<()> {
+    let (last_id, previous): (i64, Option<Vec<u8>>) = tx
+        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, None));
+    let row = ChainRow {
+        id: last_id + 1,
+        at: to_millis(at),
+        actor_id: actor.id,
+        actor_email: actor.email.map(str::to_owned),
+        api_key_id: actor.api_key_id,
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id,
+        request_id: Some(actor.context.request_id.clone()),
+        client_addr: actor.context.client_addr.map(|ip| ip.to_string()),
+        details: details.map(|d| d.to_string()),
+    };
+    let hash = chain::row_hash(previous.as_deref().unwrap_or_default(), &row);
     tx.execute(
-        "INSERT INTO audit_log (at, actor_id, actor_email, action, entity, entity_id, request_id, client_addr, details)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit_log (id, at, actor_id, actor_email, action, entity, entity_id, request_id, client_addr,
+                                details, api_key_id, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
-            to_millis(at),
-            actor.id,
-            actor.email,
-            action,
-            entity,
-            entity_id,
-            actor.context.request_id,
-            actor.context.client_addr.map(|ip| ip.to_string()),
-            details.map(|d| d.to_string()),
+            row.id,
+            row.at,
+            row.actor_id,
+            row.actor_email,
+            row.action,
+            row.entity,
+            row.entity_id,
+            row.request_id,
+            row.client_addr,
+            row.details,
+            row.api_key_id,
+            hash,
         ],
     )?;
     Ok(())
+}
+
+/// The audit rows in id order after `after_id`, as the chain hashes them,
+/// with their stored hash.
+pub fn chain_page(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<(ChainRow, Option<Vec<u8>>)>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, actor_id, actor_email, api_key_id, action, entity, entity_id, request_id, client_addr,
+                details, hash
+         FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![after_id, limit], |r| {
+            Ok((
+                ChainRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor_id: r.get(2)?,
+                    actor_email: r.get(3)?,
+                    api_key_id: r.get(4)?,
+                    action: r.get(5)?,
+                    entity: r.get(6)?,
+                    entity_id: r.get(7)?,
+                    request_id: r.get(8)?,
+                    client_addr: r.get(9)?,
+                    details: r.get(10)?,
+                },
+                r.get(11)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 #[derive(Default)]
@@ -62,7 +126,7 @@ pub fn list(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
     let total: i64 =
         conn.query_row(&format!("SELECT count(*) FROM audit_log WHERE {condition}"), filter_params, |r| r.get(0))?;
     let mut stmt = conn.prepare(&format!(
-        "SELECT id, at, actor_id, actor_email, action, entity, entity_id, request_id, client_addr, details
+        "SELECT id, at, actor_id, actor_email, action, entity, entity_id, request_id, client_addr, details, api_key_id
          FROM audit_log WHERE {condition} ORDER BY id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = stmt
@@ -78,6 +142,7 @@ pub fn list(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
                 request_id: row.get(7)?,
                 client_addr: row.get(8)?,
                 details: optional_json(row, 9)?,
+                api_key_id: row.get(10)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

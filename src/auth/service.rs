@@ -1,32 +1,21 @@
-//! Sign-in, token rotation, sessions and staff management rules.
+//! Staff accounts: the rules for creating and changing them.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use email_address::EmailAddress;
 use rusqlite::{Connection, Transaction};
 
 use crate::App;
 use crate::audit::{self, Actor};
-use crate::auth::grace::IssuedPair;
-use crate::auth::model::{NewStaff, StaffMember, StaffPatch, TokenPair};
+use crate::auth::model::{NewStaff, StaffMember, StaffPatch};
 use crate::auth::password;
-use crate::auth::store::{self, StaffUpdate, TokenKind};
-use crate::auth::throttle::Source;
+use crate::auth::store::{self, StaffUpdate};
 use crate::db::changes::{self, ChangeOp};
-use crate::http::auth::{CheckFuture, CredentialCheck, CredentialKind};
 use crate::http::pagination::Page;
 use crate::kit::context::RequestContext;
 use crate::kit::error::{Error, ErrorCode, Result, Validator};
 use crate::kit::principal::{Caller, Role};
-use crate::kit::tokens;
 
-pub const ACCESS_TTL_SECONDS: i64 = 15 * 60;
-pub const REFRESH_TTL_DAYS: i64 = 30;
-pub const SESSION_TTL_HOURS: i64 = 12;
 const NAME_MAX: usize = 100;
-
-fn invalid_credentials() -> Error {
-    Error::unauthorized(ErrorCode::InvalidCredentials, "the email or password is not right")
-}
 
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -35,18 +24,23 @@ pub fn normalise_email(email: &str) -> String {
 /// Checks the fields common to creating staff by the admin and by setup.
 pub fn validate_new_account(v: &mut Validator, email: &str, name: &str, password: &str) {
     let email = normalise_email(email);
-    if email.is_empty() {
-        v.add("email", "is required");
-    } else if !EmailAddress::is_valid(&email) || email.len() > 254 {
-        v.add("email", "is not a valid email address");
-    }
+    validate_email(v, &email);
     validate_name(v, name);
     if let Some(problem) = password::check_policy(password, &[email.as_str(), name]) {
         v.add("password", problem);
     }
 }
 
-fn validate_name(v: &mut Validator, name: &str) {
+/// Checks an already normalised email address.
+pub fn validate_email(v: &mut Validator, email: &str) {
+    if email.is_empty() {
+        v.add("email", "is required");
+    } else if !EmailAddress::is_valid(email) || email.len() > 254 {
+        v.add("email", "is not a valid email address");
+    }
+}
+
+pub fn validate_name(v: &mut Validator, name: &str) {
     let name = name.trim();
     if name.is_empty() {
         v.add("name", "is required");
@@ -55,290 +49,6 @@ fn validate_name(v: &mut Validator, name: &str) {
     } else if name.chars().any(char::is_control) {
         v.add("name", "must not contain control characters");
     }
-}
-
-/// The cookie that lets a browser that signed in to an account before pass
-/// the throttle's ceilings for that account (see `throttle`). One per
-/// account, so the staff sharing a reception desk's browser each keep
-/// theirs; the name is keyed so it does not reveal the email.
-pub fn device_cookie_name(app: &App, email: &str) -> String {
-    let email = normalise_email(email);
-    format!("clinicbox_device_{}", &hex::encode(app.secret.sign(&[b"device-cookie", email.as_bytes()]))[..16])
-}
-
-/// A device token for `email`: a random id and the installation's signature
-/// of both. Nothing is stored; it proves only "this browser signed in as
-/// this account before".
-fn device_token(app: &App, email: &str) -> Result<String> {
-    let id = tokens::generate("")?[..32].to_owned();
-    let mac = hex::encode(app.secret.sign(&[b"device", email.as_bytes(), id.as_bytes()]));
-    Ok(format!("{id}.{mac}"))
-}
-
-/// The id of `token` when it is a device token signed for `email`.
-fn device_id<'a>(app: &App, email: &str, token: &'a str) -> Option<&'a str> {
-    let (id, mac) = token.split_once('.')?;
-    let expected = hex::encode(app.secret.sign(&[b"device", email.as_bytes(), id.as_bytes()]));
-    tokens::secrets_match(mac, &expected).then_some(id)
-}
-
-/// A successful sign-in: the account, and the device token its browser keeps.
-pub struct SignedIn<T> {
-    pub answer: T,
-    pub device_token: String,
-}
-
-/// Checks email and password; on success returns the account and a device
-/// token. Applies the throttle and keeps unknown emails as slow as wrong
-/// passwords.
-async fn verify_credentials(
-    app: &App,
-    email: &str,
-    secret: &str,
-    context: &RequestContext,
-    device_cookie: Option<&str>,
-) -> Result<SignedIn<StaffMember>> {
-    let email = normalise_email(email);
-    let device = device_cookie.and_then(|token| device_id(app, &email, token));
-    let source = Source { address: context.client_addr, device };
-    if let Err(retry_after_secs) = app.throttle.check(&email, source) {
-        return Err(Error::TooManyRequests { retry_after_secs });
-    }
-    let lookup = email.clone();
-    let found = app.db.read(move |conn| store::staff_with_hash_by_email(conn, &lookup)).await?;
-    let (account, hash) = match found {
-        Some((account, hash)) if account.active => (Some(account), Some(hash)),
-        _ => (None, None),
-    };
-    let ok = password::verify(secret.to_owned(), hash).await?;
-    match account {
-        Some(account) if ok => {
-            app.throttle.record_success(&email, source);
-            let device_token = match (device, device_cookie) {
-                (Some(_), Some(token)) => token.to_owned(),
-                _ => device_token(app, &email)?,
-            };
-            Ok(SignedIn { answer: account, device_token })
-        }
-        _ => {
-            app.throttle.record_failure(&email, source);
-            tracing::info!(request_id = %context.request_id, "sign-in refused");
-            Err(invalid_credentials())
-        }
-    }
-}
-
-pub async fn login(
-    app: &App,
-    email: &str,
-    secret: &str,
-    context: RequestContext,
-    device_cookie: Option<&str>,
-) -> Result<SignedIn<TokenPair>> {
-    let signed_in = verify_credentials(app, email, secret, &context, device_cookie).await?;
-    let family = tokens::generate("")?;
-    let pair = issue_pair(app, signed_in.answer, family, Some(context)).await?;
-    Ok(SignedIn { answer: pair, device_token: signed_in.device_token })
-}
-
-/// Issues an access + refresh pair in `family`, writing the login audit row
-/// when `login_context` is given.
-async fn issue_pair(
-    app: &App,
-    account: StaffMember,
-    family: String,
-    login_context: Option<RequestContext>,
-) -> Result<TokenPair> {
-    let pair = IssuedPair {
-        staff_id: account.id,
-        access_token: tokens::generate(tokens::ACCESS_PREFIX)?,
-        refresh_token: tokens::generate(tokens::REFRESH_PREFIX)?,
-    };
-    let now = app.clock.now();
-    let (stored, email) = (pair.clone(), account.email.clone());
-    app.db
-        .write(move |tx| {
-            insert_pair(tx, &stored, &family, now)?;
-            if let Some(context) = &login_context {
-                let actor = Actor { id: Some(stored.staff_id), email: Some(&email), context };
-                audit::record(tx, now, actor, "auth.login", "staff", Some(stored.staff_id), None)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(token_pair(pair, account))
-}
-
-fn token_pair(pair: IssuedPair, user: StaffMember) -> TokenPair {
-    TokenPair {
-        access_token: pair.access_token,
-        refresh_token: pair.refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: ACCESS_TTL_SECONDS,
-        user,
-    }
-}
-
-enum RefreshOutcome {
-    /// A new pair (or, for a duplicate within the grace window, the same one).
-    Issued(IssuedPair),
-    Reused,
-    Invalid,
-}
-
-/// Exchanges a refresh token for a new pair. A refresh token works once:
-/// presented again within `GRACE_SECONDS` (a client's concurrent duplicate)
-/// it gets the same new pair; presented later, it was stolen or replayed,
-/// so the whole family (every token of that sign-in) is revoked. A token
-/// revoked by signing out is simply not valid.
-pub async fn refresh(app: &App, refresh_token: &str) -> Result<TokenPair> {
-    let spent = tokens::hash(refresh_token);
-    let now = app.clock.now();
-    let fresh = IssuedPair {
-        staff_id: 0,
-        access_token: tokens::generate(tokens::ACCESS_PREFIX)?,
-        refresh_token: tokens::generate(tokens::REFRESH_PREFIX)?,
-    };
-    let state = app.clone();
-    let outcome = app
-        .db
-        .write(move |tx| {
-            let Some(record) = store::find_token(tx, TokenKind::Refresh, &spent)? else {
-                return Ok(RefreshOutcome::Invalid);
-            };
-            if record.revoked || record.expires_at <= now || !record.staff_active {
-                return Ok(RefreshOutcome::Invalid);
-            }
-            if record.used {
-                if let Some(pair) = state.refresh_grace.replay(&spent, now) {
-                    return Ok(RefreshOutcome::Issued(pair));
-                }
-                store::revoke_family(tx, &record.family, now)?;
-                return Ok(RefreshOutcome::Reused);
-            }
-            store::mark_token_used(tx, record.id, now)?;
-            let pair = IssuedPair { staff_id: record.staff_id, ..fresh };
-            insert_pair(tx, &pair, &record.family, now)?;
-            // Remembered before the commit: the one writer runs a duplicate
-            // only after this transaction, so it always finds the pair.
-            state.refresh_grace.remember(spent, now, pair.clone());
-            Ok(RefreshOutcome::Issued(pair))
-        })
-        .await?;
-    match outcome {
-        RefreshOutcome::Issued(pair) => {
-            let staff_id = pair.staff_id;
-            let account = app
-                .db
-                .read(move |conn| store::staff_by_id(conn, staff_id))
-                .await?
-                .ok_or_else(|| Error::unauthorized(ErrorCode::InvalidToken, "the refresh token is not valid"))?;
-            Ok(token_pair(pair, account))
-        }
-        RefreshOutcome::Reused => Err(Error::unauthorized(
-            ErrorCode::TokenReused,
-            "this refresh token was already used; every token of that sign-in has been revoked",
-        )),
-        RefreshOutcome::Invalid => Err(Error::unauthorized(ErrorCode::InvalidToken, "the refresh token is not valid")),
-    }
-}
-
-/// Stores an access and a refresh token of `family`.
-fn insert_pair(tx: &Transaction, pair: &IssuedPair, family: &str, now: DateTime<Utc>) -> Result<()> {
-    let access_expiry = now + Duration::seconds(ACCESS_TTL_SECONDS);
-    let refresh_expiry = now + Duration::days(REFRESH_TTL_DAYS);
-    let access_hash = tokens::hash(&pair.access_token);
-    let refresh_hash = tokens::hash(&pair.refresh_token);
-    store::insert_token(tx, pair.staff_id, TokenKind::Access, &access_hash, family, now, access_expiry)?;
-    store::insert_token(tx, pair.staff_id, TokenKind::Refresh, &refresh_hash, family, now, refresh_expiry)?;
-    Ok(())
-}
-
-/// Signs a browser in; returns the session secret (for the cookie) and the account.
-pub async fn create_session(
-    app: &App,
-    email: &str,
-    secret: &str,
-    context: RequestContext,
-    device_cookie: Option<&str>,
-) -> Result<SignedIn<(String, StaffMember)>> {
-    let SignedIn { answer: account, device_token } =
-        verify_credentials(app, email, secret, &context, device_cookie).await?;
-    let session = tokens::generate(tokens::SESSION_PREFIX)?;
-    let family = tokens::generate("")?;
-    let hash = tokens::hash(&session);
-    let now = app.clock.now();
-    let (staff_id, staff_email) = (account.id, account.email.clone());
-    app.db
-        .write(move |tx| {
-            store::insert_token(
-                tx,
-                staff_id,
-                TokenKind::Session,
-                &hash,
-                &family,
-                now,
-                now + Duration::hours(SESSION_TTL_HOURS),
-            )?;
-            let actor = Actor { id: Some(staff_id), email: Some(&staff_email), context: &context };
-            audit::record(
-                tx,
-                now,
-                actor,
-                "auth.login",
-                "staff",
-                Some(staff_id),
-                Some(serde_json::json!({"via": "session"})),
-            )
-        })
-        .await?;
-    Ok(SignedIn { answer: (session, account), device_token })
-}
-
-/// The credential check the HTTP toolkit asks on every signed-in request.
-pub struct StaffCredentials(pub App);
-
-impl CredentialCheck for StaffCredentials {
-    fn check(&self, kind: CredentialKind, secret: String, context: RequestContext) -> CheckFuture {
-        let app = self.0.clone();
-        let kind = match kind {
-            CredentialKind::Access => TokenKind::Access,
-            CredentialKind::Session => TokenKind::Session,
-        };
-        Box::pin(async move { authenticate(&app, kind, &secret, context).await })
-    }
-}
-
-/// Resolves a presented credential to the caller, or 401.
-pub async fn authenticate(app: &App, kind: TokenKind, token: &str, context: RequestContext) -> Result<Caller> {
-    let hash = tokens::hash(token);
-    let record = app.db.read(move |conn| store::find_token(conn, kind, &hash)).await?;
-    let now = app.clock.now();
-    match record {
-        Some(r) if !r.revoked && !r.used && r.expires_at > now && r.staff_active => Ok(Caller {
-            staff_id: r.staff_id,
-            email: r.staff_email,
-            role: r.staff_role,
-            token_family: r.family,
-            context,
-        }),
-        Some(r) if r.expires_at <= now => {
-            Err(Error::unauthorized(ErrorCode::TokenExpired, "the token has expired; sign in or refresh"))
-        }
-        _ => Err(Error::unauthorized(ErrorCode::Unauthenticated, "sign in to continue")),
-    }
-}
-
-/// Revokes every token of the caller's sign-in.
-pub async fn logout(app: &App, caller: &Caller) -> Result<()> {
-    let now = app.clock.now();
-    let caller = caller.clone();
-    app.db
-        .write(move |tx| {
-            store::revoke_family(tx, &caller.token_family, now)?;
-            audit::record(tx, now, Actor::from(&caller), "auth.logout", "staff", Some(caller.staff_id), None)
-        })
-        .await
 }
 
 /// A checked new account, ready to be written.
@@ -371,8 +81,10 @@ impl AccountToWrite {
         let member = store::insert_staff(tx, &self.email, &self.name, self.role, &self.password_hash, now)?;
         let actor = match by {
             CreatedBy::Staff(caller) => Actor::from(caller),
-            CreatedBy::Itself(context) => Actor { id: Some(member.id), email: Some(&member.email), context },
-            CreatedBy::CommandLine(context) => Actor { id: None, email: None, context },
+            CreatedBy::Itself(context) => {
+                Actor { id: Some(member.id), email: Some(&member.email), api_key_id: None, context }
+            }
+            CreatedBy::CommandLine(context) => Actor { id: None, email: None, api_key_id: None, context },
         };
         audit::record(tx, now, actor, action, "staff", Some(member.id), details)?;
         changes::record(tx, now, "staff", member.id, ChangeOp::Create)?;
@@ -441,7 +153,7 @@ pub fn create_admin_offline(
         role: Role::Admin,
         password_hash,
     };
-    let context = RequestContext { request_id: "cli".into(), client_addr: None };
+    let context = RequestContext { request_id: "cli".into(), ..Default::default() };
     crate::db::run_in_transaction(conn, |tx| {
         let details = serde_json::json!({"via": "cli"});
         account.insert(tx, now, CreatedBy::CommandLine(&context), "staff.create", Some(details))

@@ -4,8 +4,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
+use crate::auth::mfa::service as mfa;
 use crate::auth::model::{NewStaff, StaffMember, StaffPatch};
 use crate::auth::service;
+use crate::auth::settings::{self, SecuritySettings};
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::operations::Operation;
@@ -79,6 +81,59 @@ impl StaffApi {
         auth.caller().require(Action::StaffManage)?;
         Ok(Json(service::update_staff(&app, auth.caller(), id.0, body.0).await?))
     }
+
+    /// Reset a staff member's two-factor sign-in
+    ///
+    /// For a lost phone: removes their authenticator and recovery codes, so they sign in with the
+    /// password alone and set it up again (at once, when their role requires it). Audited.
+    #[oai(path = "/staff/:id/mfa", method = "delete", operation_id = "reset_staff_mfa")]
+    async fn reset_mfa(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<NoContent> {
+        auth.caller().require(Action::StaffManage)?;
+        mfa::reset(&app, auth.caller(), id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// The clinic's security settings
+    ///
+    /// Which roles must use two-factor sign-in, and whether clinicians see every patient or only
+    /// their own.
+    #[oai(
+        path = "/settings/security",
+        method = "get",
+        operation_id = "get_security_settings",
+        tag = "ApiTags::Settings"
+    )]
+    async fn get_settings(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<SecuritySettings>> {
+        auth.caller().require(Action::StaffManage)?;
+        Ok(Json(settings::get(&app).await?))
+    }
+
+    /// Change the clinic's security settings
+    ///
+    /// Send the whole settings object. A role newly required to use two-factor sign-in sets it
+    /// up at its members' next request; until then they can do nothing else. Audited.
+    #[oai(
+        path = "/settings/security",
+        method = "put",
+        operation_id = "put_security_settings",
+        tag = "ApiTags::Settings"
+    )]
+    async fn put_settings(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        body: Json<SecuritySettings>,
+    ) -> Result<Json<SecuritySettings>> {
+        auth.caller().require(Action::StaffManage)?;
+        Ok(Json(settings::put(&app, auth.caller(), body.0).await?))
+    }
+}
+
+#[derive(ApiResponse)]
+enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
 }
 
 const MANAGE: Access = Access::Requires(&[Action::StaffManage]);
@@ -88,4 +143,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new("create_staff", MANAGE).errors(&[C::EmailTaken]),
     Operation::new("get_staff", MANAGE),
     Operation::new("update_staff", MANAGE).errors(&[C::LastAdmin]),
+    Operation::new("reset_staff_mfa", MANAGE).errors(&[C::MfaNotEnabled]),
+    Operation::new("get_security_settings", MANAGE),
+    Operation::new("put_security_settings", MANAGE),
 ];

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::auth::model::StaffMember;
+use crate::auth::model::{SignInKind, StaffMember};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, FieldDetails, Result};
 use crate::kit::principal::Role;
 use crate::kit::sql::named_row;
@@ -45,19 +45,7 @@ pub fn insert_staff(
          VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
         params![email, name, role.as_str(), password_hash, at],
     )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::Conflict {
-                code: ErrorCode::EmailTaken,
-                message: "a staff account with this email already exists".into(),
-                details: Some(ErrorDetails::Fields(FieldDetails {
-                    fields: [("email".to_owned(), "already in use".to_owned())].into(),
-                })),
-            }
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(|e| if is_unique_violation(&e) { email_taken() } else { e.into() })?;
     staff_by_id(tx, tx.last_insert_rowid())?.ok_or_else(|| Error::internal("inserted staff vanished"))
 }
 
@@ -142,7 +130,7 @@ pub fn insert_token(
     Ok(())
 }
 
-/// A stored token with the state of its owner.
+/// A stored token with the state of its owner and its sign-in.
 pub struct TokenRecord {
     pub id: i64,
     pub staff_id: i64,
@@ -153,17 +141,44 @@ pub struct TokenRecord {
     pub expires_at: DateTime<Utc>,
     pub used: bool,
     pub revoked: bool,
+    /// The sign-in's row (absent for tokens issued before sign-ins were kept).
+    pub sign_in: Option<SignInState>,
+    /// The staff member has a confirmed authenticator.
+    pub mfa_enrolled: bool,
+    /// The clinic requires MFA for the staff member's role.
+    pub mfa_required: bool,
+}
+
+/// What a request needs to know of the sign-in its credential belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInState {
+    pub id: i64,
+    pub last_used_at: DateTime<Utc>,
+    /// The absolute end, which rotating tokens cannot extend.
+    pub expires_at: DateTime<Utc>,
 }
 
 pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Result<Option<TokenRecord>> {
     Ok(conn
         .query_row(
             "SELECT t.id, t.staff_id, s.email, s.role, s.active, t.family, t.expires_at,
-                    t.used_at IS NOT NULL, t.revoked_at IS NOT NULL
-             FROM auth_tokens t JOIN staff s ON s.id = t.staff_id
+                    t.used_at IS NOT NULL, t.revoked_at IS NOT NULL,
+                    g.id, g.last_used_at, g.expires_at,
+                    EXISTS (SELECT 1 FROM staff_totp m WHERE m.staff_id = s.id AND m.confirmed_at IS NOT NULL),
+                    EXISTS (SELECT 1 FROM security_settings x, json_each(x.mfa_required_roles) r
+                            WHERE x.id = 1 AND r.value = s.role)
+             FROM auth_tokens t
+             JOIN staff s ON s.id = t.staff_id
+             LEFT JOIN sign_ins g ON g.family = t.family
              WHERE t.token_hash = ?1 AND t.kind = ?2",
             params![token_hash, kind.as_str()],
             |row| {
+                let sign_in = match row.get::<_, Option<i64>>(9)? {
+                    Some(id) => {
+                        Some(SignInState { id, last_used_at: instant(row, 10)?, expires_at: instant(row, 11)? })
+                    }
+                    None => None,
+                };
                 Ok(TokenRecord {
                     id: row.get(0)?,
                     staff_id: row.get(1)?,
@@ -174,6 +189,9 @@ pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Resu
                     expires_at: instant(row, 6)?,
                     used: row.get(7)?,
                     revoked: row.get(8)?,
+                    sign_in,
+                    mfa_enrolled: row.get(12)?,
+                    mfa_required: row.get(13)?,
                 })
             },
         )
@@ -186,22 +204,154 @@ pub fn mark_token_used(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<
 }
 
 pub fn revoke_family(tx: &Transaction, family: &str, now: DateTime<Utc>) -> Result<usize> {
+    tx.execute(
+        "UPDATE sign_ins SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL",
+        params![family, to_millis(now)],
+    )?;
     Ok(tx.execute(
         "UPDATE auth_tokens SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL",
         params![family, to_millis(now)],
     )?)
 }
 
-pub fn revoke_all_for_staff(tx: &Transaction, staff_id: i64, now: DateTime<Utc>) -> Result<usize> {
+/// Ends every sign-in of `staff_id` except the one of family `keep`.
+pub fn revoke_all_for_staff_except(tx: &Transaction, staff_id: i64, keep: &str, now: DateTime<Utc>) -> Result<usize> {
+    tx.execute(
+        "UPDATE sign_ins SET revoked_at = ?3 WHERE staff_id = ?1 AND family <> ?2 AND revoked_at IS NULL",
+        params![staff_id, keep, to_millis(now)],
+    )?;
     Ok(tx.execute(
-        "UPDATE auth_tokens SET revoked_at = ?2 WHERE staff_id = ?1 AND revoked_at IS NULL",
-        params![staff_id, to_millis(now)],
+        "UPDATE auth_tokens SET revoked_at = ?3 WHERE staff_id = ?1 AND family <> ?2 AND revoked_at IS NULL",
+        params![staff_id, keep, to_millis(now)],
     )?)
+}
+
+pub fn revoke_all_for_staff(tx: &Transaction, staff_id: i64, now: DateTime<Utc>) -> Result<usize> {
+    revoke_all_for_staff_except(tx, staff_id, "", now)
+}
+
+/// A new sign-in's row.
+pub struct NewSignIn<'a> {
+    pub family: &'a str,
+    pub staff_id: i64,
+    pub kind: SignInKind,
+    pub expires_at: DateTime<Utc>,
+    pub context: &'a crate::kit::context::RequestContext,
+}
+
+pub fn insert_sign_in(tx: &Transaction, new: &NewSignIn, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sign_ins (family, staff_id, kind, created_at, last_used_at, expires_at, client_addr, user_agent)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+        params![
+            new.family,
+            new.staff_id,
+            new.kind.as_str(),
+            to_millis(now),
+            to_millis(new.expires_at),
+            new.context.client_addr.map(|ip| ip.to_string()),
+            new.context.user_agent,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records that a sign-in was used now, from where.
+pub fn touch_sign_in(tx: &Transaction, id: i64, now: DateTime<Utc>, client_addr: Option<String>) -> Result<()> {
+    tx.execute(
+        "UPDATE sign_ins SET last_used_at = max(last_used_at, ?2), client_addr = coalesce(?3, client_addr) WHERE id = ?1",
+        params![id, to_millis(now), client_addr],
+    )?;
+    Ok(())
+}
+
+/// A sign-in as the sessions list shows it.
+pub struct SignInRow {
+    pub id: i64,
+    pub family: String,
+    pub kind: SignInKind,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The staff member's sign-ins still in force at `now`, newest use first:
+/// not revoked, not past their end, and, for browsers, used within `idle`.
+pub fn live_sign_ins(
+    conn: &Connection,
+    staff_id: i64,
+    now: DateTime<Utc>,
+    idle: chrono::Duration,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<SignInRow>, i64)> {
+    let condition = "staff_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
+                     AND (kind = 'tokens' OR last_used_at > ?3)";
+    let (at, idle_cutoff) = (to_millis(now), to_millis(now - idle));
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM sign_ins WHERE {condition}"),
+        params![staff_id, at, idle_cutoff],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, family, kind, created_at, last_used_at, expires_at, client_addr, user_agent
+         FROM sign_ins WHERE {condition} ORDER BY last_used_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+    ))?;
+    let rows = stmt
+        .query_map(params![staff_id, at, idle_cutoff, limit, offset], |row| {
+            Ok(SignInRow {
+                id: row.get(0)?,
+                family: row.get(1)?,
+                kind: row.get(2)?,
+                created_at: instant(row, 3)?,
+                last_used_at: instant(row, 4)?,
+                expires_at: instant(row, 5)?,
+                client_addr: row.get(6)?,
+                user_agent: row.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total))
+}
+
+/// The family of the staff member's sign-in `id`, if it is theirs.
+pub fn sign_in_family(conn: &Connection, staff_id: i64, id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT family FROM sign_ins WHERE id = ?1 AND staff_id = ?2 AND revoked_at IS NULL",
+            params![id, staff_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The password hash of an account, to confirm a sensitive change.
+pub fn password_hash(conn: &Connection, staff_id: i64) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT password_hash FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?)
+}
+
+pub fn update_email(tx: &Transaction, staff_id: i64, email: &str, now: DateTime<Utc>) -> Result<()> {
+    tx.execute("UPDATE staff SET email = ?2, updated_at = ?3 WHERE id = ?1", params![staff_id, email, to_millis(now)])
+        .map_err(|e| if is_unique_violation(&e) { email_taken() } else { e.into() })?;
+    Ok(())
+}
+
+fn email_taken() -> Error {
+    Error::Conflict {
+        code: ErrorCode::EmailTaken,
+        message: "a staff account with this email already exists".into(),
+        details: Some(ErrorDetails::Fields(FieldDetails {
+            fields: [("email".to_owned(), "already in use".to_owned())].into(),
+        })),
+    }
 }
 
 /// Removes tokens that expired more than a day ago; they can never work again.
 pub fn purge_expired_tokens(tx: &Transaction, now: DateTime<Utc>) -> Result<usize> {
     let cutoff = to_millis(now - chrono::Duration::days(1));
+    tx.execute("DELETE FROM mfa_challenges WHERE expires_at < ?1", [cutoff])?;
     Ok(tx.execute("DELETE FROM auth_tokens WHERE expires_at < ?1", [cutoff])?)
 }
 
@@ -214,4 +364,16 @@ pub fn staff_page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<
 
 pub fn count_staff(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
+}
+
+/// Whether the staff member has MFA on, and whether their role requires it.
+pub fn mfa_status(conn: &Connection, staff_id: i64) -> Result<(bool, bool)> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM staff_totp m WHERE m.staff_id = s.id AND m.confirmed_at IS NOT NULL),
+                EXISTS (SELECT 1 FROM security_settings x, json_each(x.mfa_required_roles) r
+                        WHERE x.id = 1 AND r.value = s.role)
+         FROM staff s WHERE s.id = ?1",
+        [staff_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }

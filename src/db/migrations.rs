@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_scheduling.sql"),
     migration!(3, "0003_calendar_feeds.sql"),
     migration!(4, "0004_feed_revocation.sql"),
+    migration!(5, "0005_account_security.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -16,6 +16,8 @@ use poem_openapi::error::ParseRequestPayloadError;
 use crate::kit::error::Error;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// How much of a `User-Agent` the sessions list keeps.
+const USER_AGENT_MAX: usize = 200;
 
 tokio::task_local! {
     /// The id of the request being answered, so an error envelope can carry
@@ -94,7 +96,8 @@ pub async fn around<E: Endpoint>(
     let request_id = incoming_request_id(&req).unwrap_or_else(|| {
         crate::kit::tokens::generate("").map(|t| t[..32].to_owned()).unwrap_or_else(|_| "unknown".into())
     });
-    let context = RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, &trust) };
+    let user_agent = req.header(header::USER_AGENT).map(|agent| agent.chars().take(USER_AGENT_MAX).collect());
+    let context = RequestContext { request_id: request_id.clone(), client_addr: client_addr(&req, &trust), user_agent };
     let limited = match context.client_addr {
         Some(ip) if ratelimit::is_public(req.uri().path()) => limiter.check(ip).err(),
         _ => None,

@@ -59,10 +59,13 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
     use ErrorCode as C;
     match code {
         C::MalformedRequest => StatusCode::BAD_REQUEST,
-        C::Unauthenticated | C::InvalidCredentials | C::TokenExpired | C::InvalidToken | C::TokenReused => {
-            StatusCode::UNAUTHORIZED
-        }
-        C::CsrfFailed | C::Forbidden | C::InvalidSetupToken => StatusCode::FORBIDDEN,
+        C::Unauthenticated
+        | C::InvalidCredentials
+        | C::TokenExpired
+        | C::InvalidToken
+        | C::TokenReused
+        | C::InvalidMfaCode => StatusCode::UNAUTHORIZED,
+        C::CsrfFailed | C::Forbidden | C::InvalidSetupToken | C::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -76,7 +79,10 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         | C::SlotTaken
         | C::AlreadyBooked
         | C::Full
-        | C::InvalidTransition => StatusCode::CONFLICT,
+        | C::InvalidTransition
+        | C::MfaAlreadyEnabled
+        | C::MfaNotEnabled
+        | C::MfaRequired => StatusCode::CONFLICT,
         C::ValidationFailed
         | C::PatientArchived
         | C::NotAGroupSession

@@ -144,6 +144,9 @@ fn codes_of(
         if !matches!(facts.access, Access::SignedIn) {
             codes.push(ErrorCode::Forbidden);
         }
+        if matches!(facts.access, Access::Requires(_) | Access::PersonRequires(_) | Access::RequiresOrOwn(..)) {
+            codes.push(ErrorCode::MfaEnrolmentRequired);
+        }
     }
     let body_schema = body.and_then(|b| b.get("content")).and_then(Value::as_object).and_then(|c| c.values().next());
     let body_names_an_id = body_schema

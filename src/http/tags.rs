@@ -8,8 +8,14 @@ pub enum ApiTags {
     Auth,
     /// Creating the first administrator on a new installation.
     Setup,
+    /// One's own account: name, email, password, sign-ins and two-factor sign-in.
+    Account,
     /// Staff accounts and roles (administrators).
     Staff,
+    /// Keys integrators use as bearer tokens (administrators).
+    ApiKeys,
+    /// The clinic's security settings (administrators).
+    Settings,
     /// Patient records.
     Patients,
     /// The audit log of changes and record reads (administrators).

@@ -6,4 +6,6 @@ use std::net::IpAddr;
 pub struct RequestContext {
     pub request_id: String,
     pub client_addr: Option<IpAddr>,
+    /// The browser or client that sent it, shortened; shown in the sessions list.
+    pub user_agent: Option<String>,
 }

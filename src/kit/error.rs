@@ -61,6 +61,16 @@ error_codes! {
     InvalidToken = "INVALID_TOKEN",
     /// The refresh token was used before; every token of that sign-in was revoked. Sign in again.
     TokenReused = "TOKEN_REUSED",
+    /// The MFA code, or the MFA sign-in step, is not right or has expired. Ask again; after a few failures sign in again.
+    InvalidMfaCode = "INVALID_MFA_CODE",
+    /// The caller's role must use MFA and the caller has not set it up: only MFA enrolment, `/auth/me` and signing out work until they do.
+    MfaEnrolmentRequired = "MFA_ENROLMENT_REQUIRED",
+    /// MFA is already on for this account; turn it off first to enrol a new authenticator.
+    MfaAlreadyEnabled = "MFA_ALREADY_ENABLED",
+    /// MFA is not on for this account (or its enrolment was not started).
+    MfaNotEnabled = "MFA_NOT_ENABLED",
+    /// The clinic requires MFA for this role, so it cannot be turned off.
+    MfaRequired = "MFA_REQUIRED",
     /// A browser request that changes data came without the session's `X-CSRF-Token`.
     CsrfFailed = "CSRF_FAILED",
     /// The caller's role may not do this.

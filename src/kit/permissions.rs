@@ -4,7 +4,7 @@
 
 use poem_openapi::Enum;
 
-use crate::kit::error::{Error, Result};
+use crate::kit::error::{Error, ErrorCode, Result};
 use crate::kit::principal::{Caller, Role};
 
 /// Something a signed-in person may be allowed to do.
@@ -37,7 +37,7 @@ impl Action {
         match self {
             Action::PatientRead => "read patients",
             Action::PatientWrite => "change patients",
-            Action::StaffManage => "manage staff accounts",
+            Action::StaffManage => "manage staff accounts, API keys and security settings",
             Action::AuditRead => "read the audit log",
             Action::BackupManage => "manage backups",
             Action::SchedulingRead => "read the schedule",
@@ -65,10 +65,15 @@ const TABLE: &[(Action, &[Role])] = &[
 pub enum Access {
     /// No sign-in: anyone who can reach the server.
     Public,
-    /// Any signed-in staff member, whatever the role.
+    /// Any signed-in staff member or API key, whatever the role.
     SignedIn,
+    /// A signed-in staff member, whatever the role, about their own account;
+    /// an API key has none.
+    Person,
     /// A role allowed every one of these actions.
     Requires(&'static [Action]),
+    /// A staff member (not an API key) whose role is allowed these actions.
+    PersonRequires(&'static [Action]),
     /// A role allowed these actions, or the one person the record is about
     /// (who is named in words).
     RequiresOrOwn(&'static [Action], &'static str),
@@ -79,8 +84,8 @@ impl Access {
     pub fn roles(self) -> Option<Vec<Role>> {
         let actions = match self {
             Access::Public => return None,
-            Access::SignedIn => &[][..],
-            Access::Requires(actions) | Access::RequiresOrOwn(actions, _) => actions,
+            Access::SignedIn | Access::Person => &[][..],
+            Access::Requires(actions) | Access::PersonRequires(actions) | Access::RequiresOrOwn(actions, _) => actions,
         };
         Some(Role::ALL.iter().copied().filter(|role| actions.iter().all(|action| allows(*role, *action))).collect())
     }
@@ -91,6 +96,7 @@ impl Access {
         let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
         match self {
             Access::RequiresOrOwn(_, own) => format!("Roles: {}; also {own}", names.join(", ")),
+            Access::Person | Access::PersonRequires(_) => format!("Roles: {}; not API keys", names.join(", ")),
             _ => format!("Roles: {}", names.join(", ")),
         }
     }
@@ -107,6 +113,12 @@ pub fn allowed_actions(role: Role) -> Vec<Action> {
 
 impl Caller {
     pub fn require(&self, action: Action) -> Result<()> {
+        if self.must_enrol_mfa {
+            return Err(Error::Forbidden {
+                code: ErrorCode::MfaEnrolmentRequired,
+                message: "your role must use two-factor sign-in: set it up first".into(),
+            });
+        }
         if allows(self.role, action) {
             Ok(())
         } else {

@@ -8,6 +8,9 @@ use crate::kit::error::{Error, Result};
 pub const ACCESS_PREFIX: &str = "cbx_at_";
 pub const REFRESH_PREFIX: &str = "cbx_rt_";
 pub const SESSION_PREFIX: &str = "cbx_s_";
+pub const MFA_PREFIX: &str = "cbx_mfa_";
+/// API keys start so, and a bearer token that does is looked up as one.
+pub const API_KEY_PREFIX: &str = "cbk_";
 
 /// 256 random bits from the operating system, hex-encoded, with a prefix
 /// that makes a leaked token recognisable to secret scanners.

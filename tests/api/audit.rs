@@ -79,3 +79,22 @@ async fn the_audit_table_refuses_updates_and_deletes() {
     let after: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
     assert_eq!(before, after);
 }
+
+#[tokio::test]
+async fn failed_sign_ins_are_audited_with_the_email_tried_and_no_password() {
+    let (server, token) = TestServer::with_admin().await;
+    let wrong = server.login_reply(crate::harness::ADMIN_EMAIL, "a wrong password here").await;
+    assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
+    let unknown = server.login_reply("nobody@clinic.test", "another wrong one").await;
+    assert_eq!(unknown.code(), "INVALID_CREDENTIALS");
+    let audit = server.get("/api/v1/audit?entity=staff", &token).await;
+    let failed: Vec<&serde_json::Value> =
+        audit.body["data"].as_array().unwrap().iter().filter(|r| r["action"] == "auth.login_failed").collect();
+    assert_eq!(failed.len(), 2, "{:?}", audit.body);
+    assert_eq!(failed[0]["details"]["email"], "nobody@clinic.test");
+    assert!(failed[0].get("entity_id").is_none(), "no account by that email");
+    assert_eq!(failed[1]["details"]["email"], crate::harness::ADMIN_EMAIL);
+    assert_eq!(failed[1]["entity_id"], 1);
+    assert_eq!(failed[1]["client_addr"], "127.0.0.1");
+    assert!(!audit.body.to_string().contains("wrong password"), "a password is never written");
+}

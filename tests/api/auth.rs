@@ -1,5 +1,5 @@
 use chrono::Duration;
-use clinicbox::auth::service::{ACCESS_TTL_SECONDS, REFRESH_TTL_DAYS, SESSION_TTL_HOURS};
+use clinicbox::auth::sign_in::{ACCESS_TTL_SECONDS, SESSION_TTL_HOURS};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -206,11 +206,22 @@ async fn access_and_refresh_tokens_expire_at_the_end_of_their_lifetimes() {
     let fresh = renewed.body["access_token"].as_str().unwrap();
     assert_eq!(server.get("/api/v1/auth/me", fresh).await.status, StatusCode::OK);
 
-    // A refresh token is good for its lifetime and not a second longer.
-    server.advance(Duration::days(REFRESH_TTL_DAYS) - Duration::seconds(1));
-    let last_chance = refresh(&server, &renewed.body["refresh_token"]).await;
+    // The sign-in lasts its lifetime from the sign-in and not a second
+    // longer, however often it was refreshed on the way.
+    let lifetime = Duration::days(server.app.config.refresh_lifetime_days);
+    let mut current = renewed.body["refresh_token"].clone();
+    for _ in 0..3 {
+        server.advance(lifetime / 4);
+        let step = refresh(&server, &current).await;
+        assert_eq!(step.status, StatusCode::OK, "{:?}", step.body);
+        current = step.body["refresh_token"].clone();
+    }
+    server.advance(lifetime / 4 - Duration::seconds(ACCESS_TTL_SECONDS) - Duration::seconds(1));
+    let last_chance = refresh(&server, &current).await;
     assert_eq!(last_chance.status, StatusCode::OK, "{:?}", last_chance.body);
-    server.advance(Duration::days(REFRESH_TTL_DAYS));
+    server.advance(Duration::seconds(1));
+    let ended = server.get("/api/v1/auth/me", last_chance.body["access_token"].as_str().unwrap()).await;
+    assert_eq!(ended.code(), "TOKEN_EXPIRED", "the access token ends with its sign-in");
     let too_late = refresh(&server, &last_chance.body["refresh_token"]).await;
     assert_eq!((too_late.status, too_late.code()), (StatusCode::UNAUTHORIZED, "INVALID_TOKEN"));
 }
@@ -222,11 +233,55 @@ async fn a_browser_session_ends_after_its_lifetime() {
     assert_eq!(session.status, StatusCode::OK);
     let me = || async { into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await };
 
-    server.advance(Duration::hours(SESSION_TTL_HOURS) - Duration::seconds(1));
+    // Kept busy (a request every 20 minutes, inside the idle timeout), it
+    // still ends at its absolute lifetime.
+    let busy = Duration::minutes(20);
+    let lifetime = Duration::hours(SESSION_TTL_HOURS);
+    let mut elapsed = Duration::zero();
+    while elapsed + busy < lifetime {
+        server.advance(busy);
+        elapsed += busy;
+        assert_eq!(me().await.status, StatusCode::OK, "after {elapsed}");
+    }
+    server.advance(lifetime - elapsed - Duration::seconds(1));
     assert_eq!(me().await.status, StatusCode::OK);
     server.advance(Duration::seconds(1));
     let ended = me().await;
     assert_eq!((ended.status, ended.code()), (StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED"));
+}
+
+#[tokio::test]
+async fn a_browser_session_left_unused_ends_after_the_idle_timeout() {
+    let (server, _) = TestServer::with_admin().await;
+    let (_, session) = open_session(&server).await;
+    assert_eq!(session.status, StatusCode::OK);
+    let me = || async { into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await };
+    let idle = Duration::minutes(server.app.config.session_idle_minutes);
+    assert_eq!(idle, Duration::minutes(30), "the default");
+
+    server.advance(idle - Duration::minutes(2));
+    assert_eq!(me().await.status, StatusCode::OK, "a use just inside the timeout keeps it");
+    server.advance(idle - Duration::minutes(2));
+    assert_eq!(me().await.status, StatusCode::OK, "measured from the last use, not the sign-in");
+    server.advance(idle);
+    let ended = me().await;
+    assert_eq!((ended.status, ended.code()), (StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED"));
+    assert!(ended.body["error"]["message"].as_str().unwrap().contains("unused"), "{:?}", ended.body);
+}
+
+#[tokio::test]
+async fn the_idle_timeout_is_configurable_and_leaves_bearer_sign_ins_alone() {
+    let server = TestServer::start_configured(|config| config.session_idle_minutes = 5).await;
+    server.setup_admin().await;
+    let pair = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
+    let (_, session) = open_session(&server).await;
+    assert_eq!(session.status, StatusCode::OK);
+    server.advance(Duration::minutes(6));
+    let browser = into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await;
+    assert_eq!(browser.code(), "TOKEN_EXPIRED");
+    // An integration that idles for longer refreshes as before.
+    let renewed = refresh(&server, &pair["refresh_token"]).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{:?}", renewed.body);
 }
 
 #[tokio::test]
@@ -256,7 +311,7 @@ async fn a_strangers_failures_never_stop_the_rightful_user_from_their_browser() 
 #[tokio::test]
 async fn a_forged_device_cookie_is_no_way_past_the_throttle() {
     let (server, _) = TestServer::with_admin().await;
-    let cookie_name = clinicbox::auth::service::device_cookie_name(&server.app, ADMIN_EMAIL);
+    let cookie_name = clinicbox::auth::sign_in::device_cookie_name(&server.app, ADMIN_EMAIL);
     let forged = format!("{cookie_name}=0123456789abcdef0123456789abcdef.{}", "0".repeat(64));
     let client = reqwest::Client::new();
     let attempt = |password: &'static str| {

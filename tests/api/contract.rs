@@ -18,6 +18,7 @@ struct Fixtures {
     clinic: Clinic,
     appointment: i64,
     spare_staff: i64,
+    spare_key: i64,
     time_off: i64,
     extra: i64,
     start: String,
@@ -31,6 +32,8 @@ async fn fixtures(server: &TestServer, admin: &str) -> Fixtures {
         .await;
     assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
     let (spare_staff, _) = server.staff_token(admin, "billing").await;
+    let key = server.post("/api/v1/api-keys", admin, json!({"name": "spare", "role": "billing"})).await;
+    assert_eq!(key.status, StatusCode::CREATED, "{:?}", key.body);
     let clinician_path = format!("/api/v1/clinicians/{}", clinic.clinician);
     let off = json!({"start": london(clinic.monday, "13:00"), "end": london(clinic.monday, "14:00")});
     let time_off = server.post(&format!("{clinician_path}/time-off"), admin, off).await;
@@ -42,6 +45,7 @@ async fn fixtures(server: &TestServer, admin: &str) -> Fixtures {
     Fixtures {
         appointment: booked.body["id"].as_i64().unwrap(),
         spare_staff,
+        spare_key: key.body["id"].as_i64().unwrap(),
         time_off: time_off.body["id"].as_i64().unwrap(),
         extra: extra.body["id"].as_i64().unwrap(),
         start: london(clinic.monday, "10:00"),
@@ -67,6 +71,9 @@ fn fill_path(path: &str, fx: &Fixtures) -> String {
         "services" => fx.clinic.consult,
         "patients" => fx.clinic.patients[1],
         "staff" => fx.spare_staff,
+        "api-keys" => fx.spare_key,
+        // No one's sign-in: ending it must not sign the test's callers out.
+        "auth" => 999_999,
         _ => 1,
     };
     path.replace("{id}", &id.to_string())
@@ -189,12 +196,23 @@ async fn every_operation_admits_exactly_the_roles_its_description_names() {
         emails.insert(role, email);
     }
     let mut tokens = HashMap::new();
+    let mut keys = HashMap::new();
     for role in ROLES {
         tokens.insert(role, server.login(&emails[role], PASSWORD).await);
+        let key = server.post("/api/v1/api-keys", &admin, json!({"name": format!("{role} key"), "role": role})).await;
+        assert_eq!(key.status, StatusCode::CREATED, "{:?}", key.body);
+        keys.insert(role, key.body["key"].as_str().unwrap().to_owned());
     }
+    let expiring = server.login(ADMIN_EMAIL, PASSWORD).await;
     let spec = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json::<Value>().await.unwrap();
+    let reset_settings = || async {
+        let body = json!({"mfa_required_roles": [], "clinician_scope": "all"});
+        let reply = server.call(Method::PUT, "/api/v1/settings/security", Some(&admin), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    };
 
     let mut checked = 0;
+    let mut secured = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let name = format!("{} {path}", method.to_uppercase());
@@ -232,6 +250,11 @@ async fn every_operation_admits_exactly_the_roles_its_description_names() {
                 continue;
             };
             assert_eq!(stranger.status, StatusCode::UNAUTHORIZED, "{name} without a credential");
+            let people_only = operation["description"].as_str().unwrap_or_default().ends_with("; not API keys");
+            let changes_settings = operation["operationId"] == "put_security_settings";
+            if !browser_only {
+                secured.push((name.clone(), method.clone(), url.clone(), body.clone()));
+            }
             for role in ROLES {
                 let credential = match (browser_only, signs_out) {
                     (true, _) => sign_in_browser(&server, &emails[role]).await,
@@ -247,11 +270,44 @@ async fn every_operation_admits_exactly_the_roles_its_description_names() {
                     "{name} as {role} (Roles: {allowed:?}): {} {:?}",
                     reply.status, reply.body
                 );
+                if changes_settings {
+                    reset_settings().await;
+                }
+                checked += 1;
+                if browser_only {
+                    continue;
+                }
+                // An API key of the role is admitted exactly where the role
+                // is, except to what only a person has.
+                let reply = send(method, &url, body.as_ref(), &Credential::Bearer(keys[role].clone())).await;
+                assert_listed(operation, &name, &reply);
+                assert_eq!(
+                    reply.code() == "FORBIDDEN",
+                    expected || people_only,
+                    "{name} with a {role} API key: {} {:?}",
+                    reply.status,
+                    reply.body
+                );
+                if changes_settings {
+                    reset_settings().await;
+                }
                 checked += 1;
             }
         }
     }
-    assert!(checked > 250, "{checked} role × operation pairs");
+    assert!(checked > 500, "{checked} credential × operation pairs");
+
+    // An access token past its lifetime is refused by every secured operation.
+    server.advance(Duration::seconds(clinicbox::auth::sign_in::ACCESS_TTL_SECONDS));
+    for (name, method, url, body) in secured {
+        let reply = send(&method, &url, body.as_ref(), &Credential::Bearer(expiring.clone())).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED"),
+            "{name}: {:?}",
+            reply.body
+        );
+    }
 }
 
 /// Every string in `value` that reads as an instant, with where it was.

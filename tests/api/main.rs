@@ -6,12 +6,15 @@
 
 mod harness;
 
+mod account;
+mod api_keys;
 mod audit;
 mod auth;
 mod backup;
 mod cli;
 mod contract;
 mod http;
+mod mfa;
 mod patients;
 mod scheduling;
 mod search;

@@ -72,6 +72,9 @@ async function main() {
     assert.equal(setup.response.status, 201);
     const signedIn = await login({ client, body: { email: "owner@clinic.test", password: PASSWORD } });
     assert.ok(signedIn.data, "signed in");
+    // A sign-in answers tokens, or the MFA step when the account has MFA on.
+    assert.ok("access_token" in signedIn.data, "no MFA on a new account");
+    assert.equal(signedIn.data.mfa_required, false);
     token = signedIn.data.access_token;
 
     const centre = await createCentre({ client, body: { name: "Harbour", timezone: "UTC" } });

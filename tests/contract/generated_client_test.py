@@ -17,7 +17,8 @@ PASSWORD = "correct horse battery staple"
 sys.path.insert(0, os.environ["GENERATED_CLIENT_DIR"])
 
 from clinicbox_client import AuthenticatedClient, Client  # noqa: E402
-from clinicbox_client.api.auth import complete_setup, get_me, login  # noqa: E402
+from clinicbox_client.api.account import get_me  # noqa: E402
+from clinicbox_client.api.auth import complete_setup, login  # noqa: E402
 from clinicbox_client.api.patients import create_patient, get_patient, list_patients  # noqa: E402
 from clinicbox_client.models import (  # noqa: E402
     ErrorEnvelope,

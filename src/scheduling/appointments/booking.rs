@@ -178,7 +178,7 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
                 "from": { "start": current.start.with_timezone(&Utc), "clinician_id": current.clinician_id, "centre_id": current.centre_id },
                 "to": { "start": slot.start, "clinician_id": clinician.id, "centre_id": centre_id },
             });
-            store::record_history(tx, id, now, Some(caller.staff_id), "rescheduled", Some(details))?;
+            store::record_history(tx, id, now, caller.staff_id, "rescheduled", Some(details))?;
             audit_change(tx, now, &caller, "appointment.reschedule", "appointment", id, ChangeOp::Update)?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
@@ -226,7 +226,7 @@ pub(super) fn insert_booking(
         tx,
         id,
         now,
-        Some(caller.staff_id),
+        caller.staff_id,
         "created",
         series_id.map(|s| serde_json::json!({"series_id": s})),
     )?;

@@ -99,7 +99,7 @@ pub async fn transition_scoped(
                 let to = step.apply(from).unwrap_or(next);
                 store::set_status(tx, target, to, cancel, now)?;
                 let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason });
-                store::record_history(tx, target, now, Some(caller.staff_id), step.name(), Some(details))?;
+                store::record_history(tx, target, now, caller.staff_id, step.name(), Some(details))?;
                 let action = format!("appointment.{}", step.name());
                 audit_change(tx, now, &caller, &action, "appointment", target, ChangeOp::Update)?;
             }

@@ -55,7 +55,7 @@ pub(super) fn take_seat(
     };
     store::set_attendee(tx, appointment_id, patient_id, status, now)?;
     let details = serde_json::json!({ "patient_id": patient_id, "status": status.as_str() });
-    store::record_history(tx, appointment_id, now, Some(caller.staff_id), "attendee_joined", Some(details))?;
+    store::record_history(tx, appointment_id, now, caller.staff_id, "attendee_joined", Some(details))?;
     audit_change(tx, now, caller, "appointment.attendee_join", "appointment", appointment_id, ChangeOp::Update)?;
     store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))
 }
@@ -85,7 +85,7 @@ pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, pati
             };
             store::set_attendee(tx, appointment_id, patient_id, AttendeeStatus::Left, now)?;
             let details = serde_json::json!({ "patient_id": patient_id });
-            store::record_history(tx, appointment_id, now, Some(caller.staff_id), "attendee_left", Some(details))?;
+            store::record_history(tx, appointment_id, now, caller.staff_id, "attendee_left", Some(details))?;
             audit_change(
                 tx,
                 now,

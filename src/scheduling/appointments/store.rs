@@ -112,7 +112,7 @@ pub struct NewAppointmentRow {
     pub capacity: i64,
     pub notes: Option<String>,
     pub video_url: Option<String>,
-    pub created_by: i64,
+    pub created_by: Option<i64>,
 }
 
 pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime<Utc>) -> Result<i64> {
@@ -197,7 +197,7 @@ pub fn set_status(
     tx: &Transaction,
     id: i64,
     status: AppointmentStatus,
-    cancel: Option<(Option<&str>, i64)>,
+    cancel: Option<(Option<&str>, Option<i64>)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (reason, by) = cancel.map(|(r, b)| (r.map(str::to_owned), Some(b))).unwrap_or((None, None));

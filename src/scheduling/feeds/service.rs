@@ -15,7 +15,7 @@ use crate::scheduling::slots::compute::Interval;
 /// Managers, and the clinician themself, may see and rotate a feed link.
 pub fn may_see_feed(caller: &Caller, clinician: &Clinician) -> bool {
     caller.require(crate::kit::permissions::Action::SchedulingSetup).is_ok()
-        || clinician.staff_id == Some(caller.staff_id)
+        || (clinician.staff_id.is_some() && clinician.staff_id == caller.staff_id)
 }
 
 pub fn feed_url(app: &App, clinician_id: i64, generation: i64) -> String {
