@@ -4,11 +4,13 @@ import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
 import { staffView } from './js/views/staff.js';
+import { accountView } from './js/views/account.js';
+import { apiKeysView } from './js/views/apikeys.js';
 import { backupsView } from './js/views/backups.js';
 import { calendarView } from './js/views/calendar.js';
 import { clinicSetupView } from './js/views/setup.js';
 import { quickSearch } from './js/quicksearch.js';
-import { can, currentUser, navigate, onNavigate, signedIn, signedOut } from './js/session.js';
+import { can, currentUser, mfaState, navigate, onNavigate, signedIn, signedOut } from './js/session.js';
 
 const routes = [
   { path: /^\/setup$/, view: setupView, public: true },
@@ -18,6 +20,8 @@ const routes = [
   { path: /^\/patients\/(\d+)$/, view: patientDetailView },
   { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
   { path: /^\/staff$/, view: staffView, action: 'staff_manage' },
+  { path: /^\/api-keys$/, view: apiKeysView, action: 'staff_manage' },
+  { path: /^\/account$/, view: accountView },
   { path: /^\/backups$/, view: backupsView, action: 'backup_manage' },
   { path: /^\/calendar$/, view: calendarView },
   { path: /^\/setup-clinic$/, view: clinicSetupView, action: 'scheduling_setup' },
@@ -56,14 +60,25 @@ function shell(content) {
         navLink('/calendar', 'Calendar'),
         navLink('/patients', 'Patients'),
         can('staff_manage') ? navLink('/staff', 'Staff') : null,
+        can('staff_manage') ? navLink('/api-keys', 'API keys') : null,
         can('backup_manage') ? navLink('/backups', 'Backups') : null,
         can('scheduling_setup') ? navLink('/setup-clinic', 'Clinic setup') : null,
         h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
       quickSearch(navigate),
       h('div', { class: 'account' },
-        h('span', { class: 'account-name' }, user.name, h('small', {}, user.role.replace('_', ' '))),
+        h('a', { href: '/account', class: 'account-name', dataset: { link: '' }, title: 'Your account' }, user.name, h('small', {}, user.role.replace('_', ' '))),
         h('button', { class: 'btn btn-ghost', type: 'button', onclick: signOut }, 'Sign out'))),
+    mfaNudge(),
     h('main', { id: 'main', class: 'main', tabindex: '-1' }, content));
+}
+
+/** Administrators are asked to turn on two-step sign-in until they do. */
+function mfaNudge() {
+  const mfa = mfaState();
+  if (mfa.enabled || mfa.mustEnrol || currentUser().role !== 'admin' || location.pathname === '/account') return null;
+  return h('div', { class: 'nudge', role: 'status' },
+    'Protect the clinic: turn on two-step sign-in for your administrator account. ',
+    h('a', { href: '/account#mfa', dataset: { link: '' } }, 'Set it up'));
 }
 
 async function render() {
@@ -76,6 +91,10 @@ async function render() {
   }
   if (!route.public && !currentUser()) {
     navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+    return;
+  }
+  if (mfaState().mustEnrol && path !== '/account') {
+    navigate('/account', { replace: true });
     return;
   }
   if (route.action && !can(route.action)) {

@@ -128,6 +128,7 @@ pub fn endpoint(app: App) -> impl Endpoint {
         proxies: app.config.trusted_proxies.clone(),
     });
     let limiter = Arc::new(ratelimit::PublicLimiter::default());
+    let hsts = app.config.sends_hsts();
     let credentials = Credentials(Arc::new(StaffCredentials(app.clone())));
     Route::new()
         .nest("/api/v1", api.around(|next, req| context::limit_body(next, req, MAX_BODY_BYTES)))
@@ -143,7 +144,7 @@ pub fn endpoint(app: App) -> impl Endpoint {
         .with(CatchPanic::new().with_handler(|_| Error::internal("a request handler panicked").into_response()))
         .catch_all_error(error::render)
         .with(Compression::new())
-        .around(move |next, req| context::around(next, req, trust.clone(), limiter.clone()))
+        .around(move |next, req| context::around(next, req, trust.clone(), limiter.clone(), hsts))
         .into_endpoint()
 }
 

@@ -2,7 +2,7 @@
 // and navigation. Views import this, never app.js.
 import { setCsrf } from './api.js';
 
-const state = { user: null, actions: new Set() };
+const state = { user: null, actions: new Set(), mfa: { enabled: false, required: false, mustEnrol: false } };
 let renderer = () => {};
 
 export function currentUser() {
@@ -14,10 +14,21 @@ export function can(action) {
   return state.actions.has(action);
 }
 
+/** Two-step sign-in: on, required for the role, and whether it must be set up first. */
+export function mfaState() {
+  return state.mfa;
+}
+
 export function signedIn(session) {
   state.user = session.user;
   state.actions = new Set(session.allowed_actions || []);
-  setCsrf(session.csrf_token);
+  state.mfa = { enabled: !!session.mfa_enabled, required: !!session.mfa_required, mustEnrol: !!session.mfa_enrolment_required };
+  if (session.csrf_token) setCsrf(session.csrf_token);
+}
+
+/** After a change to one's own account (`/auth/me`): keep the CSRF token. */
+export function refreshedMe(me) {
+  signedIn({ ...me, user: me });
 }
 
 export function signedOut() {

@@ -52,6 +52,11 @@ pub struct ProxyTrust {
     pub proxies: Vec<IpAddr>,
 }
 
+/// `Strict-Transport-Security` for a year: sent only when staff reach the
+/// server over https (`public_url`), so a plain-http install on the back
+/// office network is never told to refuse http.
+const HSTS: &str = "max-age=31536000";
+
 /// The client's address. Behind trusted proxies it is the right-most
 /// address of `X-Forwarded-For` that is not itself a trusted proxy: each
 /// proxy appends the address it saw, so everything to the left of that is
@@ -91,6 +96,7 @@ pub async fn around<E: Endpoint>(
     mut req: Request,
     trust: std::sync::Arc<ProxyTrust>,
     limiter: std::sync::Arc<PublicLimiter>,
+    hsts: bool,
 ) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = incoming_request_id(&req).unwrap_or_else(|| {
@@ -129,6 +135,9 @@ pub async fn around<E: Endpoint>(
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
     if path.starts_with("/api/v1") || path.starts_with("/health") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

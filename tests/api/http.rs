@@ -88,6 +88,17 @@ async fn responses_carry_request_ids_and_security_headers() {
     // Hostile request ids are replaced, not echoed.
     let response = server.client.get(server.url("/health")).header("x-request-id", "<script>").send().await.unwrap();
     assert_ne!(response.headers()["x-request-id"], "<script>");
+    assert!(reply.header("strict-transport-security").is_none(), "no HSTS over plain http");
+}
+
+#[tokio::test]
+async fn behind_https_every_answer_carries_hsts() {
+    let server = TestServer::start_configured(|config| config.public_url = Some("https://clinic.example".into())).await;
+    for path in ["/health", "/api/v1/patients", "/", "/api/v1/nowhere"] {
+        let response = server.client.get(server.url(path)).send().await.unwrap();
+        let hsts = response.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(hsts.as_deref(), Some("max-age=31536000"), "{path}");
+    }
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
+import { TOTP } from 'otpauth';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.env.CLINICBOX_BIN || join(here, '../../target/debug/clinicbox');
@@ -284,5 +285,79 @@ test('set up the clinic, book from the calendar, check in and complete', async (
   await page.getByText('Completed').first().waitFor();
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, [], 'no script errors and nothing blocked by the content security policy');
+  await context.close();
+});
+
+test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'owner@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  // A refused code is an answered request, not a fault of the page.
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+
+  // Until they do, administrators are asked to.
+  await page.getByText('turn on two-step sign-in for your administrator account').waitFor();
+  await page.getByRole('link', { name: 'Set it up' }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  await page.getByRole('img', { name: /QR code/ }).waitFor();
+  const key = (await page.locator('code.secret').innerText()).replace(/\s/g, '');
+  const totp = new TOTP({ secret: key, digits: 6, period: 30, algorithm: 'SHA1' });
+  await page.getByLabel('Code from the app').fill('000000');
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByText('Code from the app is not the code the authenticator shows now').waitFor();
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(artifacts, `9-mfa-enrol-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.getByLabel('Code from the app').fill(totp.generate());
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByText('Two-step sign-in is on.').waitFor();
+  assert.equal(await page.locator('.recovery-codes li').count(), 10);
+  const recovery = await page.locator('.recovery-codes li').first().innerText();
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+  await page.getByText('recovery code(s) left').waitFor();
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(artifacts, `10-account-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1366, height: 900 });
+
+  // Signing in now takes the password and then a code (here a recovery code:
+  // the app's current code was just used).
+  await page.getByRole('button', { name: 'Sign out' }).first().click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Email').fill('owner@clinic.test');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Two-step sign-in' }).waitFor();
+  await page.screenshot({ path: join(artifacts, '11-mfa-step.png') });
+  await page.getByLabel('Code from your authenticator app').fill('123456');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText('That code is not right').waitFor();
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(recovery);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('heading', { name: 'Patients' }).waitFor();
+  assert.equal(await page.getByText('turn on two-step sign-in').count(), 0, 'no more nudging');
+
+  // An API key for an integration: shown once, then listed by its prefix.
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await page.getByLabel('Name').fill('Accounting export');
+  await page.getByLabel('Role').selectOption('billing');
+  await page.getByRole('button', { name: 'Issue key' }).click();
+  const shown = await page.locator('code.secret').innerText();
+  assert.match(shown, /^cbk_[0-9a-f]{64}$/);
+  await page.getByRole('cell', { name: 'Accounting export' }).waitFor();
+  const res = await fetch(setupUrl.replace(/\/setup\?.*$/, '/api/v1/patients'), { headers: { Authorization: `Bearer ${shown}` } });
+  assert.equal(res.status, 200, 'the key works as a bearer token');
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(artifacts, `12-api-keys-${width}.png`), fullPage: true });
+  }
+  assert.deepEqual(errors, []);
   await context.close();
 });

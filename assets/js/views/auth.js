@@ -35,9 +35,11 @@ export async function loginView({ query, navigate }) {
       submit.textContent = 'Signing in…';
       try {
         const session = await post('/auth/session', { email: email.value, password: password.value });
-        await signedIn(session);
-        const next = query.get('next');
-        navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/patients', { replace: true });
+        if (session.mfa_required) {
+          card.replaceWith(mfaStep(session.mfa_token, done));
+          return;
+        }
+        done(session);
       } catch (error) {
         let text = error.message;
         if (error.code === 'INVALID_CREDENTIALS') text = 'That email and password do not match an active account.';
@@ -50,7 +52,58 @@ export async function loginView({ query, navigate }) {
       }
     },
   }, message, field('Email', email), field('Password', password), submit);
-  return authCard('Sign in', 'Welcome back. Sign in with your staff account.', form);
+  function done(session) {
+    signedIn(session);
+    const next = query.get('next');
+    const target = session.mfa_enrolment_required ? '/account' : next && next.startsWith('/') && !next.startsWith('//') ? next : '/patients';
+    navigate(target, { replace: true });
+  }
+  const card = authCard('Sign in', 'Welcome back. Sign in with your staff account.', form);
+  return card;
+}
+
+/** The second step: a code from the authenticator app, or a recovery code. */
+function mfaStep(token, done) {
+  let recovery = false;
+  const input = h('input', { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, autofocus: true, maxlength: 6, pattern: '[0-9]*', dataset: { field: 'code' } });
+  const label = h('span', {}, 'Code from your authenticator app');
+  const message = h('div', { class: 'form-message' });
+  const submit = h('button', { class: 'btn btn-primary btn-block', type: 'submit' }, 'Verify');
+  const toggle = h('button', { class: 'btn btn-ghost btn-block', type: 'button', onclick: () => {
+    recovery = !recovery;
+    label.textContent = recovery ? 'Recovery code' : 'Code from your authenticator app';
+    input.value = '';
+    input.maxLength = recovery ? 24 : 6;
+    input.inputMode = recovery ? 'text' : 'numeric';
+    input.removeAttribute('pattern');
+    toggle.textContent = recovery ? 'Use the authenticator app instead' : 'Use a recovery code instead';
+    input.focus();
+  } }, 'Use a recovery code instead');
+  const form = h('form', {
+    class: 'stack',
+    novalidate: true,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      message.replaceChildren();
+      submit.disabled = true;
+      try {
+        const body = recovery ? { mfa_token: token, recovery_code: input.value } : { mfa_token: token, code: input.value.trim() };
+        done(await post('/auth/session/mfa', body));
+      } catch (error) {
+        let text = error.message;
+        if (error.code === 'INVALID_MFA_CODE') text = error.message.includes('sign in again')
+          ? 'This sign-in has expired. Go back and sign in again.'
+          : 'That code is not right. Enter the code the app shows now.';
+        if (error.status === 429) text = `Too many attempts. Try again in ${Math.ceil((error.retryAfter || 60) / 60)} minute(s).`;
+        message.append(banner('error', text));
+        input.select();
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  }, message, h('div', { class: 'field' }, h('label', { for: 'mfa-code', dataset: { name: 'Code' } }, label), Object.assign(input, { id: 'mfa-code' })), submit, toggle,
+  h('a', { class: 'btn btn-ghost btn-block', href: '/login', dataset: { link: '' } }, 'Back'));
+  return authCard('Two-step sign-in', 'Open your authenticator app and enter the six-digit code for Clinicbox.', form);
 }
 
 export async function setupView({ query, navigate }) {

@@ -1,4 +1,4 @@
-import { get, post, patch, query } from '../api.js';
+import { get, post, patch, del, api, query } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
 import { currentUser } from '../session.js';
 
@@ -54,10 +54,21 @@ export async function staffView() {
           h('td', {}, h('span', { class: `badge ${m.active ? 'badge-active' : 'badge-archived'}` }, m.active ? 'Active' : 'Deactivated')),
           h('td', { class: 'row-actions' },
             h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => resetPassword(m) }, 'Reset password'),
+            h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => resetMfa(m) }, 'Reset two-step'),
             m.id === me.id ? null : m.active
               ? h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => { if (confirm(`Deactivate ${m.name}? They are signed out everywhere at once.`)) change(m, { active: false }, `${m.name} deactivated`); } }, 'Deactivate')
               : h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => change(m, { active: true }, `${m.name} reactivated`) }, 'Reactivate')));
       })));
+  }
+
+  async function resetMfa(member) {
+    if (!confirm(`Remove ${member.name}'s two-step sign-in (a lost phone)? They sign in with the password and set it up again.`)) return;
+    try {
+      await del(`/staff/${member.id}/mfa`);
+      toast(`Two-step sign-in of ${member.name} reset`, 'success');
+    } catch (error) {
+      toast(error.code === 'MFA_NOT_ENABLED' ? `${member.name} has no two-step sign-in to reset` : error.message, error.code === 'MFA_NOT_ENABLED' ? 'info' : 'error');
+    }
   }
 
   async function resetPassword(member) {
@@ -108,5 +119,39 @@ export async function staffView() {
   return h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Staff'), h('p', { class: 'muted' }, 'Who can sign in, and what their role lets them do.'))),
     list,
-    form);
+    form,
+    await securityCard());
+}
+
+/** The clinic's security settings: two-step sign-in per role, clinician scope. */
+async function securityCard() {
+  let settings;
+  try {
+    settings = await get('/settings/security');
+  } catch (error) {
+    return h('div', { class: 'banner banner-error', role: 'alert' }, error.message);
+  }
+  const boxes = ROLES.map(([value, label]) => {
+    const box = h('input', { type: 'checkbox', value, checked: settings.mfa_required_roles.includes(value) });
+    return h('label', { class: 'check' }, box, ` ${label}`);
+  });
+  const scope = h('select', { dataset: { field: 'clinician_scope' } },
+    h('option', { value: 'all', selected: settings.clinician_scope === 'all' }, 'Every patient (shared care)'),
+    h('option', { value: 'own', selected: settings.clinician_scope === 'own' }, 'Only their own patients'));
+  const form = h('form', { class: 'card stack', novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    const roles = boxes.map((l) => l.querySelector('input')).filter((b) => b.checked).map((b) => b.value);
+    try {
+      await api('PUT', '/settings/security', { mfa_required_roles: roles, clinician_scope: scope.value });
+      toast('Security settings saved', 'success');
+    } catch (error) {
+      toast(error.message, 'error');
+    }
+  } },
+  h('h2', {}, 'Security'),
+  h('fieldset', { class: 'field' }, h('legend', {}, 'Two-step sign-in required for'), h('div', { class: 'checks' }, boxes),
+    h('p', { class: 'hint' }, 'People in these roles set it up at their next sign-in and can do nothing else until they have.')),
+  field('Clinicians see', scope, 'Own patients: those they have an appointment with, or that were shared with them.'),
+  h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Save security settings')));
+  return form;
 }
