@@ -42,12 +42,12 @@ pub fn validate_email(v: &mut Validator, email: &str) {
 
 pub fn validate_name(v: &mut Validator, name: &str) {
     let name = name.trim();
-    if name.is_empty() {
+    if !crate::kit::text::has_visible(name) {
         v.add("name", "is required");
     } else if name.chars().count() > NAME_MAX {
         v.add("name", format!("must be at most {NAME_MAX} characters"));
-    } else if name.chars().any(char::is_control) {
-        v.add("name", "must not contain control characters");
+    } else if let Some(problem) = crate::kit::text::character_problem(name) {
+        v.add("name", problem);
     }
 }
 

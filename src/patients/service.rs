@@ -15,6 +15,7 @@ use crate::http::pagination::Page;
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, PossibleDuplicateDetails, Result, Validator};
 use crate::kit::phone;
 use crate::kit::principal::Caller;
+use crate::kit::text;
 use crate::patients::model::{
     Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder,
 };
@@ -34,15 +35,17 @@ fn check_text(v: &mut Validator, field: &str, value: &Option<String>, max: usize
     if let Some(text) = value {
         if text.chars().count() > max {
             v.add(field, format!("must be at most {max} characters"));
-        } else if text.chars().any(char::is_control) {
-            v.add(field, "must not contain control characters");
+        } else if let Some(problem) = text::character_problem(text) {
+            v.add(field, problem);
+        } else if !text::has_visible(text) {
+            v.add(field, "must contain visible characters");
         }
     }
 }
 
 fn required_name(v: &mut Validator, field: &str, value: &str) -> String {
     let value = value.trim().to_owned();
-    if value.is_empty() {
+    if !text::has_visible(&value) {
         v.add(field, "is required");
     } else {
         check_text(v, field, &Some(value.clone()), NAME_MAX);

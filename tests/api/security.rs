@@ -174,3 +174,32 @@ async fn a_signed_out_refresh_token_is_invalid_not_reused() {
     assert_eq!((reply.status, reply.code()), (StatusCode::UNAUTHORIZED, "INVALID_TOKEN"));
     assert_eq!(server.get("/api/v1/auth/me", &other).await.status, StatusCode::OK, "another sign-in stays");
 }
+
+#[tokio::test]
+async fn names_need_visible_characters_and_may_not_reorder_the_display() {
+    let (server, token) = TestServer::with_admin().await;
+    let before = server.count_rows("patients");
+    let invisible =
+        server.post("/api/v1/patients", &token, json!({"given_name": "\u{200B}\u{200B}", "family_name": "Ng"})).await;
+    assert_eq!(invisible.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", invisible.body);
+    assert_eq!(invisible.field_error("given_name"), Some("is required"));
+    let flipped =
+        server.post("/api/v1/patients", &token, json!({"given_name": "Ann", "family_name": "Smith\u{202E}gnoW"})).await;
+    assert_eq!(flipped.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", flipped.body);
+    assert!(flipped.field_error("family_name").unwrap().contains("text direction"), "{:?}", flipped.body);
+    let city = json!({"given_name": "Ann", "family_name": "Ng", "address": {"city": "\u{2066}x\u{2069}"}});
+    let isolated = server.post("/api/v1/patients", &token, city).await;
+    assert_eq!(isolated.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", isolated.body);
+    assert_eq!(server.count_rows("patients"), before, "nothing written");
+    // A Persian name keeps its zero-width non-joiner.
+    let persian = server.create_patient(&token, json!({"given_name": "فاطمه", "family_name": "علی\u{200C}زاده"})).await;
+    assert_eq!(persian["family_name"], "علی\u{200C}زاده");
+    let staff = server
+        .post(
+            "/api/v1/staff",
+            &token,
+            json!({"email": "z@clinic.test", "name": "\u{FEFF}", "role": "billing", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(staff.field_error("name"), Some("is required"), "{:?}", staff.body);
+}
