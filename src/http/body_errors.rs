@@ -24,11 +24,14 @@ pub fn know_schemas(schemas: Value) {
 /// parameter) and the schema.
 type BodySchemas = Vec<(String, Vec<Option<String>>, Value)>;
 static BODY_SCHEMAS: OnceLock<BodySchemas> = OnceLock::new();
+/// Every operation's method and path segments, for the `Allow` of a 405.
+static METHODS: OnceLock<Vec<(String, Vec<Option<String>>)>> = OnceLock::new();
 
 /// Hands over the spec's operations, so a body can be checked against its
 /// operation's schema before the framework reads it.
 pub fn know_operations(paths: &Value) {
     let mut bodies = BodySchemas::new();
+    let mut methods = Vec::new();
     for (path, item) in paths.as_object().into_iter().flatten() {
         let segments: Vec<Option<String>> = path
             .trim_matches('/')
@@ -36,6 +39,7 @@ pub fn know_operations(paths: &Value) {
             .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
             .collect();
         for (method, operation) in item.as_object().into_iter().flatten() {
+            methods.push((method.to_ascii_uppercase(), segments.clone()));
             let content = operation.pointer("/requestBody/content").and_then(Value::as_object);
             if let Some(schema) = content.and_then(|c| c.values().next()).and_then(|media| media.get("schema")) {
                 bodies.push((method.to_ascii_uppercase(), segments.clone(), schema.clone()));
@@ -43,17 +47,32 @@ pub fn know_operations(paths: &Value) {
         }
     }
     let _ = BODY_SCHEMAS.set(bodies);
+    let _ = METHODS.set(methods);
+}
+
+fn same_path(segments: &[Option<String>], parts: &[&str]) -> bool {
+    segments.len() == parts.len()
+        && segments.iter().zip(parts).all(|(segment, part)| segment.as_deref().is_none_or(|s| s == *part))
+}
+
+/// The methods the operations at `path` (below `/api/v1`) accept, for the
+/// `Allow` header of a 405, e.g. `GET, PATCH`.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut found: Vec<&str> =
+        METHODS.get()?.iter().filter(|(_, segments)| same_path(segments, &parts)).map(|(m, _)| m.as_str()).collect();
+    found.sort_unstable();
+    found.dedup();
+    (!found.is_empty()).then(|| found.join(", "))
 }
 
 /// The body schema of the operation at `method` `path` (below `/api/v1`).
 fn body_schema(method: &str, path: &str) -> Option<&'static Value> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    BODY_SCHEMAS.get()?.iter().find_map(|(m, segments, schema)| {
-        let matches = m == method
-            && segments.len() == parts.len()
-            && segments.iter().zip(&parts).all(|(segment, part)| segment.as_deref().is_none_or(|s| s == *part));
-        matches.then_some(schema)
-    })
+    BODY_SCHEMAS
+        .get()?
+        .iter()
+        .find_map(|(m, segments, schema)| (m == method && same_path(segments, &parts)).then_some(schema))
 }
 
 /// Every problem of a JSON `body` against its operation's schema, before

@@ -138,6 +138,12 @@ pub async fn around<E: Endpoint>(
     if hsts {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
+    if status == poem::http::StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allowed) = path.strip_prefix("/api/v1").and_then(body_errors::allowed_methods)
+        && let Ok(value) = HeaderValue::from_str(&allowed)
+    {
+        headers.insert(header::ALLOW, value);
+    }
     if path.starts_with("/api/v1") || path.starts_with("/health") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -275,3 +275,15 @@ async fn bad_query_values_are_named_in_plain_words() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[tokio::test]
+async fn a_method_an_address_does_not_take_is_a_405_that_says_which_it_does() {
+    let (server, token) = TestServer::with_admin().await;
+    let reply = server.call(reqwest::Method::PUT, "/api/v1/patients", Some(&token), Some(serde_json::json!({}))).await;
+    assert_eq!((reply.status.as_u16(), reply.code()), (405, "METHOD_NOT_ALLOWED"), "{:?}", reply.body);
+    assert_eq!(reply.header("allow"), Some("GET, POST"));
+    assert!(reply.header("content-security-policy").is_some());
+    let one = server.call(reqwest::Method::POST, "/api/v1/patients/1", Some(&token), None).await;
+    assert_eq!(one.status.as_u16(), 405);
+    assert_eq!(one.header("allow"), Some("GET, PATCH"));
+}
