@@ -68,7 +68,16 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
          codes each operation can give listed under its responses. System instants are UTC written \
          with `Z`; appointment times carry their centre's offset. In a patch, a field left out stays \
          and `null` clears a `nullable` one. Each operation's description ends with the roles that \
-         may call it.",
+         may call it.\n\n\
+         Limits: every length, range and list size a body or query value may have is in its schema \
+         (`maxLength`, `minimum`, `maximum`, `maxItems`, `pattern`); a value outside them is a 422 \
+         `VALIDATION_FAILED` naming the field, and a field a schema does not list is refused the same \
+         way (`additionalProperties: false`). Bodies are at most 1 MiB (413 `PAYLOAD_TOO_LARGE`) and \
+         JSON (415 `UNSUPPORTED_MEDIA_TYPE`).\n\n\
+         Besides each operation's own answers, any address can answer: 404 `NOT_FOUND` for an \
+         address that does not exist; 405 `METHOD_NOT_ALLOWED`, with `Allow` naming the methods it \
+         takes; 414 `URI_TOO_LONG` for an address and query longer than 8 KiB. Each is the same \
+         error envelope with the same headers.",
     )
     .server("/api/v1")
     .license(LicenseObject::new("Apache-2.0").url("https://www.apache.org/licenses/LICENSE-2.0"))

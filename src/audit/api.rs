@@ -27,12 +27,13 @@ impl AuditApi {
         app: Data<&App>,
         auth: StaffAuth,
         /// Singular entity name, e.g. `patient` or `staff`.
+        #[oai(validator(max_length = 60))]
         entity: Query<Option<String>>,
         entity_id: Query<Option<i64>>,
         /// Staff id of the actor.
         actor: Query<Option<i64>>,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<AuditEntry>>> {
         auth.caller().require(Action::AuditRead)?;
         let page = Page::from_query(page.0, page_size.0)?;

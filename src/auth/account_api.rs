@@ -63,8 +63,8 @@ impl AccountApi {
         &self,
         app: Data<&App>,
         auth: StaffAuth,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<SignInSummary>>> {
         let page = Page::from_query(page.0, page_size.0)?;
         let (rows, total) = account::list_sessions(&app, auth.caller(), page).await?;

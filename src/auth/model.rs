@@ -23,8 +23,10 @@ pub struct StaffMember {
 #[oai(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The staff member's email address (case does not matter).
+    #[oai(validator(max_length = 254))]
     pub email: String,
     #[oai(write_only)]
+    #[oai(validator(max_length = 512))]
     pub password: String,
 }
 
@@ -51,6 +53,7 @@ pub struct TokenPair {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[oai(validator(max_length = 200))]
     pub refresh_token: String,
 }
 
@@ -137,10 +140,13 @@ pub enum SessionAnswer {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct MfaLogin {
+    #[oai(validator(max_length = 200))]
     pub mfa_token: String,
     /// Six digits from the authenticator app.
+    #[oai(validator(max_length = 16))]
     pub code: Option<String>,
     /// One of the recovery codes given at enrolment; each works once.
+    #[oai(validator(max_length = 64))]
     pub recovery_code: Option<String>,
 }
 
@@ -190,11 +196,14 @@ pub struct SignInSummary {
 #[oai(deny_unknown_fields)]
 pub struct AccountPatch {
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 254))]
     pub email: Option<String>,
     /// Required with `email`.
     #[oai(write_only)]
+    #[oai(validator(max_length = 512))]
     pub current_password: Option<String>,
 }
 
@@ -203,20 +212,25 @@ pub struct AccountPatch {
 #[oai(deny_unknown_fields)]
 pub struct PasswordChange {
     #[oai(write_only)]
+    #[oai(validator(max_length = 512))]
     pub current_password: String,
     /// 12 to 128 characters, not common, not built on your name or email.
     #[oai(write_only)]
+    #[oai(validator(max_length = 128))]
     pub new_password: String,
 }
 
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct NewStaff {
+    #[oai(validator(max_length = 254))]
     pub email: String,
+    #[oai(validator(max_length = 100))]
     pub name: String,
     pub role: Role,
     /// 12 to 128 characters.
     #[oai(write_only)]
+    #[oai(validator(max_length = 128))]
     pub password: String,
 }
 
@@ -224,6 +238,7 @@ pub struct NewStaff {
 #[oai(deny_unknown_fields)]
 pub struct StaffPatch {
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub role: Option<Role>,
@@ -232,6 +247,7 @@ pub struct StaffPatch {
     pub active: Option<bool>,
     /// Sets a new password (12 to 128 characters) and signs the person out everywhere.
     #[oai(write_only)]
+    #[oai(validator(max_length = 128))]
     pub password: MaybeUndefined<String>,
 }
 
@@ -239,10 +255,14 @@ pub struct StaffPatch {
 #[oai(deny_unknown_fields)]
 pub struct SetupRequest {
     /// The one-time token printed by the server at start.
+    #[oai(validator(max_length = 200))]
     pub token: String,
+    #[oai(validator(max_length = 254))]
     pub email: String,
+    #[oai(validator(max_length = 100))]
     pub name: String,
     #[oai(write_only)]
+    #[oai(validator(max_length = 128))]
     pub password: String,
 }
 

@@ -31,6 +31,7 @@ crate::kit::sql::text_enum!(ClinicianScope {
 pub struct SecuritySettings {
     /// Roles whose members must use two-factor sign-in; they set it up at
     /// their next sign-in and can do nothing else until then.
+    #[oai(validator(max_items = 5))]
     pub mfa_required_roles: Vec<Role>,
     pub clinician_scope: ClinicianScope,
 }

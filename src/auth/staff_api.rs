@@ -35,8 +35,8 @@ impl StaffApi {
         &self,
         app: Data<&App>,
         auth: StaffAuth,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<StaffMember>>> {
         auth.caller().require(Action::StaffManage)?;
         let page = Page::from_query(page.0, page_size.0)?;

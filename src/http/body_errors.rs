@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use poem_openapi::error::ParseRequestPayloadError;
 use serde_json::Value;
 
-use crate::http::words::plain_words;
+use crate::http::words::{plain_words, rule_in_words};
 use crate::kit::error::{Error, FieldErrors};
 use crate::kit::time::{InRange, OUT_OF_RANGE};
 
@@ -75,6 +75,16 @@ fn body_schema(method: &str, path: &str) -> Option<&'static Value> {
         .find_map(|(m, segments, schema)| (m == method && same_path(segments, &parts)).then_some(schema))
 }
 
+/// Every problem the schema of the operation at `method` `path` shows in
+/// `body`: for a body the framework refused, whose message names one rule.
+pub fn problems_against_schema(method: &str, path: &str, body: &Value) -> FieldErrors {
+    let mut problems = FieldErrors::new();
+    if let (Some(schemas), Some(schema)) = (SCHEMAS.get(), body_schema(method, path)) {
+        Checker { schemas, types_only: false }.check(schema, body, "", true, &mut problems);
+    }
+    problems
+}
+
 /// Every problem of a JSON `body` against its operation's schema, before
 /// the framework reads it: the framework would turn `123` into the text
 /// "123" where a name goes; the schema says text, so this says "must be text".
@@ -133,7 +143,12 @@ pub fn name_bad_fields(err: poem::Error, body: Option<&[u8]>) -> poem::Error {
     }
     let mut fields = field_problems(&payload.reason, &value);
     if fields.is_empty() {
-        fields.insert("body".into(), plain_words(&payload.reason));
+        // "field `name` verification failed. maxLength(100)": the field and its rule.
+        let field = payload.reason.split("field `").nth(1).and_then(|rest| rest.split('`').next());
+        match (field, rule_in_words(&payload.reason)) {
+            (Some(field), Some(rule)) => fields.insert(field.to_owned(), rule),
+            _ => fields.insert("body".into(), plain_words(&payload.reason)),
+        };
     }
     Error::Validation(fields).into()
 }
@@ -261,6 +276,11 @@ fn is_nullable(schema: &Value) -> bool {
 }
 
 fn length_problem(schema: &Value, text: &str) -> Option<String> {
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        && regex::Regex::new(pattern).is_ok_and(|pattern| !pattern.is_match(text))
+    {
+        return Some(format!("must match the pattern {pattern}"));
+    }
     let length = text.chars().count() as u64;
     if let Some(max) = schema.get("maxLength").and_then(Value::as_u64).filter(|max| length > *max) {
         return Some(format!("must be at most {max} characters"));

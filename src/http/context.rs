@@ -13,9 +13,13 @@ use crate::http::ratelimit::{self, PublicLimiter};
 use crate::kit::context::RequestContext;
 use poem_openapi::error::ParseRequestPayloadError;
 
-use crate::kit::error::Error;
+use crate::kit::error::{Error, ErrorCode};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The longest address (path and query) answered; a longer one is a 414 in
+/// the envelope. Far below the HTTP library's own limit (64 KiB, answered
+/// bare), and what reverse proxies commonly allow.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// How much of a `User-Agent` the sessions list keeps.
 const USER_AGENT_MAX: usize = 200;
 
@@ -81,8 +85,16 @@ fn client_addr(req: &Request, trust: &ProxyTrust) -> Option<IpAddr> {
 
 /// Paths whose segments are secrets are logged without them.
 fn loggable_path(path: &str) -> &str {
-    if path.starts_with("/api/v1/calendar/") { "/api/v1/calendar/…" } else { path }
+    if path.starts_with("/api/v1/calendar/") {
+        return "/api/v1/calendar/…";
+    }
+    // A refused over-long address is not copied whole into the log.
+    let end = (0..=path.len().min(LOGGED_PATH_MAX)).rev().find(|i| path.is_char_boundary(*i)).unwrap_or(0);
+    &path[..end]
 }
+
+/// How much of a path the request log line keeps.
+const LOGGED_PATH_MAX: usize = 300;
 
 const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
@@ -113,7 +125,12 @@ pub async fn around<E: Endpoint>(
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, path = loggable_path(&path), request_id = %request_id);
 
+    let uri_length = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     let answer = async {
+        if uri_length > MAX_URI_BYTES {
+            let too_long = Error::bad_request(ErrorCode::UriTooLong, "the address is too long");
+            return poem::IntoResponse::into_response(too_long);
+        }
         match limited {
             Some(retry_after_secs) => poem::IntoResponse::into_response(Error::TooManyRequests { retry_after_secs }),
             None => next.get_response(req).instrument(span.clone()).await,
@@ -178,14 +195,23 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> p
     };
     // A JSON body is held to its schema first: the framework is lenient
     // where the contract is not (it reads 123 as the text "123").
-    if is_json && let Some(value) = body.as_deref().and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok()) {
-        let problems = body_errors::problems_before_parsing(req.method().as_str(), req.uri().path(), &value);
+    let (method, path) = (req.method().as_str().to_owned(), req.uri().path().to_owned());
+    let json = body.as_deref().filter(|_| is_json).and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok());
+    if let Some(value) = &json {
+        let problems = body_errors::problems_before_parsing(&method, &path, value);
         if !problems.is_empty() {
             return Err(Error::Validation(problems).into());
         }
     }
     match next.call(req).await {
-        Err(err) if err.is::<ParseRequestPayloadError>() => Err(body_errors::name_bad_fields(err, body.as_deref())),
+        Err(err) if err.is::<ParseRequestPayloadError>() => {
+            // The framework stops at the first rule broken; name them all.
+            let problems = json.map(|value| body_errors::problems_against_schema(&method, &path, &value));
+            match problems.filter(|p| !p.is_empty()) {
+                Some(problems) => Err(Error::Validation(problems).into()),
+                None => Err(body_errors::name_bad_fields(err, body.as_deref())),
+            }
+        }
         answer => answer,
     }
 }

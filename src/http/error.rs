@@ -12,7 +12,7 @@ use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registr
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::http::words::{plain_words, type_in_words};
+use crate::http::words::{plain_words, rule_in_words, type_in_words};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, FieldErrors};
 
 #[derive(Object)]
@@ -69,6 +69,7 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         C::NotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::UriTooLong => StatusCode::URI_TOO_LONG,
         C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::AlreadySetUp
         | C::LastAdmin
@@ -181,6 +182,9 @@ pub fn know_enums(values: HashMap<String, Vec<String>>) {
 
 /// A query or path value that did not parse, as a field problem in words.
 fn plain_problem(reason: &str) -> String {
+    if let Some(rule) = rule_in_words(reason) {
+        return rule;
+    }
     let parsed = reason.strip_prefix("failed to parse \"").and_then(|r| r.split_once("\": "));
     let Some((type_name, _)) = parsed else { return plain_words(reason) };
     if let Some(words) = type_in_words(type_name) {

@@ -14,7 +14,7 @@ use crate::kit::permissions::Access;
 
 /// Facts about string fields that the services check but poem-openapi
 /// cannot declare: (schema, property, what to add to its schema).
-pub fn field_facts() -> [(&'static str, &'static str, Value); 7] {
+pub fn field_facts() -> [(&'static str, &'static str, Value); 6] {
     let time_of_day = "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$";
     let facts = |description: &str| json!({"type": "object", "additionalProperties": true, "description": description});
     [
@@ -31,7 +31,6 @@ pub fn field_facts() -> [(&'static str, &'static str, Value); 7] {
         ("PatientPatch", "date_of_birth", json!({"format": "date"})),
         ("AvailabilityRule", "start", json!({"pattern": time_of_day, "example": "09:00"})),
         ("AvailabilityRule", "end", json!({"pattern": time_of_day, "example": "17:30"})),
-        ("AvailabilityRule", "weekday", json!({"minimum": 1, "maximum": 7})),
     ]
 }
 
@@ -77,6 +76,14 @@ fn standard_formats(value: &mut Value) {
                 object.insert("format".into(), json!(format));
                 object.entry("minimum").or_insert(json!(0));
             }
+            // The framework writes an integer's bounds as floats (`1.0`).
+            if object.get("type").and_then(Value::as_str) == Some("integer") {
+                for bound in ["minimum", "maximum"] {
+                    if let Some(whole) = object.get(bound).and_then(Value::as_f64).filter(|b| b.fract() == 0.0) {
+                        object.insert(bound.into(), json!(whole as i64));
+                    }
+                }
+            }
             if matches!(object.get("format").and_then(Value::as_str), Some("date" | "date-time")) {
                 let said = object.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
                 let range = "In the years 1900 to 2200.";
@@ -87,6 +94,52 @@ fn standard_formats(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(standard_formats),
         _ => {}
+    }
+}
+
+/// The schemas a request body can hold, directly or nested.
+fn request_schemas(document: &Value) -> std::collections::BTreeSet<String> {
+    fn references(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+                    found.push(reference.trim_start_matches("#/components/schemas/").to_owned());
+                }
+                object.values().for_each(|v| references(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    let operations = document.get("paths").and_then(Value::as_object).into_iter().flatten();
+    for operation in operations.filter_map(|(_, item)| item.as_object()).flat_map(|item| item.values()) {
+        if let Some(body) = operation.get("requestBody") {
+            references(body, &mut pending);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = document.pointer(&format!("/components/schemas/{name}"))
+        {
+            references(schema, &mut pending);
+        }
+    }
+    seen
+}
+
+/// Every object a body can hold refuses fields it does not list (each is
+/// `deny_unknown_fields`, which poem-openapi does not write down).
+fn close_request_objects(document: &mut Value) {
+    for name in request_schemas(document) {
+        let Some(schema) = document.pointer_mut(&format!("/components/schemas/{name}")).and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if schema.contains_key("properties") {
+            schema.entry("additionalProperties").or_insert(json!(false));
+        }
     }
 }
 
@@ -331,6 +384,7 @@ pub fn finish(generated: &str, operations: &[Operation]) -> String {
             field.extend(facts);
         }
     }
+    close_request_objects(&mut document);
     let list_shapes = list_shapes(&document);
     let id_bodies = schemas_naming_ids(&document);
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {

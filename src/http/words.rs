@@ -38,3 +38,36 @@ pub fn plain_words(reason: &str) -> String {
     plain.push_str(rest);
     plain
 }
+
+/// A failed validator of the framework ("verification failed.
+/// maximum(100, exclusive: false)") as the rule it stands for, e.g.
+/// "must be at most 100"; `None` for any other message.
+pub fn rule_in_words(reason: &str) -> Option<String> {
+    let rule = reason.split("verification failed. ").nth(1)?;
+    let (name, rest) = rule.split_once('(')?;
+    let argument = rest.split([',', ')']).next()?.trim();
+    Some(match name {
+        "maxLength" => format!("must be at most {argument} characters"),
+        "minLength" => format!("must be at least {argument} characters"),
+        "maximum" => format!("must be at most {argument}"),
+        "minimum" => format!("must be at least {argument}"),
+        "maxItems" => format!("may hold at most {argument} entries"),
+        "minItems" => format!("must hold at least {argument} entries"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_rule_reads_as_the_rule() {
+        let said = |reason: &str| rule_in_words(reason);
+        assert_eq!(said("verification failed. maximum(100, exclusive: false)").unwrap(), "must be at most 100");
+        assert_eq!(said("verification failed. maxLength(200)").unwrap(), "must be at most 200 characters");
+        assert_eq!(said("field `x` verification failed. minimum(1, exclusive: false)").unwrap(), "must be at least 1");
+        assert_eq!(said("verification failed. maxItems(20)").unwrap(), "may hold at most 20 entries");
+        assert!(said("failed to parse \"integer_int64\": invalid digit").is_none());
+    }
+}

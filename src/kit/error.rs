@@ -83,6 +83,8 @@ error_codes! {
     MethodNotAllowed = "METHOD_NOT_ALLOWED",
     /// The request body is larger than the server accepts.
     PayloadTooLarge = "PAYLOAD_TOO_LARGE",
+    /// The address with its query is longer than 8 KiB; send long values in a body.
+    UriTooLong = "URI_TOO_LONG",
     /// The body is not of a type this operation accepts: send `Content-Type: application/json`.
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
     /// Too many attempts; wait `details.retry_after_seconds` (also `Retry-After`).

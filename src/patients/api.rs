@@ -56,13 +56,13 @@ impl PatientsApi {
         &self,
         app: Data<&App>,
         auth: StaffAuth,
-        q: Query<Option<String>>,
+        #[oai(validator(max_length = 200))] q: Query<Option<String>>,
         status: Query<Option<PatientStatus>>,
-        lead_source: Query<Option<String>>,
+        #[oai(validator(max_length = 60))] lead_source: Query<Option<String>>,
         /// Default: `family_name` without `q`, best match first with it.
         sort: Query<Option<SortOrder>>,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Patient>>> {
         auth.caller().require(Action::PatientRead)?;
         let page = Page::from_query(page.0, page_size.0)?;

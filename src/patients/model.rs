@@ -33,11 +33,17 @@ crate::kit::sql::text_enum!(Sex {
 #[oai(deny_unknown_fields)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Address {
+    #[oai(validator(max_length = 200))]
     pub line1: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub line2: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub city: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub region: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub postal_code: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub country: Option<String>,
 }
 
@@ -45,10 +51,13 @@ pub struct Address {
 #[oai(deny_unknown_fields)]
 #[oai(skip_serializing_if_is_none)]
 pub struct EmergencyContact {
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
     /// Normalised to E.164 (`+447911123456`).
+    #[oai(validator(max_length = 40))]
     pub phone: Option<String>,
     /// For example `mother`, `partner`.
+    #[oai(validator(max_length = 100))]
     pub relationship: Option<String>,
 }
 
@@ -80,16 +89,23 @@ pub struct Patient {
 #[derive(Object, Clone, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct NewPatient {
+    #[oai(validator(max_length = 100))]
     pub given_name: String,
+    #[oai(validator(max_length = 100))]
     pub family_name: String,
+    #[oai(validator(max_length = 100))]
     pub preferred_name: Option<String>,
     /// `YYYY-MM-DD`, not in the future.
+    #[oai(validator(max_length = 10))]
     pub date_of_birth: Option<String>,
     pub sex: Option<Sex>,
+    #[oai(validator(max_length = 40))]
     pub phone: Option<String>,
+    #[oai(validator(max_length = 254))]
     pub email: Option<String>,
     pub address: Option<Address>,
     pub emergency_contact: Option<EmergencyContact>,
+    #[oai(validator(max_length = 60))]
     pub lead_source: Option<String>,
 }
 
@@ -99,17 +115,24 @@ pub struct NewPatient {
 #[oai(deny_unknown_fields)]
 pub struct PatientPatch {
     /// Cannot be cleared: `null` is refused (422).
+    #[oai(validator(max_length = 100))]
     pub given_name: MaybeUndefined<String>,
     /// Cannot be cleared: `null` is refused (422).
+    #[oai(validator(max_length = 100))]
     pub family_name: MaybeUndefined<String>,
+    #[oai(validator(max_length = 100))]
     pub preferred_name: MaybeUndefined<String>,
     /// `YYYY-MM-DD`, not in the future.
+    #[oai(validator(max_length = 10))]
     pub date_of_birth: MaybeUndefined<String>,
     pub sex: MaybeUndefined<Sex>,
+    #[oai(validator(max_length = 40))]
     pub phone: MaybeUndefined<String>,
+    #[oai(validator(max_length = 254))]
     pub email: MaybeUndefined<String>,
     pub address: MaybeUndefined<Address>,
     pub emergency_contact: MaybeUndefined<EmergencyContact>,
+    #[oai(validator(max_length = 60))]
     pub lead_source: MaybeUndefined<String>,
 }
 

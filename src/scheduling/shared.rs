@@ -6,15 +6,18 @@ use crate::audit::{self, Actor};
 use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, Result, Validator};
 use crate::kit::principal::Caller;
+use crate::kit::text;
 
 const NAME_MAX: usize = 100;
 
 pub fn check_name(v: &mut Validator, field: &str, value: &str) -> String {
     let value = value.trim().to_owned();
-    if value.is_empty() {
+    if !text::has_visible(&value) {
         v.add(field, "is required");
     } else if value.chars().count() > NAME_MAX {
         v.add(field, format!("must be at most {NAME_MAX} characters"));
+    } else if let Some(problem) = text::character_problem(&value) {
+        v.add(field, problem);
     }
     value
 }
@@ -26,6 +29,8 @@ pub fn check_list(v: &mut Validator, field: &str, items: &[String]) -> Vec<Strin
     let cleaned: Vec<String> = items.iter().map(|i| i.trim().to_owned()).filter(|i| !i.is_empty()).collect();
     if cleaned.iter().any(|i| i.chars().count() > 60) {
         v.add(field, "entries must be at most 60 characters");
+    } else if let Some(problem) = cleaned.iter().find_map(|i| text::character_problem(i)) {
+        v.add(field, format!("entries: {problem}"));
     }
     cleaned
 }

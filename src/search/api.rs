@@ -31,6 +31,7 @@ impl SearchApi {
         app: Data<&App>,
         auth: StaffAuth,
         /// What to look for.
+        #[oai(validator(max_length = 200))]
         q: Query<String>,
         /// Comma-separated kinds, e.g. `patient,staff`. Default: all the caller may read.
         #[oai(explode = false, default)]
@@ -38,6 +39,7 @@ impl SearchApi {
         /// Include archived patients and deactivated staff.
         include_archived: Query<Option<bool>>,
         /// 1 to 100; default 20.
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<i64>>,
     ) -> Result<Json<SearchResults>> {
         let hits =

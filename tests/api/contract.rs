@@ -615,3 +615,137 @@ async fn the_booking_and_patient_examples_are_what_the_server_answers() {
         assert_eq!(stamped_like(reply.body.clone(), &answer), answer, "{operation_id} answers its example");
     }
 }
+
+/// Values just outside each limit `schema`'s properties declare, with the
+/// field path each one is under: one past `maxLength`, `maximum` and
+/// `maxItems`, one below `minimum`; nested objects too.
+fn beyond_limits(spec: &Value, schema: &Value, at: &str, fx: &Fixtures, out: &mut Vec<(String, Value)>) {
+    let schema = resolve(spec, schema);
+    for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+        let path = if at.is_empty() { name.clone() } else { format!("{at}.{name}") };
+        let resolved = resolve(spec, property);
+        if resolved["type"] == "object" && resolved.get("properties").is_some() {
+            beyond_limits(spec, resolved, &path, fx, out);
+            continue;
+        }
+        if let Some(max) = resolved["maxLength"].as_u64() {
+            out.push((path.clone(), json!("x".repeat(max as usize + 1))));
+        }
+        if let Some(max) = resolved["maximum"].as_i64() {
+            out.push((path.clone(), json!(max + 1)));
+        }
+        if let Some(min) = resolved["minimum"].as_i64() {
+            out.push((path.clone(), json!(min - 1)));
+        }
+        if let Some(max) = resolved["maxItems"].as_u64() {
+            let item = sample(spec, &resolved["items"], "", fx);
+            out.push((path.clone(), json!(vec![item; max as usize + 1])));
+        }
+    }
+}
+
+/// `body` with the value at the dotted `path` set to `value`.
+fn with_value(mut body: Value, path: &str, value: Value) -> Value {
+    let mut at = &mut body;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            at[part] = value;
+            break;
+        }
+        if !at[part].is_object() {
+            at[part] = json!({});
+        }
+        at = &mut at[part];
+    }
+    body
+}
+
+#[tokio::test]
+async fn every_limit_the_spec_declares_is_enforced_and_unknown_fields_are_refused() {
+    let (server, admin) = TestServer::with_admin().await;
+    let fx = fixtures(&server, &admin).await;
+    let spec = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json::<Value>().await.unwrap();
+    let browser = sign_in_browser(&server, ADMIN_EMAIL).await;
+    let (mut limits_checked, mut bodies_checked) = (0, 0);
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            let url = server.url(&format!("/api/v1{}", fill_path(path, &fx)));
+            let parameters = operation["parameters"].as_array().into_iter().flatten();
+            let query: Vec<&Value> = parameters.filter(|p| p["in"] == "query").collect();
+            for parameter in &query {
+                let (field, schema) = (parameter["name"].as_str().unwrap(), &parameter["schema"]);
+                let others: Vec<String> = query
+                    .iter()
+                    .filter(|p| p["required"] == true && p["name"] != field)
+                    .map(|p| {
+                        let value = sample(&spec, &p["schema"], p["name"].as_str().unwrap(), &fx);
+                        let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+                        format!("{}={}", p["name"].as_str().unwrap(), text.replace('+', "%2B"))
+                    })
+                    .collect();
+                let mut beyond = Vec::new();
+                if let Some(max) = schema["maxLength"].as_u64() {
+                    beyond.push("x".repeat(max as usize + 1));
+                }
+                if let Some(max) = schema["maximum"].as_i64() {
+                    beyond.push((max + 1).to_string());
+                }
+                if let Some(min) = schema["minimum"].as_i64() {
+                    beyond.push((min - 1).to_string());
+                }
+                for value in beyond {
+                    let query = others.iter().cloned().chain([format!("{field}={value}")]).collect::<Vec<_>>();
+                    let asked = format!("{url}?{}", query.join("&"));
+                    let reply = send(method, &asked, None, &Credential::Bearer(admin.clone())).await;
+                    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name} ?{field}: {:?}", reply.body);
+                    assert!(reply.field_error(field).is_some(), "{name} ?{field} not named: {:?}", reply.body);
+                    limits_checked += 1;
+                }
+            }
+            let Some(media) = operation["requestBody"]["content"].as_object().and_then(|c| c.values().next()) else {
+                continue;
+            };
+            let credential = if operation["security"] == json!([{"SessionAuth": []}]) {
+                browser.clone()
+            } else {
+                Credential::Bearer(admin.clone())
+            };
+            // A list body (weekly availability) is checked through its first item.
+            let body_schema = resolve(&spec, &media["schema"]);
+            let (item_schema, wrap): (&Value, fn(Value) -> Value) = if body_schema["type"] == "array" {
+                (&body_schema["items"], |item| json!([item]))
+            } else {
+                (body_schema, |item| item)
+            };
+            assert_eq!(resolve(&spec, item_schema)["additionalProperties"], false, "{name}: body schema is not closed");
+            let base = sample(&spec, item_schema, "", &fx);
+
+            let with_unknown = wrap(with_value(base.clone(), "unexpected", json!(1)));
+            let unknown = send(method, &url, Some(&with_unknown), &credential).await;
+            assert_eq!(
+                unknown.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name} with an unknown field: {:?}",
+                unknown.body
+            );
+            assert_eq!(unknown.field_error("unexpected"), Some("is not a known field"), "{name}: {:?}", unknown.body);
+            bodies_checked += 1;
+
+            let mut beyond = Vec::new();
+            beyond_limits(&spec, item_schema, "", &fx, &mut beyond);
+            for (field, value) in beyond {
+                let body = wrap(with_value(base.clone(), &field, value.clone()));
+                let reply = send(method, &url, Some(&body), &credential).await;
+                let shown: String = value.to_string().chars().take(40).collect();
+                assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name} {field}={shown}: {:?}", reply.body);
+                let named = if body_schema["type"] == "array" { format!("[0].{field}") } else { field.clone() };
+                assert!(reply.field_error(&named).is_some(), "{name} {field}={shown} not named: {:?}", reply.body);
+                limits_checked += 1;
+            }
+        }
+    }
+    assert!(bodies_checked >= 30 && limits_checked >= 150, "{bodies_checked} bodies, {limits_checked} limits");
+    assert_eq!(server.count_rows("appointments"), 1, "nothing refused was written");
+}

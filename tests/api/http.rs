@@ -287,3 +287,43 @@ async fn a_method_an_address_does_not_take_is_a_405_that_says_which_it_does() {
     assert_eq!(one.status.as_u16(), 405);
     assert_eq!(one.header("allow"), Some("GET, PATCH"));
 }
+
+#[tokio::test]
+async fn every_refusal_before_an_operation_is_the_envelope_with_the_security_headers() {
+    let (server, token) = TestServer::with_admin().await;
+    let long_query = format!("/api/v1/patients?q={}", "a".repeat(clinicbox::http::context::MAX_URI_BYTES));
+    let long_public = format!("/api/v1/public/clinicians?x={}", "a".repeat(clinicbox::http::context::MAX_URI_BYTES));
+    let send = |method: Method, path: &str, content_type: &str, body: String| {
+        server
+            .client
+            .request(method, server.url(path))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let cases = [
+        (send(Method::GET, "/api/v1/no-such-thing", "application/json", String::new()), 404, "NOT_FOUND"),
+        (send(Method::DELETE, "/api/v1/patients", "application/json", String::new()), 405, "METHOD_NOT_ALLOWED"),
+        (send(Method::GET, &long_query, "application/json", String::new()), 414, "URI_TOO_LONG"),
+        (send(Method::GET, &long_public, "application/json", String::new()), 414, "URI_TOO_LONG"),
+        (
+            send(Method::POST, "/api/v1/patients", "application/json", "x".repeat(clinicbox::http::MAX_BODY_BYTES + 1)),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (send(Method::POST, "/api/v1/patients", "text/plain", "hi".into()), 415, "UNSUPPORTED_MEDIA_TYPE"),
+        (send(Method::POST, "/api/v1/patients", "application/json", "{".into()), 400, "MALFORMED_REQUEST"),
+    ];
+    for (request, status, code) in cases {
+        let reply = into_reply(request.send().await.unwrap()).await;
+        assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{:?}", reply.body);
+        assert!(reply.body["error"]["request_id"].is_string(), "{code}: {:?}", reply.body);
+        for header in ["content-security-policy", "x-content-type-options", "x-frame-options", "x-request-id"] {
+            assert!(reply.header(header).is_some(), "{code} without {header}");
+        }
+        assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"), "{code}");
+    }
+    // Just under the limit the address is answered as usual.
+    let fits = format!("/api/v1/patients?q={}", "a".repeat(150));
+    assert_eq!(server.get(&fits, &token).await.status, StatusCode::OK);
+}

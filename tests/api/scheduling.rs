@@ -127,9 +127,21 @@ async fn setup_entities_are_validated_and_only_managers_change_them() {
                    "modality": "in_person", "capacity": 0, "colour": "teal", "clinician_ids": [999]}),
         )
         .await;
-    for field in ["duration_minutes", "price.amount_minor", "price.currency", "capacity", "colour", "clinician_ids"] {
+    // The schema's limits are named together first …
+    for field in ["duration_minutes", "price.amount_minor", "price.currency", "capacity", "colour"] {
         assert!(bad.field_error(field).is_some(), "{field}: {:?}", bad.body);
     }
+    assert_eq!(bad.field_error("price.currency").unwrap(), "must match the pattern ^[A-Z]{3}$");
+    // … then the rules that need the database.
+    let bad = server
+        .post(
+            "/api/v1/services",
+            &admin,
+            json!({"name": "X", "duration_minutes": 30, "price": {"amount_minor": 1, "currency": "GBP"},
+                   "modality": "in_person", "clinician_ids": [999]}),
+        )
+        .await;
+    assert!(bad.field_error("clinician_ids").is_some(), "{:?}", bad.body);
     let bad = server
         .post("/api/v1/clinicians", &admin, json!({"display_name": "Dr X", "centre_ids": [999], "staff_id": 999}))
         .await;
@@ -186,7 +198,15 @@ async fn availability_is_validated_and_slots_follow_it() {
     ]);
     let reply = server.call(Method::PUT, &path, Some(&admin), Some(invalid)).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for field in ["[0].weekday", "[1].end", "[2].start", "[2].centre_id"] {
+    for field in ["[0].weekday", "[2].start"] {
+        assert!(reply.field_error(field).is_some(), "{field}: {:?}", reply.body);
+    }
+    let against_rules = json!([
+        {"weekday": 2, "start": "12:00", "end": "11:00", "centre_id": c.centre},
+        {"weekday": 3, "start": "09:00", "end": "10:00", "centre_id": 999}
+    ]);
+    let reply = server.call(Method::PUT, &path, Some(&admin), Some(against_rules)).await;
+    for field in ["[0].end", "[1].centre_id"] {
         assert!(reply.field_error(field).is_some(), "{field}: {:?}", reply.body);
     }
     let overlapping = json!([

@@ -202,4 +202,20 @@ async fn names_need_visible_characters_and_may_not_reorder_the_display() {
         )
         .await;
     assert_eq!(staff.field_error("name"), Some("is required"), "{:?}", staff.body);
+
+    // Centres, services and clinicians are named on every booking page.
+    let centre = json!({"name": "\u{200B}", "timezone": "Europe/London"});
+    let centre = server.post("/api/v1/centres", &token, centre).await;
+    assert_eq!(centre.field_error("name"), Some("is required"), "{:?}", centre.body);
+    let service = json!({"name": "Massage\u{202E}", "duration_minutes": 30, "modality": "in_person",
+                         "price": {"amount_minor": 100, "currency": "GBP"}});
+    let service = server.post("/api/v1/services", &token, service).await;
+    assert!(service.field_error("name").unwrap().contains("text direction"), "{:?}", service.body);
+    let clinician = json!({"display_name": "Dr\u{0007}Who", "specialties": ["ok", "a\u{2067}b"]});
+    let clinician = server.post("/api/v1/clinicians", &token, clinician).await;
+    assert!(clinician.field_error("display_name").unwrap().contains("control"), "{:?}", clinician.body);
+    assert!(clinician.field_error("specialties").unwrap().contains("text direction"), "{:?}", clinician.body);
+    for table in ["centres", "services", "clinicians"] {
+        assert_eq!(server.count_rows(table), 0, "no {table} written");
+    }
 }

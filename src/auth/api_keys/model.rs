@@ -30,6 +30,7 @@ pub struct ApiKey {
 #[oai(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key is for, e.g. "Accounting export". 1 to 100 characters.
+    #[oai(validator(max_length = 100))]
     pub name: String,
     pub role: Role,
     /// When the key stops working; none means until revoked.

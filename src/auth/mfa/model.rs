@@ -16,6 +16,7 @@ pub struct TotpEnrolment {
 #[oai(deny_unknown_fields)]
 pub struct TotpCode {
     /// The six digits the authenticator app shows now.
+    #[oai(validator(max_length = 16))]
     pub code: String,
 }
 
@@ -33,6 +34,7 @@ pub struct RecoveryCodes {
 #[oai(deny_unknown_fields)]
 pub struct PasswordConfirmation {
     #[oai(write_only)]
+    #[oai(validator(max_length = 512))]
     pub current_password: String,
 }
 

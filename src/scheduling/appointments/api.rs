@@ -86,8 +86,8 @@ impl AppointmentsApi {
         status: Query<Option<AppointmentStatus>>,
         /// The appointments of one recurring series.
         series_id: Query<Option<i64>>,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Appointment>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
@@ -182,8 +182,8 @@ impl AppointmentsApi {
         app: Data<&App>,
         auth: StaffAuth,
         id: Path<i64>,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Appointment>>> {
         auth.caller().require(Action::SchedulingRead)?;
         auth.caller().require(Action::PatientRead)?;

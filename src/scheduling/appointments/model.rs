@@ -82,15 +82,20 @@ pub struct Appointment {
 #[derive(Object, Clone, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct NewAppointment {
+    #[oai(validator(minimum(value = "1")))]
     pub patient_id: i64,
+    #[oai(validator(minimum(value = "1")))]
     pub service_id: i64,
+    #[oai(validator(minimum(value = "1")))]
     pub clinician_id: i64,
     /// RFC 3339 with offset.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     /// Needed only when the clinician works at several centres at that time.
+    #[oai(validator(minimum(value = "1")))]
     pub centre_id: Option<i64>,
+    #[oai(validator(max_length = 2000))]
     pub notes: Option<String>,
 }
 
@@ -102,7 +107,9 @@ pub struct Reschedule {
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
     /// Another clinician offering the service, if it moves to them.
+    #[oai(validator(minimum(value = "1")))]
     pub clinician_id: Option<i64>,
+    #[oai(validator(minimum(value = "1")))]
     pub centre_id: Option<i64>,
 }
 
@@ -131,6 +138,7 @@ pub enum CancelScope {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct CancelRequest {
+    #[oai(validator(max_length = 500))]
     pub reason: Option<String>,
     #[oai(default)]
     pub scope: CancelScope,
@@ -149,8 +157,10 @@ pub struct Recurrence {
     pub frequency: Frequency,
     /// 1 = every week, 2 = every other week; up to 4.
     #[oai(default = "crate::scheduling::setup::model::one")]
+    #[oai(validator(minimum(value = "1"), maximum(value = "4")))]
     pub interval: i64,
     /// Number of occurrences, 1 to 52.
+    #[oai(validator(minimum(value = "1"), maximum(value = "52")))]
     pub count: Option<i64>,
     /// Last local date an occurrence may fall on.
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
@@ -160,14 +170,19 @@ pub struct Recurrence {
 #[derive(Object, Clone, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct NewSeries {
+    #[oai(validator(minimum(value = "1")))]
     pub patient_id: i64,
+    #[oai(validator(minimum(value = "1")))]
     pub service_id: i64,
+    #[oai(validator(minimum(value = "1")))]
     pub clinician_id: i64,
     /// The first occurrence; later ones keep its local wall time.
     #[oai(serialize_with = "crate::kit::time::instant_json")]
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub start: DateTime<FixedOffset>,
+    #[oai(validator(minimum(value = "1")))]
     pub centre_id: Option<i64>,
+    #[oai(validator(max_length = 2000))]
     pub notes: Option<String>,
     pub recurrence: Recurrence,
 }
@@ -202,6 +217,7 @@ pub struct SeriesResult {
 #[derive(Object, Clone, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct JoinSession {
+    #[oai(validator(minimum(value = "1")))]
     pub patient_id: i64,
     /// When the session is full, join its waitlist instead of being refused.
     #[oai(default)]

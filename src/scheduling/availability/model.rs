@@ -8,11 +8,15 @@ use poem_openapi::Object;
 #[oai(deny_unknown_fields, skip_serializing_if_is_none)]
 pub struct AvailabilityRule {
     /// ISO 8601 weekday: Monday = 1 … Sunday = 7.
+    #[oai(validator(minimum(value = "1"), maximum(value = "7")))]
     pub weekday: u32,
     /// Local start, `HH:MM`.
+    #[oai(validator(max_length = 5))]
     pub start: String,
     /// Local end, `HH:MM` (`24:00` for midnight).
+    #[oai(validator(max_length = 5))]
     pub end: String,
+    #[oai(validator(minimum(value = "1")))]
     pub centre_id: i64,
     /// First day the block applies (inclusive).
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
@@ -46,7 +50,9 @@ pub struct NewExtraAvailability {
     #[oai(serialize_with = "crate::kit::time::instant_json")]
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub end: DateTime<FixedOffset>,
+    #[oai(validator(minimum(value = "1")))]
     pub centre_id: i64,
+    #[oai(validator(max_length = 200))]
     pub reason: Option<String>,
 }
 
@@ -60,6 +66,7 @@ pub struct NewTimeOff {
     #[oai(serialize_with = "crate::kit::time::instant_json")]
     #[oai(deserialize_with = "crate::http::bounds::in_range")]
     pub end: DateTime<FixedOffset>,
+    #[oai(validator(max_length = 200))]
     pub reason: Option<String>,
 }
 

@@ -29,8 +29,8 @@ impl SetupApi {
         &self,
         app: Data<&App>,
         auth: StaffAuth,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Centre>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
@@ -82,8 +82,8 @@ impl SetupApi {
         &self,
         app: Data<&App>,
         auth: StaffAuth,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Clinician>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
@@ -141,8 +141,8 @@ impl SetupApi {
         &self,
         app: Data<&App>,
         auth: StaffAuth,
-        page: Query<Option<i64>>,
-        page_size: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1")))] page: Query<Option<i64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<Option<i64>>,
     ) -> Result<Json<Paginated<Service>>> {
         auth.caller().require(Action::SchedulingRead)?;
         let page = Page::from_query(page.0, page_size.0)?;

@@ -26,10 +26,15 @@ pub struct Centre {
 #[derive(Object, Clone, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct NewCentre {
+    #[oai(validator(max_length = 100))]
     pub name: String,
+    #[oai(validator(max_length = 300))]
     pub address: Option<String>,
+    #[oai(validator(max_length = 40))]
     pub phone: Option<String>,
+    #[oai(validator(max_length = 254))]
     pub email: Option<String>,
+    #[oai(validator(max_length = 64))]
     pub timezone: String,
 }
 
@@ -37,11 +42,16 @@ pub struct NewCentre {
 #[oai(deny_unknown_fields)]
 pub struct CentrePatch {
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
+    #[oai(validator(max_length = 300))]
     pub address: MaybeUndefined<String>,
+    #[oai(validator(max_length = 40))]
     pub phone: MaybeUndefined<String>,
+    #[oai(validator(max_length = 254))]
     pub email: MaybeUndefined<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 64))]
     pub timezone: Option<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub active: Option<bool>,
@@ -78,16 +88,23 @@ pub struct CalendarLink {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct NewClinician {
+    #[oai(validator(minimum(value = "1")))]
     pub staff_id: Option<i64>,
+    #[oai(validator(max_length = 100))]
     pub display_name: String,
     #[oai(default)]
+    #[oai(validator(max_items = 20, max_length = 60))]
     pub specialties: Vec<String>,
     #[oai(default)]
+    #[oai(validator(max_items = 20, max_length = 60))]
     pub qualifications: Vec<String>,
     #[oai(default)]
+    #[oai(validator(max_items = 20, max_length = 60))]
     pub languages: Vec<String>,
+    #[oai(validator(max_length = 2000))]
     pub bio: Option<String>,
     #[oai(default)]
+    #[oai(validator(max_items = 100, minimum(value = "1")))]
     pub centre_ids: Vec<i64>,
     pub default_fee: Option<Money>,
 }
@@ -95,17 +112,24 @@ pub struct NewClinician {
 #[derive(Object, Clone, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub struct ClinicianPatch {
+    #[oai(validator(minimum(value = "1")))]
     pub staff_id: MaybeUndefined<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 100))]
     pub display_name: Option<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_items = 20, max_length = 60))]
     pub specialties: Option<Vec<String>>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_items = 20, max_length = 60))]
     pub qualifications: Option<Vec<String>>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_items = 20, max_length = 60))]
     pub languages: Option<Vec<String>>,
+    #[oai(validator(max_length = 2000))]
     pub bio: MaybeUndefined<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_items = 100, minimum(value = "1")))]
     pub centre_ids: Option<Vec<i64>>,
     pub default_fee: MaybeUndefined<Money>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
@@ -180,19 +204,26 @@ pub struct Service {
 #[derive(Object, Clone, Debug)]
 #[oai(deny_unknown_fields)]
 pub struct NewService {
+    #[oai(validator(max_length = 100))]
     pub name: String,
     /// 5 to 720.
+    #[oai(validator(minimum(value = "5"), maximum(value = "720")))]
     pub duration_minutes: i64,
     pub price: Money,
     #[oai(default)]
+    #[oai(validator(minimum(value = "0"), maximum(value = "240")))]
     pub buffer_before_minutes: i64,
     #[oai(default)]
+    #[oai(validator(minimum(value = "0"), maximum(value = "240")))]
     pub buffer_after_minutes: i64,
     pub modality: Modality,
     #[oai(default = "one")]
+    #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
     pub capacity: i64,
     #[oai(default)]
+    #[oai(validator(max_items = 200, minimum(value = "1")))]
     pub clinician_ids: Vec<i64>,
+    #[oai(validator(max_length = 7, pattern = "^(#[0-9a-fA-F]{6})?$"))]
     pub colour: Option<String>,
 }
 
@@ -204,21 +235,28 @@ pub fn one() -> i64 {
 #[oai(deny_unknown_fields)]
 pub struct ServicePatch {
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "5"), maximum(value = "720")))]
     pub duration_minutes: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub price: Option<Money>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "240")))]
     pub buffer_before_minutes: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "240")))]
     pub buffer_after_minutes: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub modality: Option<Modality>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
     pub capacity: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(max_items = 200, minimum(value = "1")))]
     pub clinician_ids: Option<Vec<i64>>,
+    #[oai(validator(max_length = 7, pattern = "^(#[0-9a-fA-F]{6})?$"))]
     pub colour: MaybeUndefined<String>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub active: Option<bool>,
@@ -240,10 +278,13 @@ pub struct BookingSettings {
 #[oai(deny_unknown_fields)]
 pub struct BookingSettingsPatch {
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "43200")))]
     pub min_notice_minutes: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "1"), maximum(value = "730")))]
     pub booking_window_days: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "720")))]
     pub cancellation_notice_hours: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub calendar_show_surnames: Option<bool>,
