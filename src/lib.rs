@@ -38,6 +38,8 @@ pub struct AppState {
     pub search: Arc<SearchIndex>,
     /// How the patient list ranks a search-box query (the index).
     pub patient_ranking: Arc<dyn PatientRanking>,
+    /// Whom a clinician is booked with, for the clinician scope.
+    pub patients_booked_with: crate::patients::scope::PatientsBookedWith,
     pub secret: secret::SecretKey,
     pub clock: SharedClock,
     pub throttle: LoginThrottle,
@@ -76,6 +78,7 @@ impl AppState {
             Arc::new(IndexRanking { index: search.clone(), phone_region: config.phone_region.clone() });
         Ok(Arc::new(AppState {
             patient_ranking,
+            patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
             throttle: LoginThrottle::new(clock.clone()),
             refresh_grace: Default::default(),
             setup: SetupGate::default(),

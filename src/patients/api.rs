@@ -7,13 +7,16 @@ use crate::App;
 use crate::http::ApiTags;
 use crate::http::auth::StaffAuth;
 use crate::http::operations::Operation;
-use crate::http::pagination::{Page, Paginated};
+use crate::http::pagination::{Listed, Page, Paginated};
+use crate::http::responses::{Created, NoContent};
 use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
 use crate::kit::permissions::{Access, Action};
 use crate::patients::examples;
 use crate::patients::model::{NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder};
+use crate::patients::scope::{NewPatientShare, PatientShare};
 use crate::patients::service::{self, ListRequest};
+use crate::patients::sharing;
 
 pub struct PatientsApi;
 
@@ -67,7 +70,7 @@ impl PatientsApi {
         auth.caller().require(Action::PatientRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
         let request = ListRequest { q: q.0, status: status.0, lead_source: lead_source.0, sort: sort.0 };
-        let (rows, total) = service::list(&app, request, page).await?;
+        let (rows, total) = service::list(&app, auth.caller(), request, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 
@@ -123,6 +126,45 @@ impl PatientsApi {
         auth.caller().require(Action::PatientWrite)?;
         Ok(Json(service::set_status(&app, auth.caller(), id.0, PatientStatus::Active).await?))
     }
+
+    /// List who a patient is shared with
+    ///
+    /// The members of staff the patient was shared with. When the clinic limits clinicians to
+    /// their own patients (`clinician_scope: own`), a clinician sees a patient they are booked
+    /// with, registered, or that was shared with them.
+    #[oai(path = "/patients/:id/shares", method = "get", operation_id = "list_patient_shares")]
+    async fn list_shares(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<PatientShare>>> {
+        auth.caller().require(Action::PatientRead)?;
+        Ok(Json(Listed::of(sharing::list(&app, auth.caller(), id.0).await?)))
+    }
+
+    /// Share a patient with a member of staff
+    ///
+    /// Lets a clinician see the patient when the clinic limits clinicians to their own patients.
+    /// Sharing again changes nothing. Recorded in the audit log.
+    #[oai(path = "/patients/:id/shares", method = "post", operation_id = "share_patient")]
+    async fn share(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        id: Path<i64>,
+        body: Json<NewPatientShare>,
+    ) -> Result<Created<PatientShare>> {
+        auth.caller().require(Action::PatientWrite)?;
+        let share = sharing::share(&app, auth.caller(), id.0, body.0.staff_id).await?;
+        Ok(Created::at(format!("/api/v1/patients/{}/shares/{}", share.patient_id, share.staff_id), share))
+    }
+
+    /// Stop sharing a patient
+    ///
+    /// The member of staff no longer sees the patient through the share (they still do if they
+    /// are booked with them). Recorded in the audit log.
+    #[oai(path = "/patients/:id/shares/:staff_id", method = "delete", operation_id = "unshare_patient")]
+    async fn unshare(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>, staff_id: Path<i64>) -> Result<NoContent> {
+        auth.caller().require(Action::PatientWrite)?;
+        sharing::unshare(&app, auth.caller(), id.0, staff_id.0).await?;
+        Ok(NoContent::Done)
+    }
 }
 
 const READ: Access = Access::Requires(&[Action::PatientRead]);
@@ -140,4 +182,7 @@ pub const OPERATIONS: &[Operation] = &[
         .example(Some(examples::patient_patch), examples::patched_patient),
     Operation::new("archive_patient", WRITE).errors(&[C::AlreadyArchived]),
     Operation::new("restore_patient", WRITE).errors(&[C::NotArchived]),
+    Operation::new("list_patient_shares", READ),
+    Operation::new("share_patient", WRITE),
+    Operation::new("unshare_patient", WRITE),
 ];

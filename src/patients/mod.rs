@@ -4,5 +4,7 @@
 pub mod api;
 pub mod examples;
 pub mod model;
+pub mod scope;
 pub mod service;
+pub mod sharing;
 pub mod store;

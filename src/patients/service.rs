@@ -14,11 +14,12 @@ use crate::db::changes::{self, ChangeOp};
 use crate::http::pagination::Page;
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, PossibleDuplicateDetails, Result, Validator};
 use crate::kit::phone;
-use crate::kit::principal::Caller;
+use crate::kit::principal::{Caller, Role};
 use crate::kit::text;
 use crate::patients::model::{
     Address, EmergencyContact, NewPatient, Patient, PatientFacets, PatientPatch, PatientStatus, SortOrder,
 };
+use crate::patients::scope::{self, PatientsBookedWith, Scope};
 use crate::patients::store::{self, ListQuery, PatientFields};
 use poem_openapi::types::MaybeUndefined;
 
@@ -237,6 +238,10 @@ pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplica
                 }
             }
             let id = store::insert(tx, &fields, now)?;
+            // A clinician keeps seeing whom they registered, whatever the scope.
+            if let (Role::Clinician, Some(staff_id)) = (caller.role, caller.staff_id) {
+                scope::share(tx, id, staff_id, None, now)?;
+            }
             audit::record(tx, now, Actor::from(&caller), "patient.create", "patient", Some(id), None)?;
             changes::record(tx, now, "patient", id, ChangeOp::Create)?;
             store::get(tx, id)?.ok_or_else(not_found)
@@ -249,10 +254,21 @@ pub fn existing(conn: &Connection, id: i64) -> Result<Patient> {
     store::get(conn, id)?.ok_or_else(not_found)
 }
 
+/// The patient, or 404 when there is none or the caller may not see them.
+pub fn visible(conn: &Connection, caller: &Caller, booked_with: PatientsBookedWith, id: i64) -> Result<Patient> {
+    Scope::of(conn, caller, booked_with)?.check(id)?;
+    existing(conn, id)
+}
+
 /// The patient a booking names: 422 naming `patient_id` when there is no
-/// such patient, `PATIENT_ARCHIVED` when the record is archived.
-pub fn for_booking(conn: &Connection, id: i64) -> Result<Patient> {
-    let patient = store::get(conn, id)?.ok_or_else(|| Error::invalid_field("patient_id", "names no patient"))?;
+/// such patient (or none the caller may see), `PATIENT_ARCHIVED` when the
+/// record is archived.
+pub fn for_booking(conn: &Connection, caller: &Caller, booked_with: PatientsBookedWith, id: i64) -> Result<Patient> {
+    let no_patient = || Error::invalid_field("patient_id", "names no patient");
+    if !Scope::of(conn, caller, booked_with)?.sees(id) {
+        return Err(no_patient());
+    }
+    let patient = store::get(conn, id)?.ok_or_else(no_patient)?;
     if patient.status == PatientStatus::Archived {
         return Err(Error::rule(ErrorCode::PatientArchived, "restore the patient before booking"));
     }
@@ -261,11 +277,11 @@ pub fn for_booking(conn: &Connection, id: i64) -> Result<Patient> {
 
 /// Reads one record and notes the read in the audit log.
 pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Patient> {
-    let now = app.clock.now();
+    let (now, booked_with) = (app.clock.now(), app.patients_booked_with);
     let caller = caller.clone();
     app.db
         .write(move |tx| {
-            let patient = store::get(tx, id)?.ok_or_else(not_found)?;
+            let patient = visible(tx, &caller, booked_with, id)?;
             audit::record(tx, now, Actor::from(&caller), "patient.read", "patient", Some(id), None)?;
             Ok(patient)
         })
@@ -273,12 +289,12 @@ pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Patient> {
 }
 
 pub async fn update(app: &App, caller: &Caller, id: i64, patch: PatientPatch) -> Result<Patient> {
-    let now = app.clock.now();
+    let (now, booked_with) = (app.clock.now(), app.patients_booked_with);
     let region = app.config.phone_region.clone();
     let caller = caller.clone();
     app.db
         .write(move |tx| {
-            let current = store::get(tx, id)?.ok_or_else(not_found)?;
+            let current = visible(tx, &caller, booked_with, id)?;
             let before = normalise(&as_input(&current), &region, now.date_naive())?;
             let after = normalise(&merge(as_input(&current), patch)?, &region, now.date_naive())?;
             let changed = changed_fields(&before, &after);
@@ -295,11 +311,11 @@ pub async fn update(app: &App, caller: &Caller, id: i64, patch: PatientPatch) ->
 }
 
 pub async fn set_status(app: &App, caller: &Caller, id: i64, target: PatientStatus) -> Result<Patient> {
-    let now = app.clock.now();
+    let (now, booked_with) = (app.clock.now(), app.patients_booked_with);
     let caller = caller.clone();
     app.db
         .write(move |tx| {
-            let current = store::get(tx, id)?.ok_or_else(not_found)?;
+            let current = visible(tx, &caller, booked_with, id)?;
             if current.status == target {
                 let (code, message) = match target {
                     PatientStatus::Archived => (ErrorCode::AlreadyArchived, "the patient is already archived"),
@@ -360,7 +376,7 @@ pub struct ListRequest {
 /// One page of a patient list, and how many match. With `q`, the search
 /// index ranks the matches; while it rebuilds, the database answers the
 /// search itself.
-pub async fn list(app: &App, request: ListRequest, page: Page) -> Result<(Vec<Patient>, i64)> {
+pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) -> Result<(Vec<Patient>, i64)> {
     let text = request.q.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let include_archived = request.status != Some(PatientStatus::Active);
     let ranked_ids = match &text {
@@ -371,7 +387,9 @@ pub async fn list(app: &App, request: ListRequest, page: Page) -> Result<(Vec<Pa
         (Some(text), None) => interpret_query(text, &app.config.phone_region),
         _ => (Vec::new(), None),
     };
-    let query = ListQuery {
+    let (caller, booked_with) = (caller.clone(), app.patients_booked_with);
+    let mut query = ListQuery {
+        within: None,
         ranked_ids,
         terms,
         phone_digits,
@@ -379,7 +397,12 @@ pub async fn list(app: &App, request: ListRequest, page: Page) -> Result<(Vec<Pa
         lead_source: request.lead_source,
         sort: request.sort,
     };
-    app.db.read(move |conn| store::list(conn, &query, page.limit(), page.offset())).await
+    app.db
+        .read(move |conn| {
+            query.within = Scope::of(conn, &caller, booked_with)?.ids();
+            store::list(conn, &query, page.limit(), page.offset())
+        })
+        .await
 }
 
 pub async fn facets(app: &App) -> Result<PatientFacets> {

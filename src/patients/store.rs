@@ -196,6 +196,8 @@ impl SortOrder {
 }
 
 pub struct ListQuery {
+    /// The patients the caller may see; `None` for all.
+    pub within: Option<Vec<i64>>,
     /// Search-index matches, best first. With no explicit sort the list
     /// keeps this order.
     pub ranked_ids: Option<Vec<i64>>,
@@ -219,6 +221,10 @@ fn like_prefix(term: &str) -> String {
 fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     let mut conditions = vec!["1 = 1".to_owned()];
     let mut values = Vec::new();
+    if let Some(ids) = &query.within {
+        values.push(Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
+        conditions.push(format!("id IN (SELECT value FROM json_each(?{}))", values.len()));
+    }
     if let Some(ids) = &query.ranked_ids {
         values.push(Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
         conditions.push(format!("id IN (SELECT value FROM json_each(?{}))", values.len()));

@@ -6,6 +6,7 @@ use crate::App;
 use crate::kit::error::{Error, ErrorCode, Result};
 use crate::kit::permissions::Action;
 use crate::kit::principal::Caller;
+use crate::patients::scope::Scope;
 use crate::patients::service::{PatientRanking, RankFuture};
 use crate::search::SearchIndex;
 use crate::search::documents::Kind;
@@ -83,7 +84,15 @@ pub async fn search(
         return Err(unavailable(state));
     }
     let (index, region) = (app.search.clone(), app.config.phone_region.clone());
-    run(index, region, text.to_owned(), kinds, include_archived, limit as usize).await
+    let (caller, booked_with) = (caller.clone(), app.patients_booked_with);
+    let scope = app.db.read(move |conn| Scope::of(conn, &caller, booked_with)).await?;
+    if scope == Scope::All {
+        return run(index, region, text.to_owned(), kinds, include_archived, limit as usize).await;
+    }
+    // A clinician limited to their own patients: the best of the patients they may see.
+    let hits = run(index, region, text.to_owned(), kinds, include_archived, LIST_CANDIDATES).await?;
+    let seen = hits.into_iter().filter(|hit| hit.kind != Kind::Patient || scope.sees(hit.id));
+    Ok(seen.take(limit as usize).collect())
 }
 
 /// Ranks the patient list's search-box matches with the index.

@@ -80,6 +80,7 @@ fn fill_path(path: &str, fx: &Fixtures) -> String {
         .replace("{patient_id}", &fx.clinic.patients[0].to_string())
         .replace("{time_off_id}", &fx.time_off.to_string())
         .replace("{extra_id}", &fx.extra.to_string())
+        .replace("{staff_id}", &fx.spare_staff.to_string())
         .replace("{file}", "unknown.ics")
 }
 

@@ -17,6 +17,7 @@ mod http;
 mod mfa;
 mod patients;
 mod scheduling;
+mod scope;
 mod search;
 mod security;
 mod staff;

@@ -99,8 +99,9 @@ impl AppointmentsApi {
             patient_id: patient_id.0,
             centre_id: centre_id.0,
             status: status.0,
+            within: None,
         };
-        let (rows, total) = service::list(&app, filter, date.0, page).await?;
+        let (rows, total) = service::list(&app, auth.caller(), filter, date.0, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 
@@ -111,7 +112,7 @@ impl AppointmentsApi {
     #[oai(path = "/appointments/:id", method = "get", operation_id = "get_appointment")]
     async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Appointment>> {
         auth.caller().require(Action::SchedulingRead)?;
-        Ok(Json(service::get(&app, id.0).await?))
+        Ok(Json(service::get(&app, auth.caller(), id.0).await?))
     }
 
     /// Move an appointment
@@ -170,7 +171,7 @@ impl AppointmentsApi {
     #[oai(path = "/appointments/:id/history", method = "get", operation_id = "get_appointment_history")]
     async fn history(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Listed<HistoryItem>>> {
         auth.caller().require(Action::SchedulingRead)?;
-        Ok(Json(Listed::of(service::history(&app, id.0).await?)))
+        Ok(Json(Listed::of(service::history(&app, auth.caller(), id.0).await?)))
     }
 
     /// A patient's appointments
@@ -188,7 +189,7 @@ impl AppointmentsApi {
         auth.caller().require(Action::SchedulingRead)?;
         auth.caller().require(Action::PatientRead)?;
         let page = Page::from_query(page.0, page_size.0)?;
-        let (rows, total) = service::for_patient(&app, id.0, page).await?;
+        let (rows, total) = service::for_patient(&app, auth.caller(), id.0, page).await?;
         Ok(Json(page.wrap(rows, total)))
     }
 

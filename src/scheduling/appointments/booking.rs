@@ -11,7 +11,7 @@ use crate::kit::error::{
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
 use crate::scheduling::appointments::model::*;
-use crate::scheduling::appointments::store;
+use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::availability::model::ExceptionKind;
 use crate::scheduling::setup::model::{Clinician, Modality, Service};
 use crate::scheduling::shared::{audit_change, not_found};
@@ -31,7 +31,8 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
         .db
         .write(move |tx| {
             let mut v = Validator::new();
-            let patient = crate::patients::service::for_booking(tx, input.patient_id);
+            let patient =
+                crate::patients::service::for_booking(tx, &caller, store::patients_booked_with, input.patient_id);
             let service = setup::store::get_service(tx, input.service_id)?;
             let clinician = setup::store::get_clinician(tx, input.clinician_id)?;
             if let Err(Error::Validation(fields)) = &patient {
@@ -156,7 +157,7 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
     let start = input.start.with_timezone(&Utc);
     app.db
         .write(move |tx| {
-            let current = store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))?;
+            let current = scope::visible(tx, &caller, id)?;
             if !matches!(current.status, AppointmentStatus::Pending | AppointmentStatus::Confirmed) {
                 return Err(Error::Conflict {
                     code: ErrorCode::InvalidTransition,

@@ -6,7 +6,7 @@ use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
 use crate::scheduling::appointments::model::*;
-use crate::scheduling::appointments::store;
+use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::shared::{audit_change, not_found};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub async fn transition_scoped(
     }
     app.db
         .write(move |tx| {
-            let current = store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))?;
+            let current = scope::visible(tx, &caller, id)?;
             let Some(next) = step.apply(current.status) else {
                 return Err(Error::Conflict {
                     code: ErrorCode::InvalidTransition,

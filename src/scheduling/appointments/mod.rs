@@ -7,6 +7,7 @@ pub mod booking;
 pub mod examples;
 pub mod lifecycle;
 pub mod model;
+pub mod scope;
 pub mod series;
 pub mod service;
 pub mod sessions;

@@ -37,7 +37,8 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
     let first_start = input.start.with_timezone(&Utc);
     app.db
         .write(move |tx| {
-            let patient = crate::patients::service::for_booking(tx, input.patient_id)?;
+            let patient =
+                crate::patients::service::for_booking(tx, &caller, store::patients_booked_with, input.patient_id)?;
             let service = setup::store::get_service(tx, input.service_id)?
                 .filter(|s| s.active)
                 .ok_or_else(|| Error::invalid_field("service_id", "names no active service"))?;

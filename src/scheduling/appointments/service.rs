@@ -5,15 +5,17 @@ use crate::http::pagination::Page;
 use chrono::NaiveDate;
 
 use crate::kit::error::{Error, Result, Validator};
+use crate::kit::principal::Caller;
 use crate::kit::time::check_range;
 use crate::scheduling::appointments::model::{Appointment, HistoryItem};
+use crate::scheduling::appointments::scope;
 use crate::scheduling::appointments::store::{self, AppointmentFilter};
 use crate::scheduling::setup;
-use crate::scheduling::shared::not_found;
 use crate::scheduling::slots::compute;
 
-pub async fn get(app: &App, id: i64) -> Result<Appointment> {
-    app.db.read(move |c| store::get_appointment(c, id)).await?.ok_or_else(|| not_found("appointment"))
+pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Appointment> {
+    let caller = caller.clone();
+    app.db.read(move |c| scope::visible(c, &caller, id)).await
 }
 
 /// One page of the appointments matching `filter`, and how many match.
@@ -21,6 +23,7 @@ pub async fn get(app: &App, id: i64) -> Result<Appointment> {
 /// (which it needs), instead of `from`/`to`.
 pub async fn list(
     app: &App,
+    caller: &Caller,
     mut filter: AppointmentFilter,
     date: Option<NaiveDate>,
     page: Page,
@@ -30,8 +33,10 @@ pub async fn list(
     check_range(&mut v, "from", &filter.from);
     check_range(&mut v, "to", &filter.to);
     v.finish()?;
+    let caller = caller.clone();
     app.db
         .read(move |c| {
+            filter.within = scope::within(c, &caller)?;
             if let Some(date) = date {
                 let mut v = Validator::new();
                 if filter.from.is_some() || filter.to.is_some() {
@@ -55,10 +60,11 @@ pub async fn list(
 }
 
 /// A patient's appointments; 404 when there is no such patient.
-pub async fn for_patient(app: &App, patient_id: i64, page: Page) -> Result<(Vec<Appointment>, i64)> {
+pub async fn for_patient(app: &App, caller: &Caller, patient_id: i64, page: Page) -> Result<(Vec<Appointment>, i64)> {
+    let caller = caller.clone();
     app.db
         .read(move |c| {
-            crate::patients::service::existing(c, patient_id)?;
+            crate::patients::service::visible(c, &caller, store::patients_booked_with, patient_id)?;
             let filter = AppointmentFilter { patient_id: Some(patient_id), ..Default::default() };
             store::list_appointments(c, &filter, page.limit(), page.offset())
         })
@@ -66,10 +72,11 @@ pub async fn for_patient(app: &App, patient_id: i64, page: Page) -> Result<(Vec<
 }
 
 /// What happened to an appointment, oldest first.
-pub async fn history(app: &App, id: i64) -> Result<Vec<HistoryItem>> {
+pub async fn history(app: &App, caller: &Caller, id: i64) -> Result<Vec<HistoryItem>> {
+    let caller = caller.clone();
     app.db
         .read(move |c| {
-            store::get_appointment(c, id)?.ok_or_else(|| not_found("appointment"))?;
+            scope::visible(c, &caller, id)?;
             store::history(c, id)
         })
         .await

@@ -7,7 +7,7 @@ use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result, SessionFullDetails};
 use crate::kit::principal::Caller;
 use crate::scheduling::appointments::model::*;
-use crate::scheduling::appointments::store;
+use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::shared::{audit_change, not_found};
 
 /// Seats a patient in a group session, or puts them on its waitlist.
@@ -64,7 +64,9 @@ pub async fn join_session(app: &App, caller: &Caller, appointment_id: i64, input
     let (now, caller) = (app.clock.now(), caller.clone());
     app.db
         .write(move |tx| {
-            let patient = crate::patients::service::for_booking(tx, input.patient_id)?;
+            scope::visible(tx, &caller, appointment_id)?;
+            let patient =
+                crate::patients::service::for_booking(tx, &caller, store::patients_booked_with, input.patient_id)?;
             take_seat(tx, now, &caller, appointment_id, patient.id, input.waitlist)
         })
         .await
@@ -76,7 +78,7 @@ pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, pati
     let (now, caller) = (app.clock.now(), caller.clone());
     app.db
         .write(move |tx| {
-            store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))?;
+            scope::visible(tx, &caller, appointment_id)?;
             let status = store::attendee_status(tx, appointment_id, patient_id)?;
             let was_booked = match status {
                 Some(AttendeeStatus::Booked) => true,

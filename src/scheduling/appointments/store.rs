@@ -327,6 +327,8 @@ pub struct AppointmentFilter {
     pub centre_id: Option<i64>,
     pub status: Option<AppointmentStatus>,
     pub series_id: Option<i64>,
+    /// The clinician scope: only these appointments.
+    pub within: Option<crate::scheduling::appointments::scope::Within>,
 }
 
 pub fn list_appointments(
@@ -340,8 +342,15 @@ pub fn list_appointments(
         AND (:status IS NULL OR a.status = :status) AND (:series IS NULL OR a.series_id = :series)
         AND (:patient IS NULL OR EXISTS (SELECT 1 FROM appointment_attendees t
                                          WHERE t.appointment_id = a.id AND t.patient_id = :patient
-                                           AND t.status <> 'left'))";
+                                           AND t.status <> 'left'))
+        AND (:scoped IS NULL
+             OR a.clinician_id IN (SELECT id FROM clinicians WHERE staff_id = :me)
+             OR EXISTS (SELECT 1 FROM appointment_attendees t
+                        WHERE t.appointment_id = a.id AND t.patient_id IN (SELECT value FROM json_each(:within))))";
     let (from, to, status) = (f.from.map(to_millis), f.to.map(to_millis), f.status.map(AppointmentStatus::as_str));
+    let scoped = f.within.as_ref().map(|_| 1);
+    let me = f.within.as_ref().and_then(|w| w.staff_id);
+    let within = f.within.as_ref().map(|w| serde_json::json!(w.patients).to_string());
     let filter: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
         (":from", &from),
         (":to", &to),
@@ -350,6 +359,9 @@ pub fn list_appointments(
         (":status", &status),
         (":series", &f.series_id),
         (":patient", &f.patient_id),
+        (":scoped", &scoped),
+        (":me", &me),
+        (":within", &within),
     ];
     let total: i64 =
         conn.query_row(&format!("SELECT count(*) FROM appointments a WHERE {condition}"), filter.as_slice(), |r| {
@@ -430,4 +442,18 @@ pub fn first_waitlisted(conn: &Connection, appointment_id: i64) -> Result<Option
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// The patients ever booked with the clinician who is staff member
+/// `staff_id` (waitlisted and cancelled places too: they were in their
+/// care): what a clinician sees when the clinic limits them to their own.
+pub fn patients_booked_with(conn: &Connection, staff_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT t.patient_id FROM appointment_attendees t
+         JOIN appointments a ON a.id = t.appointment_id
+         JOIN clinicians c ON c.id = a.clinician_id
+         WHERE c.staff_id = ?1",
+    )?;
+    let ids = stmt.query_map([staff_id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
 }
