@@ -394,15 +394,28 @@ pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) 
         terms,
         phone_digits,
         status: request.status,
-        lead_source: request.lead_source,
+        lead_source: request.lead_source.clone(),
         sort: request.sort,
     };
-    app.db
+    let scoped_caller = caller.clone();
+    let (rows, total) = app
+        .db
         .read(move |conn| {
-            query.within = Scope::of(conn, &caller, booked_with)?.ids();
+            query.within = Scope::of(conn, &scoped_caller, booked_with)?.ids();
             store::list(conn, &query, page.limit(), page.offset())
         })
-        .await
+        .await?;
+    // Who looked for whom, and which records they were shown.
+    let details = serde_json::json!({
+        "q": text,
+        "status": request.status.map(PatientStatus::as_str),
+        "lead_source": request.lead_source,
+        "page": page.page,
+        "total": total,
+        "ids": rows.iter().map(|p| p.id).collect::<Vec<_>>(),
+    });
+    audit::service::record_access(app, (&caller).into(), "patient.list", "patient", None, details).await?;
+    Ok((rows, total))
 }
 
 pub async fn facets(app: &App) -> Result<PatientFacets> {

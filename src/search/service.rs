@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::App;
+use crate::audit;
 use crate::kit::error::{Error, ErrorCode, Result};
 use crate::kit::permissions::Action;
 use crate::kit::principal::Caller;
@@ -84,15 +85,26 @@ pub async fn search(
         return Err(unavailable(state));
     }
     let (index, region) = (app.search.clone(), app.config.phone_region.clone());
-    let (caller, booked_with) = (caller.clone(), app.patients_booked_with);
-    let scope = app.db.read(move |conn| Scope::of(conn, &caller, booked_with)).await?;
-    if scope == Scope::All {
-        return run(index, region, text.to_owned(), kinds, include_archived, limit as usize).await;
-    }
-    // A clinician limited to their own patients: the best of the patients they may see.
-    let hits = run(index, region, text.to_owned(), kinds, include_archived, LIST_CANDIDATES).await?;
-    let seen = hits.into_iter().filter(|hit| hit.kind != Kind::Patient || scope.sees(hit.id));
-    Ok(seen.take(limit as usize).collect())
+    let (scoped_caller, booked_with) = (caller.clone(), app.patients_booked_with);
+    let scope = app.db.read(move |conn| Scope::of(conn, &scoped_caller, booked_with)).await?;
+    let hits = if scope == Scope::All {
+        run(index, region, text.to_owned(), kinds.clone(), include_archived, limit as usize).await?
+    } else {
+        // A clinician limited to their own patients: the best of the patients they may see.
+        let hits = run(index, region, text.to_owned(), kinds.clone(), include_archived, LIST_CANDIDATES).await?;
+        let seen = hits.into_iter().filter(|hit| hit.kind != Kind::Patient || scope.sees(hit.id));
+        seen.take(limit as usize).collect()
+    };
+    // Who searched for what, and which records they were shown.
+    let ids_of = |kind: Kind| hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect::<Vec<_>>();
+    let details = serde_json::json!({
+        "q": text,
+        "types": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        "patient_ids": ids_of(Kind::Patient),
+        "staff_ids": ids_of(Kind::Staff),
+    });
+    audit::service::record_access(app, caller.into(), "search", "search", None, details).await?;
+    Ok(hits)
 }
 
 /// Ranks the patient list's search-box matches with the index.

@@ -98,3 +98,62 @@ async fn failed_sign_ins_are_audited_with_the_email_tried_and_no_password() {
     assert_eq!(failed[1]["client_addr"], "127.0.0.1");
     assert!(!audit.body.to_string().contains("wrong password"), "a password is never written");
 }
+
+/// The audit entries with `action`, newest first.
+async fn entries(server: &TestServer, admin: &str, entity: &str, action: &str) -> Vec<serde_json::Value> {
+    let reply = server.get(&format!("/api/v1/audit?entity={entity}&page_size=100"), admin).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    reply.body["data"].as_array().unwrap().iter().filter(|e| e["action"] == action).cloned().collect()
+}
+
+#[tokio::test]
+async fn list_and_search_reads_and_feed_exports_are_audited_with_what_was_asked_and_shown() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = crate::scheduling::clinic(&server, &admin).await;
+    let (front_desk_id, front_desk) = server.staff_token(&admin, "front_desk").await;
+    server.index_caught_up().await;
+
+    let listed = server.get("/api/v1/patients?q=Patient3&status=active", &front_desk).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let shown: Vec<i64> = listed.body["data"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert!(shown.contains(&c.patients[3]), "{:?}", listed.body);
+    let list_rows = entries(&server, &admin, "patient", "patient.list").await;
+    let row = list_rows.iter().find(|e| e["actor_id"] == front_desk_id).expect("the list read is on record");
+    assert_eq!(row["details"]["q"], "Patient3");
+    assert_eq!(row["details"]["status"], "active");
+    assert_eq!(row["details"]["ids"], json!(shown), "which records were shown");
+    assert_eq!(row["request_id"], listed.header("x-request-id").unwrap());
+
+    let searched = server.get("/api/v1/search?q=Patient7", &front_desk).await;
+    let hits: Vec<i64> = searched.body["data"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
+    assert!(hits.contains(&c.patients[7]), "{:?}", searched.body);
+    let search_rows = entries(&server, &admin, "search", "search").await;
+    assert_eq!(search_rows.len(), 1, "{search_rows:?}");
+    assert_eq!(search_rows[0]["actor_id"], front_desk_id);
+    assert_eq!(search_rows[0]["details"]["q"], "Patient7");
+    assert_eq!(search_rows[0]["details"]["patient_ids"], json!(hits));
+    // A refused search is not a read.
+    let (_, billing) = server.staff_token(&admin, "billing").await;
+    assert_eq!(
+        server.get("/api/v1/search?q=Patient7&limit=0", &billing).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(entries(&server, &admin, "search", "search").await.len(), 1);
+
+    // Each fetch of a calendar feed is an export of patients' names.
+    let start = crate::scheduling::london(c.monday, "10:00");
+    let booked =
+        server.post("/api/v1/appointments", &admin, crate::scheduling::book_body(&c, c.patients[0], c.consult, &start));
+    assert_eq!(booked.await.status, StatusCode::CREATED);
+    let clinician = server.get(&format!("/api/v1/clinicians/{}", c.clinician), &admin).await;
+    let feed = clinician.body["calendar_feed_url"].as_str().unwrap().to_owned();
+    assert_eq!(crate::scheduling::fetch_feed(&server, &feed).await.0, StatusCode::OK);
+    let exports = entries(&server, &admin, "clinician", "calendar.feed_read").await;
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0]["entity_id"], c.clinician);
+    assert_eq!(exports[0]["details"]["appointments"], 1);
+    assert!(exports[0]["actor_id"].is_null() && exports[0]["client_addr"].is_string(), "{:?}", exports[0]);
+    // A link that is not current exports nothing and records nothing.
+    assert_eq!(crate::scheduling::fetch_feed(&server, "/api/v1/calendar/1-nope.ics").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(entries(&server, &admin, "clinician", "calendar.feed_read").await.len(), 1);
+}

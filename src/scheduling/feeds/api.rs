@@ -38,8 +38,9 @@ impl FeedsApi {
     /// For calendar apps: the link itself is the credential (see
     /// `calendar_feed_url`). Cancelled appointments stay, marked CANCELLED.
     #[oai(path = "/calendar/:file", method = "get", operation_id = "get_calendar_feed", tag = "ApiTags::Public")]
-    async fn calendar_feed(&self, app: Data<&App>, file: Path<String>) -> Result<CalendarFeed> {
-        Ok(CalendarFeed::Feed(PlainText(service::feed(&app, &file.0).await?)))
+    async fn calendar_feed(&self, req: &poem::Request, app: Data<&App>, file: Path<String>) -> Result<CalendarFeed> {
+        let context = crate::http::context::of(req);
+        Ok(CalendarFeed::Feed(PlainText(service::feed(&app, &file.0, context).await?)))
     }
 }
 

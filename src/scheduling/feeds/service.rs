@@ -4,6 +4,7 @@ use chrono::Duration;
 
 use crate::App;
 use crate::audit::{self, Actor};
+use crate::kit::context::RequestContext;
 use crate::kit::error::{Error, Result};
 use crate::kit::principal::Caller;
 use crate::scheduling::feeds::{calendar, store};
@@ -55,12 +56,14 @@ pub async fn rotate_feed(app: &App, caller: &Caller, id: i64) -> Result<Calendar
 }
 
 /// The feed for a presented token, or 404 for any token that is not current.
-pub async fn feed(app: &App, file: &str) -> Result<String> {
+/// Each fetch is an export of patients' names: it is recorded in the audit log.
+pub async fn feed(app: &App, file: &str, context: RequestContext) -> Result<String> {
     let token = file.strip_suffix(".ics").unwrap_or(file).to_owned();
     let now = app.clock.now();
     let app = app.clone();
     let db_app = app.clone();
-    app.db
+    let (clinician_id, appointments, body) = app
+        .db
         .read(move |conn| {
             let clinician_id =
                 calendar::verify(&db_app.secret, &token, |id| store::calendar_generation(conn, id).ok().flatten())
@@ -79,7 +82,11 @@ pub async fn feed(app: &App, file: &str) -> Result<String> {
             let settings = setup::store::booking_settings(conn)?;
             let span = Interval { start: now - Duration::days(30), end: now + Duration::days(400) };
             let events = store::feed_events(conn, clinician_id, span, settings.calendar_show_surnames)?;
-            Ok(calendar::build(&clinician.display_name, &events, now))
+            Ok((clinician_id, events.len(), calendar::build(&clinician.display_name, &events, now)))
         })
-        .await
+        .await?;
+    let details = serde_json::json!({ "appointments": appointments });
+    let actor = audit::service::OwnedActor::anonymous(context);
+    audit::service::record_access(&app, actor, "calendar.feed_read", "clinician", Some(clinician_id), details).await?;
+    Ok(body)
 }
