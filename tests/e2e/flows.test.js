@@ -288,6 +288,69 @@ test('set up the clinic, book from the calendar, check in and complete', async (
   await context.close();
 });
 
+test('an admin limits clinicians to their own patients and shares one with a clinician', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const signedIn = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  });
+  const { access_token: token } = await signedIn.json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  const ben = await call('POST', '/staff', { email: 'ben@clinic.test', name: 'Ben Mensah', role: 'clinician', password });
+  await call('POST', '/clinicians', { display_name: 'Dr Ben Mensah', staff_id: ben.id });
+  await call('POST', '/patients', { given_name: 'Kofi', family_name: 'Boateng' });
+  const { data: everyone } = await call('GET', '/patients?page_size=100');
+  const zoe = everyone.find((p) => p.family_name === 'Okafor');
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'owner@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  await page.getByRole('link', { name: 'Staff' }).click();
+  await page.getByLabel('Clinicians see').selectOption('own');
+  await page.getByRole('button', { name: 'Save security settings' }).click();
+  await page.getByText('Security settings saved').waitFor();
+
+  // Ben sees no one yet: he is booked with no one and nothing is shared.
+  const clinicianContext = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const clinician = await signIn(clinicianContext, 'ben@clinic.test');
+  await clinician.getByText(/No patients/).waitFor();
+
+  await page.goto(`${base}/patients/${zoe.id}`);
+  await page.getByRole('heading', { name: 'Shared with' }).waitFor();
+  await page.getByText('Not shared with anyone.').waitFor();
+  await page.getByLabel('Clinician to share with').selectOption({ label: 'Dr Ben Mensah' });
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  await page.getByText('Shared with Dr Ben Mensah').waitFor();
+  await page.getByRole('button', { name: 'Stop sharing with Dr Ben Mensah' }).waitFor();
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(artifacts, `13-shared-with-${width}.png`), fullPage: true });
+  }
+
+  // Now he sees Zoë, and only her.
+  await clinician.reload();
+  await clinician.getByRole('link', { name: 'Okafor, Zoë' }).waitFor();
+  assert.equal(await clinician.getByRole('link', { name: 'Boateng, Kofi' }).count(), 0);
+  await clinician.screenshot({ path: join(artifacts, '14-clinician-own-patients.png') });
+
+  await page.getByRole('button', { name: 'Stop sharing with Dr Ben Mensah' }).click();
+  await page.getByText('Not shared with anyone.').waitFor();
+  await clinician.goto(`${base}/patients/${zoe.id}`);
+  await clinician.getByRole('heading', { name: 'Patient not found' }).waitFor();
+
+  await call('PUT', '/settings/security', { mfa_required_roles: [], clinician_scope: 'all' });
+  assert.deepEqual(errors, []);
+  await context.close();
+  await clinicianContext.close();
+});
+
 test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');

@@ -1,4 +1,4 @@
-import { get, post, patch, query } from '../api.js';
+import { get, post, patch, del, query } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
 import { can } from '../session.js';
 
@@ -167,7 +167,67 @@ export async function patientDetailView({ params, navigate }) {
           definition('Registered', formatInstant(patient.created_at)), definition('Last changed', formatInstant(patient.updated_at)))),
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
-    appointmentsCard(patient));
+    appointmentsCard(patient),
+    canWrite() ? sharesCard(patient) : null);
+}
+
+// Who the patient is shared with: how a clinician sees a patient they are not
+// booked with when the clinic limits clinicians to their own patients.
+function sharesCard(patient) {
+  const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const picker = h('select', { name: 'staff_id', 'aria-label': 'Clinician to share with' });
+  const submit = h('button', { class: 'btn btn-small', type: 'submit' }, 'Share');
+  const form = h('form', { class: 'inline-form share-form' }, picker, submit);
+  let clinicians = [];
+  const nameOf = (staffId) => clinicians.find((c) => c.staff_id === staffId)?.display_name || `Staff member #${staffId}`;
+  async function load() {
+    try {
+      const [{ data: shares }, { data: people }] = await Promise.all([
+        get(`/patients/${patient.id}/shares`),
+        get('/clinicians?page_size=100'),
+      ]);
+      clinicians = people.filter((c) => c.staff_id && c.active);
+      const shared = new Set(shares.map((s) => s.staff_id));
+      const choices = clinicians.filter((c) => !shared.has(c.staff_id));
+      picker.replaceChildren(h('option', { value: '' }, choices.length ? 'Choose a clinician…' : 'No other clinician with an account'),
+        ...choices.map((c) => h('option', { value: c.staff_id }, c.display_name)));
+      picker.disabled = !choices.length;
+      submit.disabled = !choices.length;
+      list.replaceChildren(shares.length
+        ? h('ul', { class: 'plain-list' }, shares.map((s) => h('li', { class: 'row-between' },
+          h('span', {}, nameOf(s.staff_id), h('span', { class: 'muted' }, ` · since ${formatInstant(s.created_at)}`)),
+          h('button', { class: 'btn btn-ghost btn-small', type: 'button', 'aria-label': `Stop sharing with ${nameOf(s.staff_id)}`, onclick: () => unshare(s.staff_id) }, 'Stop sharing'))))
+        : h('p', { class: 'muted' }, 'Not shared with anyone.'));
+    } catch (error) {
+      list.replaceChildren(h('p', { class: 'muted' }, error.message));
+    }
+  }
+  async function unshare(staffId) {
+    try {
+      await del(`/patients/${patient.id}/shares/${staffId}`);
+      toast(`No longer shared with ${nameOf(staffId)}`, 'success');
+      load();
+    } catch (error) {
+      toast(error.message, 'error');
+    }
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!picker.value) return;
+    const staffId = Number(picker.value);
+    try {
+      await post(`/patients/${patient.id}/shares`, { staff_id: staffId });
+      toast(`Shared with ${nameOf(staffId)}`, 'success');
+      load();
+    } catch (error) {
+      toast(error.message, 'error');
+    }
+  });
+  load();
+  return h('article', { class: 'card shares-card' },
+    h('h2', {}, 'Shared with'),
+    h('p', { class: 'muted small' }, 'When the clinic limits clinicians to their own patients, a clinician sees this patient if they are booked with them or it is shared with them.'),
+    list, form);
 }
 
 const STATUS = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };

@@ -151,7 +151,7 @@ async function securityCard() {
   h('h2', {}, 'Security'),
   h('fieldset', { class: 'field' }, h('legend', {}, 'Two-step sign-in required for'), h('div', { class: 'checks' }, boxes),
     h('p', { class: 'hint' }, 'People in these roles set it up at their next sign-in and can do nothing else until they have.')),
-  field('Clinicians see', scope, 'Own patients: those they have an appointment with, or that were shared with them.'),
+  field('Clinicians see', scope, 'Own patients: those they are booked with, registered themselves, or that were shared with them (under “Shared with” on the patient’s page).'),
   h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Save security settings')));
   return form;
 }
