@@ -1,9 +1,9 @@
 //! Text as people type it into forms: trimmed, and for names something
 //! visible with no characters that reorder how the rest is displayed.
 
-/// Trims; empty becomes absent.
+/// Trims; text that shows nothing (empty, spaces, zero-width characters) becomes absent.
 pub fn clean(value: Option<&str>) -> Option<String> {
-    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    value.map(str::trim).filter(|v| has_visible(v)).map(str::to_owned)
 }
 
 /// Characters that draw nothing: zero-width spaces and joiners, word
@@ -51,6 +51,13 @@ mod tests {
         assert!(has_visible("فاطمه\u{200C}زاده"));
         assert_eq!(character_problem("فاطمه\u{200C}زاده"), None);
         assert!(has_visible("Zoë"));
+    }
+
+    #[test]
+    fn free_text_that_shows_nothing_is_absent() {
+        assert_eq!(clean(Some(" \u{200B}\u{FEFF} ")), None);
+        assert_eq!(clean(Some("  ran late ")), Some("ran late".to_owned()));
+        assert_eq!(clean(None), None);
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl PatientsApi {
     #[oai(path = "/patients/facets", method = "get", operation_id = "get_patient_facets")]
     async fn facets(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<PatientFacets>> {
         auth.caller().require(Action::PatientRead)?;
-        Ok(Json(service::facets(&app).await?))
+        Ok(Json(service::facets(&app, auth.caller()).await?))
     }
 
     /// Get one patient's record

@@ -418,8 +418,15 @@ pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) 
     Ok((rows, total))
 }
 
-pub async fn facets(app: &App) -> Result<PatientFacets> {
-    app.db.read(store::facets).await
+/// Counts over the patients the caller may see.
+pub async fn facets(app: &App, caller: &Caller) -> Result<PatientFacets> {
+    let (caller, booked_with) = (caller.clone(), app.patients_booked_with);
+    app.db
+        .read(move |conn| {
+            let within = Scope::of(conn, &caller, booked_with)?.ids();
+            store::facets(conn, within.as_deref())
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -290,18 +290,24 @@ pub fn list(conn: &Connection, query: &ListQuery, limit: i64, offset: i64) -> Re
     Ok((rows, total))
 }
 
-pub fn facets(conn: &Connection) -> Result<PatientFacets> {
+/// Counts by status and lead source, of the patients `within` (all when `None`).
+pub fn facets(conn: &Connection, within: Option<&[i64]>) -> Result<PatientFacets> {
+    let within = within.map(|ids| serde_json::json!(ids).to_string());
     let count = |sql: &str| -> Result<Vec<FacetCount>> {
         let mut stmt = conn.prepare(sql)?;
         let rows = stmt
-            .query_map([], |row| Ok(FacetCount { value: row.get(0)?, count: row.get(1)? }))?
+            .query_map([&within], |row| Ok(FacetCount { value: row.get(0)?, count: row.get(1)? }))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     };
     Ok(PatientFacets {
-        status: count("SELECT status, count(*) FROM patients GROUP BY status ORDER BY status")?,
+        status: count(
+            "SELECT status, count(*) FROM patients WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1))
+             GROUP BY status ORDER BY status",
+        )?,
         lead_source: count(
             "SELECT coalesce(lead_source, 'unknown') AS source, count(*) AS n FROM patients
+             WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1))
              GROUP BY source ORDER BY n DESC, source",
         )?,
     })

@@ -153,6 +153,12 @@ async fn list_and_search_reads_and_feed_exports_are_audited_with_what_was_asked_
     assert_eq!(exports[0]["entity_id"], c.clinician);
     assert_eq!(exports[0]["details"]["appointments"], 1);
     assert!(exports[0]["actor_id"].is_null() && exports[0]["client_addr"].is_string(), "{:?}", exports[0]);
+    // A patient's appointments are part of their record.
+    let path = format!("/api/v1/patients/{}/appointments", c.patients[0]);
+    assert_eq!(server.get(&path, &front_desk).await.status, StatusCode::OK);
+    let reads = entries(&server, &admin, "patient", "patient.appointments_read").await;
+    assert_eq!((reads.len(), &reads[0]["entity_id"]), (1, &json!(c.patients[0])), "{reads:?}");
+    assert_eq!(reads[0]["details"]["ids"].as_array().unwrap().len(), 1);
     // A link that is not current exports nothing and records nothing.
     assert_eq!(crate::scheduling::fetch_feed(&server, "/api/v1/calendar/1-nope.ics").await.0, StatusCode::NOT_FOUND);
     assert_eq!(entries(&server, &admin, "clinician", "calendar.feed_read").await.len(), 1);

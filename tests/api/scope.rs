@@ -66,6 +66,9 @@ async fn a_clinician_limited_to_their_own_patients_sees_no_one_else_anywhere() {
     expected.sort_unstable();
     assert_eq!(ids(&seen.body), expected, "only booked, shared and registered patients");
     assert_eq!(seen.body["pagination"]["total"], 3);
+    let facets = server.get("/api/v1/patients/facets", &clinician).await;
+    let counted: i64 = facets.body["status"].as_array().unwrap().iter().map(|f| f["count"].as_i64().unwrap()).sum();
+    assert_eq!(counted, 3, "counts cover only the patients they see: {:?}", facets.body);
     let searched = server.get("/api/v1/patients?q=Patient1", &clinician).await;
     assert!(ids(&searched.body).iter().all(|id| expected.contains(id)), "{:?}", searched.body);
 

@@ -60,15 +60,22 @@ pub async fn list(
 }
 
 /// A patient's appointments; 404 when there is no such patient.
+/// The read is audited: it is part of the patient's record.
 pub async fn for_patient(app: &App, caller: &Caller, patient_id: i64, page: Page) -> Result<(Vec<Appointment>, i64)> {
-    let caller = caller.clone();
-    app.db
+    let scoped_caller = caller.clone();
+    let (rows, total) = app
+        .db
         .read(move |c| {
-            crate::patients::service::visible(c, &caller, store::patients_booked_with, patient_id)?;
+            crate::patients::service::visible(c, &scoped_caller, store::patients_booked_with, patient_id)?;
             let filter = AppointmentFilter { patient_id: Some(patient_id), ..Default::default() };
             store::list_appointments(c, &filter, page.limit(), page.offset())
         })
-        .await
+        .await?;
+    let details = serde_json::json!({ "page": page.page, "ids": rows.iter().map(|a| a.id).collect::<Vec<_>>() });
+    let actor = crate::audit::service::OwnedActor::from(caller);
+    crate::audit::service::record_access(app, actor, "patient.appointments_read", "patient", Some(patient_id), details)
+        .await?;
+    Ok((rows, total))
 }
 
 /// What happened to an appointment, oldest first.
