@@ -174,9 +174,16 @@ async fn a_live_copy_with_a_broken_database_is_restored_from_its_snapshot() {
     let later = server.create_patient(&admin, json!({"given_name": "After", "family_name": "Snapshot"})).await;
 
     // Someone copies the live directory; the database in the copy is torn.
+    // (The index writes temporary files while it catches up: a plain `cp`
+    // fails on one that vanishes under it, so copy once it is idle.)
+    server.index_caught_up().await;
     let target = tempfile::tempdir().unwrap();
     let copy = target.path().join("copy");
-    assert!(Command::new("cp").args(["-a", path(&server.data_dir()), path(&copy)]).status().unwrap().success());
+    let copied = (0..3).any(|_| {
+        let _ = std::fs::remove_dir_all(&copy);
+        Command::new("cp").args(["-a", path(&server.data_dir()), path(&copy)]).status().unwrap().success()
+    });
+    assert!(copied, "the live directory could be copied");
     let db = copy.join("clinicbox.db");
     let mut bytes = std::fs::read(&db).unwrap();
     for byte in bytes.iter_mut().take(4096).skip(100) {
