@@ -1,9 +1,13 @@
 //! Storage: a pool of read-only connections and one writer thread.
 //!
 //! Every write goes through [`Db::write`], which hands a closure to the writer
-//! thread; the thread runs it inside `BEGIN IMMEDIATE` and commits when it
-//! returns `Ok`. One queue for all writes keeps SQLite free of lock contention
-//! and is the place where group commit can be added without touching callers.
+//! thread. One queue for all writes keeps SQLite free of lock contention, and
+//! lets the writer commit in groups: the closures queued when it wakes (up to
+//! [`MAX_GROUP`]) run in one `BEGIN IMMEDIATE` transaction, each in its own
+//! savepoint, and one commit (one fsync) makes them all durable. A closure
+//! that fails or panics rolls back only its own savepoint and gets its own
+//! error; the others commit. Every caller is answered after the commit, so
+//! an acknowledged write is a committed one. A lone write waits for nothing.
 
 pub mod changes;
 pub mod migrations;
@@ -21,6 +25,9 @@ use tokio::sync::{oneshot, watch};
 use crate::kit::error::{Error, Result};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most writes one commit carries: enough to share an fsync among a
+/// burst, few enough that no caller waits long behind the others.
+pub const MAX_GROUP: usize = 64;
 const READ_POOL_SIZE: u32 = 4;
 
 #[derive(Clone, Copy, Debug)]
@@ -34,7 +41,11 @@ impl Default for DbOptions {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+/// Answers a caller once the group's commit is known: `Ok` when it committed.
+type Answer = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+/// Runs a caller's closure inside its savepoint; says whether it succeeded
+/// (its savepoint is kept) and how to answer the caller.
+type Job = Box<dyn FnOnce(&Transaction) -> (bool, Answer) + Send>;
 
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
@@ -78,11 +89,19 @@ impl Db {
 
         let (sender, receiver) = mpsc::channel::<Job>();
         let commits = Arc::new(watch::channel(0u64).0);
+        let writer_commits = commits.clone();
         thread::Builder::new()
             .name("clinicbox-db-writer".into())
             .spawn(move || {
-                while let Ok(job) = receiver.recv() {
-                    job(&mut writer_conn);
+                while let Ok(first) = receiver.recv() {
+                    let mut group = vec![first];
+                    while group.len() < MAX_GROUP {
+                        match receiver.try_recv() {
+                            Ok(job) => group.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    commit_group(&mut writer_conn, group, &writer_commits);
                 }
             })
             .map_err(Error::internal)?;
@@ -104,21 +123,27 @@ impl Db {
         .map_err(|e| Error::internal(format!("read task failed: {e}")))?
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer thread;
-    /// commits on `Ok`, rolls back on `Err` or panic.
+    /// Runs `f` on the writer thread inside a transaction (its own
+    /// savepoint of a group commit); answers once its work is committed on
+    /// `Ok`, and rolls back only its own work on `Err` or panic.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let commits = self.commits.clone();
-        let job: Job = Box::new(move |conn| {
-            let result = run_in_transaction(conn, f);
-            if result.is_ok() {
-                commits.send_modify(|count| *count += 1);
-            }
-            let _ = reply.send(result);
+        let job: Job = Box::new(move |tx| {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx)))
+                .unwrap_or_else(|_| Err(Error::internal("a database write panicked and was rolled back")));
+            let succeeded = result.is_ok();
+            let answer: Answer = Box::new(move |committed| {
+                let result = match committed {
+                    Err(failure) if succeeded => Err(Error::internal(format!("the commit failed: {failure}"))),
+                    _ => result,
+                };
+                let _ = reply.send(result);
+            });
+            (succeeded, answer)
         });
         self.writer.send(job).map_err(|_| Error::internal("the database writer has stopped"))?;
         answer.await.map_err(|_| Error::internal("the database writer dropped a request"))?
@@ -144,6 +169,49 @@ impl Db {
         })
         .await
     }
+}
+
+/// Runs a group of writes in one transaction, each in a savepoint, commits
+/// once, counts the commit in `commits` when it kept anything, and then
+/// answers each caller. A caller whose write could not even start is
+/// answered by dropping it (an error).
+fn commit_group(conn: &mut Connection, group: Vec<Job>, commits: &watch::Sender<u64>) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(err) => {
+            tracing::error!(error = %err, writes = group.len(), "could not begin a write transaction");
+            return;
+        }
+    };
+    let mut answers: Vec<Answer> = Vec::with_capacity(group.len());
+    let mut any_kept = false;
+    for job in group {
+        if let Err(err) = tx.execute_batch("SAVEPOINT write") {
+            tracing::error!(error = %err, "could not start a write");
+            continue;
+        }
+        let (succeeded, answer) = job(&tx);
+        answers.push(answer);
+        // A failed or panicked write leaves nothing behind; the group goes on.
+        let ended = if succeeded {
+            tx.execute_batch("RELEASE write")
+        } else {
+            tx.execute_batch("ROLLBACK TO write; RELEASE write")
+        };
+        if let Err(err) = ended {
+            // SQLite gave up the whole transaction (a full disk, say): none of it commits.
+            let failure = err.to_string();
+            drop(tx);
+            answers.into_iter().for_each(|answer| answer(Err(failure.clone())));
+            return;
+        }
+        any_kept |= succeeded;
+    }
+    let committed = tx.commit().map_err(|err| err.to_string());
+    if committed.is_ok() && any_kept {
+        commits.send_modify(|count| *count += 1);
+    }
+    answers.into_iter().for_each(|answer| answer(committed.clone()));
 }
 
 pub fn run_in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
@@ -223,5 +291,88 @@ mod tests {
             })
             .await;
         assert!(result.is_err());
+    }
+
+    fn insert_change(tx: &Transaction, entity: &str) -> Result<()> {
+        tx.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, ?1, 1, 'create')", [entity])?;
+        Ok(())
+    }
+
+    async fn entities(db: &Db) -> Vec<String> {
+        db.read(|conn| {
+            let mut stmt = conn.prepare("SELECT entity FROM changes ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn queued_writes_commit_together_in_order_and_a_failing_one_takes_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Arc::new(Db::open(&dir.path().join("t.db"), DbOptions::default()).unwrap());
+        let commits = db.watch_commits();
+        // Hold the writer so the next writes queue up behind it.
+        let (started, held) = std::sync::mpsc::channel();
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(move |tx| {
+                    started.send(()).unwrap();
+                    hold.recv().unwrap();
+                    insert_change(tx, "first")
+                })
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || held.recv()).await.unwrap().unwrap();
+        let mut queued = Vec::new();
+        for n in 0..10 {
+            let db = db.clone();
+            queued.push(tokio::spawn(async move {
+                db.write(move |tx| {
+                    insert_change(tx, &format!("w{n}"))?;
+                    match n {
+                        3 => Err(Error::conflict(ErrorCode::SlotTaken, "refused")),
+                        6 => panic!("a bug in one write"),
+                        _ => Ok(n),
+                    }
+                })
+                .await
+            }));
+        }
+        // Each spawned write is on the queue once its task has run (in spawn order).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        release.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        let mut answers = Vec::new();
+        for write in queued {
+            answers.push(write.await.unwrap());
+        }
+        assert_eq!(answers[3].as_ref().unwrap_err().code(), ErrorCode::SlotTaken, "its own error");
+        assert_eq!(answers[6].as_ref().unwrap_err().code(), ErrorCode::Internal);
+        for (n, answer) in answers.iter().enumerate().filter(|(n, _)| ![3, 6].contains(n)) {
+            assert_eq!(answer.as_ref().unwrap(), &(n as i32), "write {n} is answered with its own value");
+        }
+        let expected = ["first", "w0", "w1", "w2", "w4", "w5", "w7", "w8", "w9"];
+        // The ten queued writes ran in one group, in the order they arrived;
+        // the failed ones left nothing.
+        assert_eq!(entities(&db).await, expected);
+        assert_eq!(*commits.borrow(), 2, "one commit for the held write, one for the ten queued behind it");
+        // The writer goes on after a group with a panic in it.
+        db.write(|tx| insert_change(tx, "after")).await.unwrap();
+        assert_eq!(entities(&db).await.last().map(String::as_str), Some("after"));
+    }
+
+    #[tokio::test]
+    async fn a_lone_write_is_committed_and_answered_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), DbOptions::default()).unwrap();
+        let commits = db.watch_commits();
+        db.write(|tx| insert_change(tx, "alone")).await.unwrap();
+        assert_eq!(*commits.borrow(), 1);
+        assert_eq!(entities(&db).await, vec!["alone".to_owned()]);
     }
 }
