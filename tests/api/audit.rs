@@ -163,3 +163,26 @@ async fn list_and_search_reads_and_feed_exports_are_audited_with_what_was_asked_
     assert_eq!(crate::scheduling::fetch_feed(&server, "/api/v1/calendar/1-nope.ics").await.0, StatusCode::NOT_FOUND);
     assert_eq!(entries(&server, &admin, "clinician", "calendar.feed_read").await.len(), 1);
 }
+
+#[tokio::test]
+async fn concurrent_audited_reads_share_commits_and_every_one_is_on_record() {
+    let (server, admin) = TestServer::with_admin().await;
+    let patient = server.create_patient(&admin, json!({"given_name": "Often", "family_name": "Read"})).await;
+    let id = patient["id"].as_i64().unwrap();
+    let server = std::sync::Arc::new(server);
+    let commits = server.app.db.watch_commits();
+    let before = *commits.borrow();
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (server, admin) = (server.clone(), admin.clone());
+            tokio::spawn(async move { server.get(&format!("/api/v1/patients/{id}"), &admin).await.status })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::OK);
+    }
+    let audited = format!("SELECT count(*) FROM audit_log WHERE action = 'patient.read' AND entity_id = {id}");
+    assert_eq!(server.count_rows_sql(&audited), 64, "every read answered is on record");
+    let used = *commits.borrow() - before;
+    assert!(used < 64, "64 audited reads took {used} commits: they share them");
+}

@@ -14,7 +14,7 @@ use crate::harness::{PASSWORD, TestServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clinicbox");
 
-fn run(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub fn run(args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(BIN)
         .args(args)
         .stdin(Stdio::piped())
@@ -174,7 +174,7 @@ async fn serve_prints_a_setup_link_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
 }
 
-fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
+pub fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .env("CLINICBOX_LOG", "warn")
@@ -192,7 +192,7 @@ fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
     (child, base)
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
         if let Ok(response) = client.get(format!("{base}/health/ready")).send().await
             && response.status() == StatusCode::OK
@@ -204,14 +204,14 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
     panic!("not ready");
 }
 
-async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+pub async fn sign_in(client: &reqwest::Client, base: &str) -> String {
     let body = json!({"email": "owner@clinic.test", "password": PASSWORD});
     let tokens: serde_json::Value =
         client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 
-fn new_clinic() -> tempfile::TempDir {
+pub fn new_clinic() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
     let created = run(

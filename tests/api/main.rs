@@ -13,6 +13,7 @@ mod auth;
 mod backup;
 mod cli;
 mod contract;
+mod crash;
 mod http;
 mod mfa;
 mod patients;
