@@ -46,7 +46,9 @@ async fn a_crash_mid_burst_keeps_every_acknowledged_write_whole_and_no_half_of_a
     // Writers of patients and of bookings (each a distinct slot), all at once.
     let patients = Arc::new(Mutex::new(Vec::new()));
     let bookings = Arc::new(Mutex::new(Vec::new()));
-    let first_slot = (Utc::now() + Duration::days(2)).date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    // The binary runs on the real clock, so its bookings are days from now.
+    let now: chrono::DateTime<Utc> = std::time::SystemTime::now().into();
+    let first_slot = (now + Duration::days(2)).date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
     let mut writers = Vec::new();
     for writer in 0..6 {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
