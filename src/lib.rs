@@ -38,6 +38,8 @@ pub struct AppState {
     pub search: Arc<SearchIndex>,
     /// How the patient list ranks a search-box query (the index).
     pub patient_ranking: Arc<dyn PatientRanking>,
+    /// Totals of list filters, kept until the change log moves on.
+    pub counts: Arc<crate::db::counts::CountCache>,
     /// Whom a clinician is booked with, for the clinician scope.
     pub patients_booked_with: crate::patients::scope::PatientsBookedWith,
     pub secret: secret::SecretKey,
@@ -79,6 +81,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             patient_ranking,
             patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
+            counts: Default::default(),
             throttle: LoginThrottle::new(clock.clone()),
             refresh_grace: Default::default(),
             setup: SetupGate::default(),

@@ -10,6 +10,7 @@
 //! an acknowledged write is a committed one. A lone write waits for nothing.
 
 pub mod changes;
+pub mod counts;
 pub mod migrations;
 
 use std::panic::AssertUnwindSafe;

@@ -397,12 +397,12 @@ pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) 
         lead_source: request.lead_source.clone(),
         sort: request.sort,
     };
-    let scoped_caller = caller.clone();
+    let (scoped_caller, counts) = (caller.clone(), app.counts.clone());
     let (rows, total) = app
         .db
         .read(move |conn| {
             query.within = Scope::of(conn, &scoped_caller, booked_with)?.ids();
-            store::list(conn, &query, page.limit(), page.offset())
+            store::list(conn, &query, page.limit(), page.offset(), &counts)
         })
         .await?;
     // Who looked for whom, and which records they were shown.

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
+use crate::db::counts::CountCache;
 use crate::kit::error::Result;
 use crate::kit::phone::digits_of;
 use crate::kit::sql::named_row;
@@ -260,7 +261,13 @@ fn where_clause(query: &ListQuery) -> (String, Vec<Value>) {
     (conditions.join(" AND "), values)
 }
 
-pub fn list(conn: &Connection, query: &ListQuery, limit: i64, offset: i64) -> Result<(Vec<Patient>, i64)> {
+pub fn list(
+    conn: &Connection,
+    query: &ListQuery,
+    limit: i64,
+    offset: i64,
+    counts: &CountCache,
+) -> Result<(Vec<Patient>, i64)> {
     let (condition, mut values) = where_clause(query);
     if let (Some(ranked), None) = (&query.ranked_ids, query.sort) {
         // Relevance order: at most a thousand candidates, ordered here.
@@ -273,11 +280,7 @@ pub fn list(conn: &Connection, query: &ListQuery, limit: i64, offset: i64) -> Re
         let page = rows.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).collect();
         return Ok((page, total));
     }
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM patients WHERE {condition}"),
-        params_from_iter(values.iter()),
-        |r| r.get(0),
-    )?;
+    let total = counts.count(conn, &format!("SELECT count(*) FROM patients WHERE {condition}"), &values)?;
     values.push(Value::Integer(limit));
     values.push(Value::Integer(offset));
     let n = values.len();

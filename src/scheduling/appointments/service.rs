@@ -33,7 +33,7 @@ pub async fn list(
     check_range(&mut v, "from", &filter.from);
     check_range(&mut v, "to", &filter.to);
     v.finish()?;
-    let caller = caller.clone();
+    let (caller, counts) = (caller.clone(), app.counts.clone());
     app.db
         .read(move |c| {
             filter.within = scope::within(c, &caller)?;
@@ -54,7 +54,7 @@ pub async fn list(
                     (filter.from, filter.to) = (Some(day.start), Some(day.end));
                 }
             }
-            store::list_appointments(c, &filter, page.limit(), page.offset())
+            store::list_appointments(c, &filter, page.limit(), page.offset(), &counts)
         })
         .await
 }
@@ -62,13 +62,13 @@ pub async fn list(
 /// A patient's appointments; 404 when there is no such patient.
 /// The read is audited: it is part of the patient's record.
 pub async fn for_patient(app: &App, caller: &Caller, patient_id: i64, page: Page) -> Result<(Vec<Appointment>, i64)> {
-    let scoped_caller = caller.clone();
+    let (scoped_caller, counts) = (caller.clone(), app.counts.clone());
     let (rows, total) = app
         .db
         .read(move |c| {
             crate::patients::service::visible(c, &scoped_caller, store::patients_booked_with, patient_id)?;
             let filter = AppointmentFilter { patient_id: Some(patient_id), ..Default::default() };
-            store::list_appointments(c, &filter, page.limit(), page.offset())
+            store::list_appointments(c, &filter, page.limit(), page.offset(), &counts)
         })
         .await?;
     let details = serde_json::json!({ "page": page.page, "ids": rows.iter().map(|a| a.id).collect::<Vec<_>>() });

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use std::collections::HashMap;
 
+use crate::db::counts::CountCache;
 use crate::kit::error::{Error, Result};
 use crate::kit::sql::{named_row, optional_json};
 use crate::kit::time::{date_text, instant, to_millis, zone};
@@ -336,6 +337,7 @@ pub fn list_appointments(
     f: &AppointmentFilter,
     limit: i64,
     offset: i64,
+    counts: &CountCache,
 ) -> Result<(Vec<Appointment>, i64)> {
     let condition = "(:from IS NULL OR a.starts_at >= :from) AND (:to IS NULL OR a.starts_at < :to)
         AND (:clinician IS NULL OR a.clinician_id = :clinician) AND (:centre IS NULL OR a.centre_id = :centre)
@@ -363,10 +365,14 @@ pub fn list_appointments(
         (":me", &me),
         (":within", &within),
     ];
-    let total: i64 =
-        conn.query_row(&format!("SELECT count(*) FROM appointments a WHERE {condition}"), filter.as_slice(), |r| {
-            r.get(0)
-        })?;
+    let key = format!(
+        "appointments\u{0}{from:?}{to:?}{:?}{:?}{status:?}{:?}{:?}{scoped:?}{me:?}{within:?}",
+        f.clinician_id, f.centre_id, f.series_id, f.patient_id
+    );
+    let total = counts.remember(conn, key, || {
+        let sql = format!("SELECT count(*) FROM appointments a WHERE {condition}");
+        Ok(conn.query_row(&sql, filter.as_slice(), |r| r.get(0))?)
+    })?;
     let mut page = filter.clone();
     page.push((":limit", &limit));
     page.push((":offset", &offset));
