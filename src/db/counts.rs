@@ -1,86 +1,145 @@
-//! Remembered totals of list filters. A paginated list answers an exact
-//! `total`; counting a large table on every page is most of a page's cost,
-//! so a filter's count is kept until the change log moves on (every write
-//! to a listed record appends to it in the same transaction, so a newer
-//! change log means the count may be stale, and an unchanged one that it
-//! is not).
+//! Remembered totals and orders of list filters. A paginated list answers
+//! an exact `total`, and a deep page must skip every row before it; doing
+//! either over a large table on each request is most of a page's cost. So
+//! a filter's total, and its ids in order, are kept until the change log
+//! shows a change to the kind of record listed: every write to a listed
+//! record appends to the log in the same transaction, so an unchanged
+//! position means an unchanged list.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use rusqlite::{Connection, params_from_iter};
 
 use crate::kit::error::Result;
 
-/// Past this many remembered filters, all are forgotten and counted anew.
-const MAX_REMEMBERED: usize = 1_024;
+/// Past this many remembered totals, all are forgotten and counted anew.
+const MAX_TOTALS: usize = 1_024;
+/// Orders remembered at once, and the longest one kept (ids, 8 bytes each).
+const MAX_ORDERS: usize = 16;
+const MAX_ORDER_LENGTH: usize = 250_000;
+
+/// A list's ids in order, as of a change log position.
+type Order = (i64, Arc<Vec<i64>>);
 
 #[derive(Default)]
 pub struct CountCache {
-    /// Filter (SQL and values) → (change log position, total).
-    remembered: Mutex<HashMap<String, (i64, i64)>>,
+    /// Filter → (change log position, total).
+    totals: Mutex<HashMap<String, (i64, i64)>>,
+    /// Filter and sort → (change log position, ids in order).
+    orders: Mutex<HashMap<String, Order>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl CountCache {
-    /// `SELECT count(*) …` `sql` with `values`, from memory when nothing
-    /// changed since it was last counted.
-    pub fn count(&self, conn: &Connection, sql: &str, values: &[Value]) -> Result<i64> {
+    /// `SELECT count(*) …` `sql` with `values`, over records of `entities`,
+    /// from memory when none of them changed since it was last counted.
+    pub fn count(&self, conn: &Connection, entities: &[&str], sql: &str, values: &[Value]) -> Result<i64> {
         let key = format!("{sql}\u{0}{values:?}");
-        self.remember(conn, key, || Ok(conn.query_row(sql, params_from_iter(values.iter()), |r| r.get(0))?))
+        self.remember(conn, entities, key, || Ok(conn.query_row(sql, params_from_iter(values.iter()), |r| r.get(0))?))
     }
 
     /// The total `count` gives for the filter named by `key`, from memory
-    /// when nothing changed since it last ran.
-    pub fn remember(&self, conn: &Connection, key: String, count: impl FnOnce() -> Result<i64>) -> Result<i64> {
-        let position = change_log_position(conn)?;
-        if let Some((at, total)) = self.lock().get(&key)
+    /// when no record of `entities` changed since it last ran.
+    pub fn remember(
+        &self,
+        conn: &Connection,
+        entities: &[&str],
+        key: String,
+        count: impl FnOnce() -> Result<i64>,
+    ) -> Result<i64> {
+        let position = change_log_position(conn, entities)?;
+        if let Some((at, total)) = lock(&self.totals).get(&key)
             && *at == position
         {
             return Ok(*total);
         }
         let total = count()?;
-        let mut remembered = self.lock();
-        if remembered.len() >= MAX_REMEMBERED {
-            remembered.clear();
+        let mut totals = lock(&self.totals);
+        if totals.len() >= MAX_TOTALS {
+            totals.clear();
         }
-        remembered.insert(key, (position, total));
+        totals.insert(key, (position, total));
         Ok(total)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, i64)>> {
-        self.remembered.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The ids `SELECT id …` `sql` answers with `values`, in its order, from
+    /// memory when no record of `entities` changed since it last ran.
+    pub fn ordered_ids(
+        &self,
+        conn: &Connection,
+        entities: &[&str],
+        sql: &str,
+        values: &[Value],
+    ) -> Result<Arc<Vec<i64>>> {
+        let position = change_log_position(conn, entities)?;
+        let key = format!("{sql}\u{0}{values:?}");
+        if let Some((at, ids)) = lock(&self.orders).get(&key)
+            && *at == position
+        {
+            return Ok(ids.clone());
+        }
+        let mut stmt = conn.prepare(sql)?;
+        let ids: Vec<i64> =
+            stmt.query_map(params_from_iter(values.iter()), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids = Arc::new(ids);
+        if ids.len() <= MAX_ORDER_LENGTH {
+            let mut orders = lock(&self.orders);
+            if orders.len() >= MAX_ORDERS {
+                orders.clear();
+            }
+            orders.insert(key, (position, ids.clone()));
+        }
+        Ok(ids)
     }
 }
 
-/// The change log's last sequence number: it only grows (AUTOINCREMENT),
-/// even when old entries are pruned. One row read.
-fn change_log_position(conn: &Connection) -> Result<i64> {
-    let position =
-        conn.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'changes'", [], |r| r.get(0)).optional()?;
-    Ok(position.unwrap_or(0))
+/// The change log's last entry about records of `entities`; 0 when none.
+fn change_log_position(conn: &Connection, entities: &[&str]) -> Result<i64> {
+    let mut position = 0;
+    for entity in entities {
+        let last: Option<i64> =
+            conn.query_row("SELECT max(seq) FROM changes WHERE entity = ?1", [entity], |r| r.get(0))?;
+        position = position.max(last.unwrap_or(0));
+    }
+    Ok(position)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn change(conn: &Connection, entity: &str) {
+        conn.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, ?1, 1, 'create')", [entity]).unwrap();
+    }
+
     #[test]
-    fn a_count_is_remembered_until_the_change_log_moves() {
+    fn a_total_and_an_order_are_remembered_until_the_listed_records_change() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::db::open_connection(&dir.path().join("t.db"), Default::default()).unwrap();
         crate::db::migrations::apply(&mut conn).unwrap();
         let cache = CountCache::default();
-        let sql = "SELECT count(*) FROM changes WHERE entity = ?1";
-        let entity = [Value::Text("x".into())];
-        assert_eq!(cache.count(&conn, sql, &entity).unwrap(), 0);
-        // A row written behind the change log's back is not seen: the count is remembered …
-        conn.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 1, 'create')", []).unwrap();
-        conn.execute("UPDATE sqlite_sequence SET seq = 0 WHERE name = 'changes'", []).unwrap();
-        assert_eq!(cache.count(&conn, sql, &entity).unwrap(), 0, "remembered");
-        // … and counted again once the change log moves on.
-        conn.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 2, 'create')", []).unwrap();
-        assert_eq!(cache.count(&conn, sql, &entity).unwrap(), 2);
-        assert_eq!(cache.count(&conn, sql, &[Value::Text("y".into())]).unwrap(), 0, "each filter apart");
+        let count = "SELECT count(*) FROM changes WHERE entity = ?1";
+        let order = "SELECT seq FROM changes WHERE entity = ?1 ORDER BY seq DESC";
+        let x = [Value::Text("x".into())];
+        change(&conn, "x");
+        assert_eq!(cache.count(&conn, &["x"], count, &x).unwrap(), 1);
+        assert_eq!(*cache.ordered_ids(&conn, &["x"], order, &x).unwrap(), vec![1]);
+        // A row slipped in below the log's last x entry is not seen: both are remembered …
+        conn.execute("INSERT INTO changes (seq, at, entity, entity_id, op) VALUES (0, 1, 'x', 0, 'create')", [])
+            .unwrap();
+        // … and so they stay when another kind of record changes …
+        change(&conn, "y");
+        assert_eq!(cache.count(&conn, &["x"], count, &x).unwrap(), 1, "remembered");
+        assert_eq!(*cache.ordered_ids(&conn, &["x"], order, &x).unwrap(), vec![1], "remembered");
+        // … but a change to the listed kind is seen at once.
+        change(&conn, "x");
+        assert_eq!(cache.count(&conn, &["x"], count, &x).unwrap(), 3);
+        assert_eq!(*cache.ordered_ids(&conn, &["x"], order, &x).unwrap(), vec![3, 1, 0]);
+        assert_eq!(cache.count(&conn, &["x", "y"], count, &[Value::Text("y".into())]).unwrap(), 1, "each filter apart");
     }
 }

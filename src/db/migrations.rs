@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_calendar_feeds.sql"),
     migration!(4, "0004_feed_revocation.sql"),
     migration!(5, "0005_account_security.sql"),
+    migration!(6, "0006_change_log_by_entity.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -268,7 +268,7 @@ pub fn list(
     offset: i64,
     counts: &CountCache,
 ) -> Result<(Vec<Patient>, i64)> {
-    let (condition, mut values) = where_clause(query);
+    let (condition, values) = where_clause(query);
     if let (Some(ranked), None) = (&query.ranked_ids, query.sort) {
         // Relevance order: at most a thousand candidates, ordered here.
         let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM patients WHERE {condition}"))?;
@@ -280,16 +280,20 @@ pub fn list(
         let page = rows.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).collect();
         return Ok((page, total));
     }
-    let total = counts.count(conn, &format!("SELECT count(*) FROM patients WHERE {condition}"), &values)?;
-    values.push(Value::Integer(limit));
-    values.push(Value::Integer(offset));
-    let n = values.len();
+    let total =
+        counts.count(conn, &["patient"], &format!("SELECT count(*) FROM patients WHERE {condition}"), &values)?;
+    // The filter's ids in order are remembered until a patient changes, so
+    // a deep page costs what the first does: its slice, then those rows.
+    let sort = query.sort.unwrap_or(SortOrder::FamilyName).sql();
+    let order = format!("SELECT id FROM patients WHERE {condition} ORDER BY {sort}");
+    let ids = counts.ordered_ids(conn, &["patient"], &order, &values)?;
+    let start = (offset.max(0) as usize).min(ids.len());
+    let page = &ids[start..(start + limit.max(0) as usize).min(ids.len())];
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM patients WHERE {condition} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
-        query.sort.unwrap_or(SortOrder::FamilyName).sql(),
-        n - 1
+        "SELECT {COLUMNS} FROM patients WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY {sort}"
     ))?;
-    let rows = stmt.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
+    let page = serde_json::to_string(page).unwrap_or_else(|_| "[]".into());
+    let rows = stmt.query_map([page], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok((rows, total))
 }
 

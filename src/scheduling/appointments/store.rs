@@ -369,7 +369,8 @@ pub fn list_appointments(
         "appointments\u{0}{from:?}{to:?}{:?}{:?}{status:?}{:?}{:?}{scoped:?}{me:?}{within:?}",
         f.clinician_id, f.centre_id, f.series_id, f.patient_id
     );
-    let total = counts.remember(conn, key, || {
+    // Scoped lists depend on who gives which appointment, too.
+    let total = counts.remember(conn, &["appointment", "clinician"], key, || {
         let sql = format!("SELECT count(*) FROM appointments a WHERE {condition}");
         Ok(conn.query_row(&sql, filter.as_slice(), |r| r.get(0))?)
     })?;
