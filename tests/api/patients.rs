@@ -345,3 +345,36 @@ async fn a_patch_clears_optional_fields_with_null_and_refuses_null_for_names() {
     assert_eq!((&unchanged.body["given_name"], &unchanged.body["family_name"]), (&json!("Nell"), &json!("Null")));
     assert!(unchanged.body.get("lead_source").is_none(), "a refused patch writes nothing");
 }
+
+#[tokio::test]
+async fn a_remembered_list_follows_every_change_to_patients() {
+    let (server, token) = crate::harness::TestServer::with_admin().await;
+    for n in 0..30 {
+        server
+            .create_patient(&token, serde_json::json!({"given_name": format!("P{n}"), "family_name": "Middle"}))
+            .await;
+    }
+    let page = |path: &'static str| {
+        let (server, token) = (&server, &token);
+        async move { server.get(path, token).await.body }
+    };
+    let before_top = page("/api/v1/patients?page=1&page_size=10").await;
+    let before = page("/api/v1/patients?page=2&page_size=10").await;
+    assert_eq!(before["pagination"]["total"], 30);
+    assert_eq!(page("/api/v1/patients?page=2&page_size=10").await, before, "the same answer again");
+    // A new patient who sorts first moves every page along.
+    let first =
+        server.create_patient(&token, serde_json::json!({"given_name": "Aaron", "family_name": "Aardvark"})).await;
+    let after = page("/api/v1/patients?page=2&page_size=10").await;
+    assert_eq!(after["pagination"]["total"], 31);
+    assert_eq!(after["data"][0]["id"], before_top["data"][9]["id"], "page 2 now starts with page 1's last");
+    let top = page("/api/v1/patients?page=1&page_size=10").await;
+    assert_eq!(top["data"][0]["id"], first["id"]);
+    // Renaming and archiving are seen at once too.
+    let id = first["id"].as_i64().unwrap();
+    server.patch(&format!("/api/v1/patients/{id}"), &token, serde_json::json!({"family_name": "Zed"})).await;
+    let last = page("/api/v1/patients?page=4&page_size=10").await;
+    assert_eq!(last["data"][0]["id"], first["id"], "{last:?}");
+    server.call(reqwest::Method::POST, &format!("/api/v1/patients/{id}/archive"), Some(&token), None).await;
+    assert_eq!(page("/api/v1/patients?status=active&page_size=10").await["pagination"]["total"], 30);
+}
