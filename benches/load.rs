@@ -12,6 +12,9 @@
 // A measuring program: a failure should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
 
+#[path = "support/clinic.rs"]
+mod clinic;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -73,31 +76,7 @@ fn seed(data: &std::path::Path, options: &Options) -> NaiveDate {
     let started = Instant::now();
     let first_free = runtime
         .block_on(db.write(move |tx| {
-            tx.execute(
-                "INSERT INTO centres (name, timezone, active, created_at, updated_at) VALUES ('Main', 'Europe/London', 1, 0, 0)",
-                [],
-            )?;
-            tx.execute(
-                "INSERT INTO services (name, duration_minutes, price_amount_minor, price_currency, modality, capacity, active,
-                                       created_at, updated_at)
-                 VALUES ('Session', 30, 5000, 'GBP', 'in_person', 1, 1, 0, 0)",
-                [],
-            )?;
-            for clinician in 1..=CLINICIANS {
-                tx.execute(
-                    "INSERT INTO clinicians (id, display_name, active, created_at, updated_at) VALUES (?1, ?2, 1, 0, 0)",
-                    params![clinician, format!("Clinician {clinician}")],
-                )?;
-                tx.execute("INSERT INTO clinician_centres VALUES (?1, 1)", [clinician])?;
-                tx.execute("INSERT INTO service_clinicians VALUES (1, ?1)", [clinician])?;
-                for weekday in 1..=5 {
-                    tx.execute(
-                        "INSERT INTO availability_rules (clinician_id, centre_id, weekday, start_minute, end_minute)
-                         VALUES (?1, 1, ?2, 480, 1080)",
-                        [clinician, weekday],
-                    )?;
-                }
-            }
+            clinic::seed(tx, CLINICIANS)?;
             // No minimum notice, a year ahead: the booking phase books from tomorrow on.
             tx.execute("UPDATE booking_settings SET min_notice_minutes = 0, booking_window_days = 730", [])?;
             let mut rng = Lcg(42);

@@ -7,6 +7,9 @@
 // A measuring program: a failure should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
 
+#[path = "support/clinic.rs"]
+mod clinic;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,27 +40,7 @@ fn main() {
     let started = Instant::now();
     let inserted = runtime
         .block_on(app.db.write(move |tx| {
-            tx.execute("INSERT INTO centres (name, timezone, active, created_at, updated_at) VALUES ('Main', 'Europe/London', 1, 0, 0)", [])?;
-            tx.execute(
-                "INSERT INTO services (name, duration_minutes, price_amount_minor, price_currency, modality, capacity, active, created_at, updated_at)
-                 VALUES ('Session', 30, 5000, 'GBP', 'in_person', 1, 1, 0, 0)",
-                [],
-            )?;
-            for clinician in 1..=CLINICIANS {
-                tx.execute(
-                    "INSERT INTO clinicians (id, display_name, active, created_at, updated_at) VALUES (?1, ?2, 1, 0, 0)",
-                    params![clinician, format!("Clinician {clinician}")],
-                )?;
-                tx.execute("INSERT INTO clinician_centres VALUES (?1, 1)", [clinician])?;
-                tx.execute("INSERT INTO service_clinicians VALUES (1, ?1)", [clinician])?;
-                for weekday in 1..=5 {
-                    tx.execute(
-                        "INSERT INTO availability_rules (clinician_id, centre_id, weekday, start_minute, end_minute)
-                         VALUES (?1, 1, ?2, 480, 1080)",
-                        [clinician, weekday],
-                    )?;
-                }
-            }
+            clinic::seed(tx, CLINICIANS)?;
             tx.execute("INSERT INTO patients (given_name, family_name, created_at, updated_at) VALUES ('Bench', 'Patient', 0, 0)", [])?;
             let mut insert = tx.prepare(
                 "INSERT INTO appointments (service_id, clinician_id, centre_id, starts_at, ends_at, blocked_from, blocked_until,
