@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
+use sha2::{Digest, Sha256};
 
 use crate::kit::error::Result;
 
@@ -22,13 +23,20 @@ const MAX_ORDER_LENGTH: usize = 250_000;
 
 /// A list's ids in order, as of a change log position.
 type Order = (i64, Arc<Vec<i64>>);
+/// A filter, by the SHA-256 of its text: a scoped or ranked filter names
+/// thousands of ids, which need not be held in memory once per entry.
+type Filter = [u8; 32];
+
+fn filter_of(text: &str) -> Filter {
+    Sha256::digest(text.as_bytes()).into()
+}
 
 #[derive(Default)]
 pub struct CountCache {
     /// Filter → (change log position, total).
-    totals: Mutex<HashMap<String, (i64, i64)>>,
+    totals: Mutex<HashMap<Filter, (i64, i64)>>,
     /// Filter and sort → (change log position, ids in order).
-    orders: Mutex<HashMap<String, Order>>,
+    orders: Mutex<HashMap<Filter, Order>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -52,6 +60,7 @@ impl CountCache {
         key: String,
         count: impl FnOnce() -> Result<i64>,
     ) -> Result<i64> {
+        let key = filter_of(&key);
         let position = change_log_position(conn, entities)?;
         if let Some((at, total)) = lock(&self.totals).get(&key)
             && *at == position
@@ -77,7 +86,7 @@ impl CountCache {
         values: &[Value],
     ) -> Result<Arc<Vec<i64>>> {
         let position = change_log_position(conn, entities)?;
-        let key = format!("{sql}\u{0}{values:?}");
+        let key = filter_of(&format!("{sql}\u{0}{values:?}"));
         if let Some((at, ids)) = lock(&self.orders).get(&key)
             && *at == position
         {
