@@ -54,6 +54,13 @@ impl PatientsApi {
     /// typos, phone numbers by digits in any format, dates of birth as typed.
     /// With `q` and no `sort`, the best matches come first. Without
     /// `status`, archived patients are listed too.
+    ///
+    /// With `q` alone (or with `status=active`), `total` is the index's
+    /// count of every match and pages reach the best 10,000 matches (a
+    /// page past them is a 422 on `page`: narrow the search). With `q` and
+    /// `lead_source`, `sort`, `status=archived`, or a clinician limited to
+    /// their own patients, the list is drawn from the best 1,000 matches
+    /// and `total` counts those that pass.
     #[oai(path = "/patients", method = "get", operation_id = "list_patients")]
     async fn list(
         &self,

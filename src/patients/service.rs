@@ -357,10 +357,25 @@ pub fn interpret_query(q: &str, region: &str) -> (Vec<String>, Option<String>) {
 /// cannot (the index is being rebuilt). The search feature provides it
 /// (`AppState::patient_ranking`), so patients need not know about the index.
 pub trait PatientRanking: Send + Sync + 'static {
+    /// The best `LIST_CANDIDATES`-odd matches, for lists the index alone
+    /// cannot filter or order.
     fn rank(&self, text: String, include_archived: bool) -> RankFuture;
+    /// One page of matches by relevance, and how many match in all.
+    fn page(&self, text: String, include_archived: bool, offset: usize, limit: usize) -> PageFuture;
 }
 
 pub type RankFuture = Pin<Box<dyn Future<Output = Result<Option<Vec<i64>>>> + Send>>;
+pub type PageFuture = Pin<Box<dyn Future<Output = Result<Option<RankedPage>>> + Send>>;
+
+/// A page of patient ids best first, and the index's count of every match.
+pub struct RankedPage {
+    pub ids: Vec<i64>,
+    pub total: i64,
+}
+
+/// How deep a search-box list goes in relevance order: pages reach the
+/// best this many matches (a narrower search finds the rest).
+pub const MAX_RANKED_DEPTH: i64 = 10_000;
 
 /// What a patient list asks for.
 pub struct ListRequest {
@@ -379,32 +394,67 @@ pub struct ListRequest {
 pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) -> Result<(Vec<Patient>, i64)> {
     let text = request.q.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
     let include_archived = request.status != Some(PatientStatus::Active);
-    let ranked_ids = match &text {
-        Some(text) => app.patient_ranking.rank(text.clone(), include_archived).await?,
+    let booked_with = app.patients_booked_with;
+    // A search needs the scope before it asks the index; a plain list
+    // learns it in the same read as its rows.
+    let within = match &text {
+        Some(_) => {
+            let scoped_caller = caller.clone();
+            Some(app.db.read(move |conn| Ok(Scope::of(conn, &scoped_caller, booked_with)?.ids())).await?)
+        }
         None => None,
     };
-    let (terms, phone_digits) = match (&text, &ranked_ids) {
-        (Some(text), None) => interpret_query(text, &app.config.phone_region),
-        _ => (Vec::new(), None),
-    };
-    let (caller, booked_with) = (caller.clone(), app.patients_booked_with);
     let mut query = ListQuery {
-        within: None,
-        ranked_ids,
-        terms,
-        phone_digits,
+        within: within.clone().flatten(),
+        ranked_ids: None,
+        terms: Vec::new(),
+        phone_digits: None,
         status: request.status,
         lead_source: request.lead_source.clone(),
         sort: request.sort,
     };
-    let (scoped_caller, counts) = (caller.clone(), app.counts.clone());
+    let mut index_total = None;
+    if let Some(text) = &text {
+        // The index alone filters by words and archived, and orders by
+        // relevance: then it pages and counts. Anything more is filtered
+        // here among its best matches.
+        let index_alone = query.within.is_none()
+            && query.lead_source.is_none()
+            && query.sort.is_none()
+            && request.status != Some(PatientStatus::Archived);
+        if index_alone {
+            if page.offset() + page.limit() > MAX_RANKED_DEPTH {
+                return Err(Error::invalid_field(
+                    "page",
+                    format!("a search lists its best {MAX_RANKED_DEPTH} matches; narrow the search to see more"),
+                ));
+            }
+            let (offset, limit) = (page.offset() as usize, page.limit() as usize);
+            if let Some(ranked) = app.patient_ranking.page(text.clone(), include_archived, offset, limit).await? {
+                query.ranked_ids = Some(ranked.ids);
+                index_total = Some(ranked.total);
+            }
+        } else {
+            query.ranked_ids = app.patient_ranking.rank(text.clone(), include_archived).await?;
+        }
+        if query.ranked_ids.is_none() {
+            // The index is being rebuilt: the database searches.
+            (query.terms, query.phone_digits) = interpret_query(text, &app.config.phone_region);
+        }
+    }
+    let (counts, scoped_caller) = (app.counts.clone(), caller.clone());
+    // The index's page is already the page: its rows, in its order.
+    let offset = if index_total.is_some() { 0 } else { page.offset() };
     let (rows, total) = app
         .db
         .read(move |conn| {
-            query.within = Scope::of(conn, &scoped_caller, booked_with)?.ids();
-            store::list(conn, &query, page.limit(), page.offset(), &counts)
+            if within.is_none() {
+                query.within = Scope::of(conn, &scoped_caller, booked_with)?.ids();
+            }
+            store::list(conn, &query, page.limit(), offset, &counts)
         })
         .await?;
+    let total = index_total.unwrap_or(total);
     // Who looked for whom, and which records they were shown.
     let details = serde_json::json!({
         "q": text,
@@ -414,7 +464,7 @@ pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) 
         "total": total,
         "ids": rows.iter().map(|p| p.id).collect::<Vec<_>>(),
     });
-    audit::service::record_access(app, (&caller).into(), "patient.list", "patient", None, details).await?;
+    audit::service::record_access(app, caller.into(), "patient.list", "patient", None, details).await?;
     Ok((rows, total))
 }
 

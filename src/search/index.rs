@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TantivyDocument, Term};
 
 use crate::db::{Db, changes};
 use crate::kit::error::{Error, Result};
@@ -27,6 +27,8 @@ const FOLDED_TOKENIZER: &str = "clinicbox_folded";
 /// Changes applied per commit at most; a commit costs ~85 ms, so batches matter.
 pub const BATCH: i64 = 2_000;
 const REBUILD_PAGE: i64 = 1_000;
+/// How deep a list ranked by relevance goes: the best this many matches.
+pub const MAX_RANKED_WINDOW: usize = 10_000;
 /// Shortest phone fragment worth indexing.
 const MIN_PHONE_FRAGMENT: usize = 3;
 
@@ -343,6 +345,23 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let top =
             searcher.search(query, &TopDocs::with_limit(limit).order_by_score()).map_err(tantivy_error("search"))?;
+        self.hits(&searcher, top)
+    }
+
+    /// The matches from `offset` to `offset + limit`, best first, and how
+    /// many match in all (counted by the index, not by reading them).
+    /// `offset + limit` at most `MAX_RANKED_WINDOW`: the collector holds
+    /// that many candidates.
+    pub fn search_page(&self, query: &dyn Query, offset: usize, limit: usize) -> Result<(Vec<Hit>, usize)> {
+        let searcher = self.reader.searcher();
+        let limit = limit.clamp(1, MAX_RANKED_WINDOW);
+        let offset = offset.min(MAX_RANKED_WINDOW - limit);
+        let top = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+        let (top, total) = searcher.search(query, &(top, Count)).map_err(tantivy_error("search"))?;
+        Ok((self.hits(&searcher, top)?, total))
+    }
+
+    fn hits(&self, searcher: &Searcher, top: Vec<(Score, DocAddress)>) -> Result<Vec<Hit>> {
         let f = &self.fields;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {

@@ -8,7 +8,7 @@ use crate::kit::error::{Error, ErrorCode, Result};
 use crate::kit::permissions::Action;
 use crate::kit::principal::Caller;
 use crate::patients::scope::Scope;
-use crate::patients::service::{PatientRanking, RankFuture};
+use crate::patients::service::{PageFuture, PatientRanking, RankFuture, RankedPage};
 use crate::search::SearchIndex;
 use crate::search::documents::Kind;
 use crate::search::index::{Hit, IndexState};
@@ -107,6 +107,26 @@ pub async fn search(
     Ok(hits)
 }
 
+/// One page of matches and how many match in all, off the async runtime.
+async fn run_page(
+    index: Arc<SearchIndex>,
+    phone_region: String,
+    text: String,
+    include_archived: bool,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<Hit>, usize)> {
+    tokio::task::spawn_blocking(move || {
+        let kinds = [Kind::Patient];
+        let request = SearchRequest { text: &text, kinds: &kinds, include_archived, phone_region: &phone_region };
+        match query::build(&index.fields, &request) {
+            Some(query) => index.search_page(query.as_ref(), offset, limit),
+            None => Ok((Vec::new(), 0)),
+        }
+    })
+    .await?
+}
+
 /// Ranks the patient list's search-box matches with the index.
 pub struct IndexRanking {
     pub index: Arc<SearchIndex>,
@@ -124,6 +144,17 @@ impl PatientRanking for IndexRanking {
             }
             let hits = run(index, region, text, vec![Kind::Patient], include_archived, LIST_CANDIDATES).await?;
             Ok(Some(hits.into_iter().map(|h| h.id).collect()))
+        })
+    }
+
+    fn page(&self, text: String, include_archived: bool, offset: usize, limit: usize) -> PageFuture {
+        let (index, region) = (self.index.clone(), self.phone_region.clone());
+        Box::pin(async move {
+            if !index.is_ready() {
+                return Ok(None);
+            }
+            let (hits, total) = run_page(index, region, text, include_archived, offset, limit).await?;
+            Ok(Some(RankedPage { ids: hits.into_iter().map(|h| h.id).collect(), total: total as i64 }))
         })
     }
 }

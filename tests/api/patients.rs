@@ -378,3 +378,59 @@ async fn a_remembered_list_follows_every_change_to_patients() {
     server.call(reqwest::Method::POST, &format!("/api/v1/patients/{id}/archive"), Some(&token), None).await;
     assert_eq!(page("/api/v1/patients?status=active&page_size=10").await["pagination"]["total"], 30);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_search_list_counts_and_pages_every_match_from_the_index() {
+    let (server, token) = TestServer::with_admin().await;
+    let server = std::sync::Arc::new(server);
+    // More matches than the 1,000 best a filtered search looks among.
+    const MATCHES: usize = 1_050;
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let (server, token) = (server.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in (worker..MATCHES).step_by(8) {
+                let source = if n % 10 == 0 { "website" } else { "referral" };
+                let body = json!({"given_name": format!("Ada{n}"), "family_name": "Okonkwo", "lead_source": source});
+                let reply = server.post("/api/v1/patients?allow_duplicate=true", &token, body).await;
+                assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    server.create_patient(&token, json!({"given_name": "Grace", "family_name": "Hopper"})).await;
+    server.index_caught_up().await;
+
+    // A typo still finds them all, and the count is every match.
+    let first = server.get("/api/v1/patients?q=okonkow&page_size=100", &token).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["pagination"]["total"], MATCHES);
+    assert_eq!(first.body["pagination"]["total_pages"], 11);
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=11 {
+        let reply = server.get(&format!("/api/v1/patients?q=okonkwo&page={page}&page_size=100"), &token).await;
+        assert_eq!(reply.body["pagination"]["total"], MATCHES, "page {page}");
+        let rows = reply.body["data"].as_array().unwrap();
+        assert_eq!(rows.len(), if page == 11 { 50 } else { 100 }, "page {page}");
+        assert!(rows.iter().all(|p| p["family_name"] == "Okonkwo"));
+        assert_eq!(reply.body["pagination"]["has_next"], page < 11);
+        seen.extend(rows.iter().map(|p| p["id"].as_i64().unwrap()));
+    }
+    assert_eq!(seen.len(), MATCHES, "no match on two pages, none left out");
+
+    // The deepest page a ranked list reaches, and one past it.
+    let deepest = server.get("/api/v1/patients?q=okonkwo&page=100&page_size=100", &token).await;
+    assert_eq!(deepest.status, StatusCode::OK);
+    assert!(deepest.body["data"].as_array().unwrap().is_empty());
+    let past = server.get("/api/v1/patients?q=okonkwo&page=101&page_size=100", &token).await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(past.field_error("page").is_some_and(|m| m.contains("10000")), "{:?}", past.body);
+
+    // Filtered further, the list is drawn from the best 1,000 matches.
+    let filtered = server.get("/api/v1/patients?q=okonkwo&lead_source=website&page_size=100", &token).await;
+    let total = filtered.body["pagination"]["total"].as_i64().unwrap();
+    assert!((55..=105).contains(&total), "{total}");
+    assert!(filtered.body["data"].as_array().unwrap().iter().all(|p| p["lead_source"] == "website"));
+}
