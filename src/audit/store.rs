@@ -1,3 +1,4 @@
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -42,7 +43,7 @@ pub fn record(
     details: Option<serde_json::Value>,
 ) -> Result<()> {
     let (last_id, previous): (i64, Option<Vec<u8>>) = tx
-        .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((0, None));
     let row = ChainRow {
@@ -59,7 +60,7 @@ pub fn record(
         details: details.map(|d| d.to_string()),
     };
     let hash = chain::row_hash(previous.as_deref().unwrap_or_default(), &row);
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO audit_log (id, at, actor_id, actor_email, action, entity, entity_id, request_id, client_addr,
                                 details, api_key_id, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -84,7 +85,7 @@ pub fn record(
 /// The audit rows in id order after `after_id`, as the chain hashes them,
 /// with their stored hash.
 pub fn chain_page(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<(ChainRow, Option<Vec<u8>>)>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor_id, actor_email, api_key_id, action, entity, entity_id, request_id, client_addr,
                 details, hash
          FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -124,8 +125,10 @@ pub fn list(conn: &Connection, filter: &AuditFilter, limit: i64, offset: i64) ->
     let condition = "(?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2) AND (?3 IS NULL OR actor_id = ?3)";
     let filter_params = params![filter.entity, filter.entity_id, filter.actor_id];
     let total: i64 =
-        conn.query_row(&format!("SELECT count(*) FROM audit_log WHERE {condition}"), filter_params, |r| r.get(0))?;
-    let mut stmt = conn.prepare(&format!(
+        conn.query_row_cached(&format!("SELECT count(*) FROM audit_log WHERE {condition}"), filter_params, |r| {
+            r.get(0)
+        })?;
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, at, actor_id, actor_email, action, entity, entity_id, request_id, client_addr, details, api_key_id
          FROM audit_log WHERE {condition} ORDER BY id DESC LIMIT ?4 OFFSET ?5"
     ))?;

@@ -1,6 +1,7 @@
 //! The clinic's security settings: which roles must use MFA, and whether
 //! clinicians see every patient or only their own.
 
+use crate::kit::sql::CachedSql;
 use poem_openapi::{Enum, Object};
 use rusqlite::{Connection, Transaction, params};
 
@@ -37,10 +38,11 @@ pub struct SecuritySettings {
 }
 
 pub fn read(conn: &Connection) -> Result<SecuritySettings> {
-    let (roles, clinician_scope): (String, ClinicianScope) =
-        conn.query_row("SELECT mfa_required_roles, clinician_scope FROM security_settings WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (roles, clinician_scope): (String, ClinicianScope) = conn.query_row_cached(
+        "SELECT mfa_required_roles, clinician_scope FROM security_settings WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let names: Vec<String> =
         serde_json::from_str(&roles).map_err(|e| Error::internal(format!("stored MFA roles are damaged: {e}")))?;
     let mfa_required_roles = names
@@ -54,7 +56,7 @@ fn write(tx: &Transaction, settings: &SecuritySettings, now: chrono::DateTime<ch
     let mut names: Vec<&str> = settings.mfa_required_roles.iter().map(|r| r.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    tx.execute(
+    tx.execute_cached(
         "UPDATE security_settings SET mfa_required_roles = ?1, clinician_scope = ?2, updated_at = ?3 WHERE id = 1",
         params![serde_json::json!(names).to_string(), settings.clinician_scope.as_str(), to_millis(now)],
     )?;

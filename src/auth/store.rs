@@ -1,5 +1,6 @@
 //! SQL for staff accounts and tokens.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -40,7 +41,7 @@ pub fn insert_staff(
     now: DateTime<Utc>,
 ) -> Result<StaffMember> {
     let at = to_millis(now);
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO staff (email, name, role, password_hash, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
         params![email, name, role.as_str(), password_hash, at],
@@ -50,21 +51,25 @@ pub fn insert_staff(
 }
 
 pub fn staff_by_id(conn: &Connection, id: i64) -> Result<Option<StaffMember>> {
-    Ok(conn.query_row(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"), [id], staff_from_row).optional()?)
+    Ok(conn
+        .query_row_cached(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"), [id], staff_from_row)
+        .optional()?)
 }
 
 /// The account and its password hash, for sign-in.
 pub fn staff_with_hash_by_email(conn: &Connection, email: &str) -> Result<Option<(StaffMember, String)>> {
     Ok(conn
-        .query_row(&format!("SELECT {STAFF_COLUMNS}, password_hash FROM staff WHERE email = ?1"), [email], |row| {
-            Ok((staff_from_row(row)?, row.get(7)?))
-        })
+        .query_row_cached(
+            &format!("SELECT {STAFF_COLUMNS}, password_hash FROM staff WHERE email = ?1"),
+            [email],
+            |row| Ok((staff_from_row(row)?, row.get(7)?)),
+        )
         .optional()?)
 }
 
 pub fn list_staff(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<StaffMember>, i64)> {
-    let total: i64 = conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare(&format!(
+    let total: i64 = conn.query_row_cached("SELECT count(*) FROM staff", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {STAFF_COLUMNS} FROM staff ORDER BY active DESC, name COLLATE NOCASE, id LIMIT ?1 OFFSET ?2"
     ))?;
     let rows = stmt.query_map(params![limit, offset], staff_from_row)?.collect::<rusqlite::Result<_>>()?;
@@ -72,7 +77,7 @@ pub fn list_staff(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Sta
 }
 
 pub fn count_active_admins(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1", [], |r| r.get(0))?)
 }
 
 pub struct StaffUpdate<'a> {
@@ -83,7 +88,7 @@ pub struct StaffUpdate<'a> {
 }
 
 pub fn update_staff(tx: &Transaction, id: i64, update: &StaffUpdate, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE staff SET
             name = coalesce(?2, name),
             role = coalesce(?3, role),
@@ -122,7 +127,7 @@ pub fn insert_token(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO auth_tokens (staff_id, kind, token_hash, family, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![staff_id, kind.as_str(), token_hash, family, to_millis(now), to_millis(expires_at)],
@@ -160,7 +165,7 @@ pub struct SignInState {
 
 pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Result<Option<TokenRecord>> {
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT t.id, t.staff_id, s.email, s.role, s.active, t.family, t.expires_at,
                     t.used_at IS NOT NULL, t.revoked_at IS NOT NULL,
                     g.id, g.last_used_at, g.expires_at,
@@ -199,16 +204,16 @@ pub fn find_token(conn: &Connection, kind: TokenKind, token_hash: &[u8]) -> Resu
 }
 
 pub fn mark_token_used(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<()> {
-    tx.execute("UPDATE auth_tokens SET used_at = ?2 WHERE id = ?1", params![id, to_millis(now)])?;
+    tx.execute_cached("UPDATE auth_tokens SET used_at = ?2 WHERE id = ?1", params![id, to_millis(now)])?;
     Ok(())
 }
 
 pub fn revoke_family(tx: &Transaction, family: &str, now: DateTime<Utc>) -> Result<usize> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE sign_ins SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL",
         params![family, to_millis(now)],
     )?;
-    Ok(tx.execute(
+    Ok(tx.execute_cached(
         "UPDATE auth_tokens SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL",
         params![family, to_millis(now)],
     )?)
@@ -216,11 +221,11 @@ pub fn revoke_family(tx: &Transaction, family: &str, now: DateTime<Utc>) -> Resu
 
 /// Ends every sign-in of `staff_id` except the one of family `keep`.
 pub fn revoke_all_for_staff_except(tx: &Transaction, staff_id: i64, keep: &str, now: DateTime<Utc>) -> Result<usize> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE sign_ins SET revoked_at = ?3 WHERE staff_id = ?1 AND family <> ?2 AND revoked_at IS NULL",
         params![staff_id, keep, to_millis(now)],
     )?;
-    Ok(tx.execute(
+    Ok(tx.execute_cached(
         "UPDATE auth_tokens SET revoked_at = ?3 WHERE staff_id = ?1 AND family <> ?2 AND revoked_at IS NULL",
         params![staff_id, keep, to_millis(now)],
     )?)
@@ -240,7 +245,7 @@ pub struct NewSignIn<'a> {
 }
 
 pub fn insert_sign_in(tx: &Transaction, new: &NewSignIn, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO sign_ins (family, staff_id, kind, created_at, last_used_at, expires_at, client_addr, user_agent)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
         params![
@@ -258,7 +263,7 @@ pub fn insert_sign_in(tx: &Transaction, new: &NewSignIn, now: DateTime<Utc>) -> 
 
 /// Records that a sign-in was used now, from where.
 pub fn touch_sign_in(tx: &Transaction, id: i64, now: DateTime<Utc>, client_addr: Option<String>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE sign_ins SET last_used_at = max(last_used_at, ?2), client_addr = coalesce(?3, client_addr) WHERE id = ?1",
         params![id, to_millis(now), client_addr],
     )?;
@@ -290,12 +295,12 @@ pub fn live_sign_ins(
     let condition = "staff_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
                      AND (kind = 'tokens' OR last_used_at > ?3)";
     let (at, idle_cutoff) = (to_millis(now), to_millis(now - idle));
-    let total: i64 = conn.query_row(
+    let total: i64 = conn.query_row_cached(
         &format!("SELECT count(*) FROM sign_ins WHERE {condition}"),
         params![staff_id, at, idle_cutoff],
         |r| r.get(0),
     )?;
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, family, kind, created_at, last_used_at, expires_at, client_addr, user_agent
          FROM sign_ins WHERE {condition} ORDER BY last_used_at DESC, id DESC LIMIT ?4 OFFSET ?5"
     ))?;
@@ -319,7 +324,7 @@ pub fn live_sign_ins(
 /// The family of the staff member's sign-in `id`, if it is theirs.
 pub fn sign_in_family(conn: &Connection, staff_id: i64, id: i64) -> Result<Option<String>> {
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT family FROM sign_ins WHERE id = ?1 AND staff_id = ?2 AND revoked_at IS NULL",
             params![id, staff_id],
             |r| r.get(0),
@@ -329,12 +334,15 @@ pub fn sign_in_family(conn: &Connection, staff_id: i64, id: i64) -> Result<Optio
 
 /// The password hash of an account, to confirm a sensitive change.
 pub fn password_hash(conn: &Connection, staff_id: i64) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT password_hash FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?)
+    Ok(conn.query_row_cached("SELECT password_hash FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?)
 }
 
 pub fn update_email(tx: &Transaction, staff_id: i64, email: &str, now: DateTime<Utc>) -> Result<()> {
-    tx.execute("UPDATE staff SET email = ?2, updated_at = ?3 WHERE id = ?1", params![staff_id, email, to_millis(now)])
-        .map_err(|e| if is_unique_violation(&e) { email_taken() } else { e.into() })?;
+    tx.execute_cached(
+        "UPDATE staff SET email = ?2, updated_at = ?3 WHERE id = ?1",
+        params![staff_id, email, to_millis(now)],
+    )
+    .map_err(|e| if is_unique_violation(&e) { email_taken() } else { e.into() })?;
     Ok(())
 }
 
@@ -351,24 +359,25 @@ fn email_taken() -> Error {
 /// Removes tokens that expired more than a day ago; they can never work again.
 pub fn purge_expired_tokens(tx: &Transaction, now: DateTime<Utc>) -> Result<usize> {
     let cutoff = to_millis(now - chrono::Duration::days(1));
-    tx.execute("DELETE FROM mfa_challenges WHERE expires_at < ?1", [cutoff])?;
-    Ok(tx.execute("DELETE FROM auth_tokens WHERE expires_at < ?1", [cutoff])?)
+    tx.execute_cached("DELETE FROM mfa_challenges WHERE expires_at < ?1", [cutoff])?;
+    Ok(tx.execute_cached("DELETE FROM auth_tokens WHERE expires_at < ?1", [cutoff])?)
 }
 
 /// Staff in id order after `after_id`, for rebuilding derived data.
 pub fn staff_page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<StaffMember>> {
-    let mut stmt = conn.prepare(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
     let rows = stmt.query_map(params![after_id, limit], staff_from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
 pub fn count_staff(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT count(*) FROM staff", [], |r| r.get(0))?)
 }
 
 /// Whether the staff member has MFA on, and whether their role requires it.
 pub fn mfa_status(conn: &Connection, staff_id: i64) -> Result<(bool, bool)> {
-    Ok(conn.query_row(
+    Ok(conn.query_row_cached(
         "SELECT EXISTS (SELECT 1 FROM staff_totp m WHERE m.staff_id = s.id AND m.confirmed_at IS NOT NULL),
                 EXISTS (SELECT 1 FROM security_settings x, json_each(x.mfa_required_roles) r
                         WHERE x.id = 1 AND r.value = s.role)

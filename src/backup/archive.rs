@@ -1,5 +1,6 @@
 //! Making, verifying and restoring one backup directory.
 
+use crate::kit::sql::CachedSql;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io;
@@ -100,8 +101,9 @@ fn copy_secret(from: &Path, to: &Path) -> Result<()> {
 /// `PRAGMA integrity_check` on a database file, opened read-only.
 pub fn integrity_ok(path: &Path) -> std::result::Result<(), String> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.to_string())?;
-    let answer: String =
-        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| format!("integrity check: {e}"))?;
+    let answer: String = conn
+        .query_row_cached("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| format!("integrity check: {e}"))?;
     if answer != "ok" {
         return Err(format!("integrity check: {answer}"));
     }
@@ -174,7 +176,7 @@ pub fn create_backup(data_dir: &Path, dest: &Path, now: DateTime<Utc>) -> Result
         let copy = staging.join(DATABASE);
         let conn = Connection::open_with_flags(&source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.execute("VACUUM INTO ?1", [copy.to_string_lossy()])?;
+        conn.execute_cached("VACUUM INTO ?1", [copy.to_string_lossy()])?;
         File::open(&copy).and_then(|f| f.sync_all()).map_err(io_error("cannot sync", &copy))?;
         integrity_ok(&copy).map_err(|e| Error::internal(format!("the backup copy failed its check: {e}")))?;
         copy_tree(&data_dir.join(FILES), &staging.join(FILES))?;

@@ -2,6 +2,7 @@
 //! workers that act on changes (search, notifications, live events) can
 //! catch up after a crash without losing or repeating anything.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};
 
@@ -31,7 +32,7 @@ impl ChangeOp {
 
 /// Appends one change; returns its sequence number.
 pub fn record(tx: &Transaction, at: DateTime<Utc>, entity: &str, entity_id: i64, op: ChangeOp) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO changes (at, entity, entity_id, op) VALUES (?1, ?2, ?3, ?4)",
         params![to_millis(at), entity, entity_id, op.as_str()],
     )?;
@@ -48,7 +49,8 @@ pub struct Change {
 
 /// Up to `limit` changes after `after`, oldest first.
 pub fn after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Change>> {
-    let mut stmt = conn.prepare("SELECT seq, entity, entity_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, entity, entity_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
     let rows = stmt
         .query_map(params![after, limit], |r| Ok(Change { seq: r.get(0)?, entity: r.get(1)?, entity_id: r.get(2)? }))?
         .collect::<rusqlite::Result<_>>()?;
@@ -57,5 +59,5 @@ pub fn after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Change>> {
 
 /// The sequence number of the newest change, 0 when there is none.
 pub fn latest_seq(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?)
 }

@@ -6,6 +6,7 @@
 //! record appends to the log in the same transaction, so an unchanged
 //! position means an unchanged list.
 
+use crate::kit::sql::CachedSql;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -48,7 +49,9 @@ impl CountCache {
     /// from memory when none of them changed since it was last counted.
     pub fn count(&self, conn: &Connection, entities: &[&str], sql: &str, values: &[Value]) -> Result<i64> {
         let key = format!("{sql}\u{0}{values:?}");
-        self.remember(conn, entities, key, || Ok(conn.query_row(sql, params_from_iter(values.iter()), |r| r.get(0))?))
+        self.remember(conn, entities, key, || {
+            Ok(conn.query_row_cached(sql, params_from_iter(values.iter()), |r| r.get(0))?)
+        })
     }
 
     /// The total `count` gives for the filter named by `key`, from memory
@@ -92,7 +95,7 @@ impl CountCache {
         {
             return Ok(ids.clone());
         }
-        let mut stmt = conn.prepare(sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let ids: Vec<i64> =
             stmt.query_map(params_from_iter(values.iter()), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         let ids = Arc::new(ids);
@@ -112,7 +115,7 @@ fn change_log_position(conn: &Connection, entities: &[&str]) -> Result<i64> {
     let mut position = 0;
     for entity in entities {
         let last: Option<i64> =
-            conn.query_row("SELECT max(seq) FROM changes WHERE entity = ?1", [entity], |r| r.get(0))?;
+            conn.query_row_cached("SELECT max(seq) FROM changes WHERE entity = ?1", [entity], |r| r.get(0))?;
         position = position.max(last.unwrap_or(0));
     }
     Ok(position)
@@ -123,7 +126,8 @@ mod tests {
     use super::*;
 
     fn change(conn: &Connection, entity: &str) {
-        conn.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, ?1, 1, 'create')", [entity]).unwrap();
+        conn.execute_cached("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, ?1, 1, 'create')", [entity])
+            .unwrap();
     }
 
     #[test]
@@ -139,7 +143,7 @@ mod tests {
         assert_eq!(cache.count(&conn, &["x"], count, &x).unwrap(), 1);
         assert_eq!(*cache.ordered_ids(&conn, &["x"], order, &x).unwrap(), vec![1]);
         // A row slipped in below the log's last x entry is not seen: both are remembered …
-        conn.execute("INSERT INTO changes (seq, at, entity, entity_id, op) VALUES (0, 1, 'x', 0, 'create')", [])
+        conn.execute_cached("INSERT INTO changes (seq, at, entity, entity_id, op) VALUES (0, 1, 'x', 0, 'create')", [])
             .unwrap();
         // … and so they stay when another kind of record changes …
         change(&conn, "y");

@@ -13,6 +13,7 @@ pub mod changes;
 pub mod counts;
 pub mod migrations;
 
+use crate::kit::sql::CachedSql;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
@@ -64,6 +65,7 @@ pub fn open_connection(path: &Path, options: DbOptions) -> Result<Connection> {
 }
 
 fn configure(conn: &Connection, options: DbOptions) -> rusqlite::Result<()> {
+    conn.set_prepared_statement_cache_capacity(crate::kit::sql::STATEMENT_CACHE);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", if options.synchronous_full { "FULL" } else { "NORMAL" })?;
@@ -77,7 +79,7 @@ impl Db {
         let mut writer_conn = open_connection(path, options)?;
         // WAL is a property of the file: set it once here, before the pool
         // opens connections, so concurrent first opens cannot race on it.
-        let mode: String = writer_conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+        let mode: String = writer_conn.query_row_cached("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::internal(format!("could not enable WAL (journal_mode={mode})")));
         }
@@ -165,7 +167,7 @@ impl Db {
     /// Quick liveness check for `/health/ready`.
     pub async fn ping(&self) -> Result<()> {
         self.read(|conn| {
-            conn.query_row("SELECT count(*) FROM schema_migrations", [], |_| Ok(()))?;
+            conn.query_row_cached("SELECT count(*) FROM schema_migrations", [], |_| Ok(()))?;
             Ok(())
         })
         .await
@@ -230,11 +232,11 @@ pub fn run_in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Transaction)
 /// Results of `clinicbox check`: each line names what was checked.
 pub fn check(conn: &Connection) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+    let integrity: String = conn.query_row_cached("PRAGMA integrity_check", [], |row| row.get(0))?;
     if integrity != "ok" {
         problems.push(format!("integrity_check: {integrity}"));
     }
-    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut stmt = conn.prepare_cached("PRAGMA foreign_key_check")?;
     let violations = stmt.query_map([], |row| row.get::<_, String>(0))?.count();
     if violations > 0 {
         problems.push(format!("foreign_key_check: {violations} rows point at missing rows"));
@@ -256,7 +258,7 @@ mod tests {
         let db = Db::open(&dir.path().join("t.db"), DbOptions::default()).unwrap();
         let err = db
             .write(|tx| {
-                tx.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 1, 'create')", [])?;
+                tx.execute_cached("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 1, 'create')", [])?;
                 Err::<(), _>(Error::conflict(ErrorCode::SlotTaken, "rolled back"))
             })
             .await
@@ -265,14 +267,14 @@ mod tests {
         let panicked: Result<()> = db.write(|_| panic!("boom")).await;
         assert!(panicked.is_err());
         db.write(|tx| {
-            tx.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'y', 2, 'create')", [])?;
+            tx.execute_cached("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'y', 2, 'create')", [])?;
             Ok(())
         })
         .await
         .unwrap();
         let entities: Vec<String> = db
             .read(|conn| {
-                let mut stmt = conn.prepare("SELECT entity FROM changes")?;
+                let mut stmt = conn.prepare_cached("SELECT entity FROM changes")?;
                 let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
                 Ok(rows)
             })
@@ -287,7 +289,7 @@ mod tests {
         let db = Db::open(&dir.path().join("t.db"), DbOptions::default()).unwrap();
         let result = db
             .read(|conn| {
-                conn.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 1, 'c')", [])?;
+                conn.execute_cached("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, 'x', 1, 'c')", [])?;
                 Ok(())
             })
             .await;
@@ -295,13 +297,13 @@ mod tests {
     }
 
     fn insert_change(tx: &Transaction, entity: &str) -> Result<()> {
-        tx.execute("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, ?1, 1, 'create')", [entity])?;
+        tx.execute_cached("INSERT INTO changes (at, entity, entity_id, op) VALUES (1, ?1, 1, 'create')", [entity])?;
         Ok(())
     }
 
     async fn entities(db: &Db) -> Vec<String> {
         db.read(|conn| {
-            let mut stmt = conn.prepare("SELECT entity FROM changes ORDER BY seq")?;
+            let mut stmt = conn.prepare_cached("SELECT entity FROM changes ORDER BY seq")?;
             let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })

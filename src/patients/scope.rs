@@ -5,6 +5,7 @@
 //! any other patient is, to them, not there (404), in every list, search
 //! and record that names one.
 
+use crate::kit::sql::CachedSql;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -89,7 +90,7 @@ pub fn share(
     shared_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<PatientShare> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO patient_shares (patient_id, staff_id, shared_by, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (patient_id, staff_id) DO NOTHING",
         params![patient_id, staff_id, shared_by, to_millis(now)],
@@ -115,7 +116,7 @@ fn share_from_row(row: &rusqlite::Row) -> rusqlite::Result<PatientShare> {
 
 fn get_share(conn: &Connection, patient_id: i64, staff_id: i64) -> Result<Option<PatientShare>> {
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT patient_id, staff_id, shared_by, created_at FROM patient_shares
              WHERE patient_id = ?1 AND staff_id = ?2",
             params![patient_id, staff_id],
@@ -126,7 +127,7 @@ fn get_share(conn: &Connection, patient_id: i64, staff_id: i64) -> Result<Option
 
 /// Who a patient is shared with, in the order of sharing.
 pub fn shares_of(conn: &Connection, patient_id: i64) -> Result<Vec<PatientShare>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT patient_id, staff_id, shared_by, created_at FROM patient_shares
          WHERE patient_id = ?1 ORDER BY created_at, staff_id",
     )?;
@@ -135,7 +136,7 @@ pub fn shares_of(conn: &Connection, patient_id: i64) -> Result<Vec<PatientShare>
 }
 
 fn shared_with(conn: &Connection, staff_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare("SELECT patient_id FROM patient_shares WHERE staff_id = ?1")?;
+    let mut stmt = conn.prepare_cached("SELECT patient_id FROM patient_shares WHERE staff_id = ?1")?;
     let ids = stmt.query_map([staff_id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }

@@ -1,5 +1,6 @@
 //! SQL for patients. Plain functions on a connection or transaction.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
@@ -115,7 +116,7 @@ pub fn insert(tx: &Transaction, fields: &PatientFields, now: DateTime<Utc>) -> R
     values.push(Value::Integer(to_millis(now)));
     let placeholders: Vec<String> = (1..=FIELD_COLUMNS.len()).map(|i| format!("?{i}")).collect();
     let n = FIELD_COLUMNS.len() + 1;
-    tx.execute(
+    tx.execute_cached(
         &format!(
             "INSERT INTO patients ({}, status, created_at, updated_at) VALUES ({}, 'active', ?{n}, ?{n})",
             FIELD_COLUMNS.join(", "),
@@ -133,7 +134,7 @@ pub fn update(tx: &Transaction, id: i64, fields: &PatientFields, now: DateTime<U
     let n = FIELD_COLUMNS.len();
     values.push(Value::Integer(to_millis(now)));
     values.push(Value::Integer(id));
-    tx.execute(
+    tx.execute_cached(
         &format!("UPDATE patients SET {}, updated_at = ?{} WHERE id = ?{}", assignments.join(", "), n + 1, n + 2),
         params_from_iter(values),
     )?;
@@ -141,7 +142,7 @@ pub fn update(tx: &Transaction, id: i64, fields: &PatientFields, now: DateTime<U
 }
 
 pub fn set_status(tx: &Transaction, id: i64, status: PatientStatus, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE patients SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, status.as_str(), to_millis(now)],
     )?;
@@ -149,13 +150,13 @@ pub fn set_status(tx: &Transaction, id: i64, status: PatientStatus, now: DateTim
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Patient>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM patients WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.query_row_cached(&format!("SELECT {COLUMNS} FROM patients WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 /// Records that look like the same person: same name and date of birth,
 /// or same phone number.
 pub fn find_duplicates(conn: &Connection, fields: &PatientFields) -> Result<Vec<DuplicateMatch>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, given_name, family_name, date_of_birth, phone, status,
                 CASE WHEN ?3 IS NOT NULL AND date_of_birth = ?3
                           AND given_name = ?1 COLLATE NOCASE AND family_name = ?2 COLLATE NOCASE
@@ -271,7 +272,7 @@ pub fn list(
     let (condition, values) = where_clause(query);
     if let (Some(ranked), None) = (&query.ranked_ids, query.sort) {
         // Relevance order: at most a thousand candidates, ordered here.
-        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM patients WHERE {condition}"))?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM patients WHERE {condition}"))?;
         let mut rows: Vec<Patient> =
             stmt.query_map(params_from_iter(values.iter()), from_row)?.collect::<rusqlite::Result<_>>()?;
         let rank: std::collections::HashMap<i64, usize> = ranked.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -289,7 +290,7 @@ pub fn list(
     let ids = counts.ordered_ids(conn, &["patient"], &order, &values)?;
     let start = (offset.max(0) as usize).min(ids.len());
     let page = &ids[start..(start + limit.max(0) as usize).min(ids.len())];
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM patients WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY {sort}"
     ))?;
     let page = serde_json::to_string(page).unwrap_or_else(|_| "[]".into());
@@ -301,7 +302,7 @@ pub fn list(
 pub fn facets(conn: &Connection, within: Option<&[i64]>) -> Result<PatientFacets> {
     let within = within.map(|ids| serde_json::json!(ids).to_string());
     let count = |sql: &str| -> Result<Vec<FacetCount>> {
-        let mut stmt = conn.prepare(sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt
             .query_map([&within], |row| Ok(FacetCount { value: row.get(0)?, count: row.get(1)? }))?
             .collect::<rusqlite::Result<_>>()?;
@@ -322,20 +323,22 @@ pub fn facets(conn: &Connection, within: Option<&[i64]>) -> Result<PatientFacets
 
 /// Patients in id order after `after_id`, for rebuilding derived data.
 pub fn page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<Patient>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM patients WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM patients WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
     let rows = stmt.query_map(params![after_id, limit], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT count(*) FROM patients", [], |r| r.get(0))?)
 }
 
 /// Given and family names of patients, by id: for other features that show
 /// who a record is about without reading it (no audit row).
 pub fn names(conn: &Connection, ids: &[i64]) -> Result<std::collections::HashMap<i64, (String, String)>> {
-    let mut stmt =
-        conn.prepare("SELECT id, given_name, family_name FROM patients WHERE id IN (SELECT value FROM json_each(?1))")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, given_name, family_name FROM patients WHERE id IN (SELECT value FROM json_each(?1))",
+    )?;
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let rows = stmt
         .query_map([json], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get::<_, String>(2)?))))?

@@ -1,5 +1,6 @@
 //! SQL for API keys.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -39,7 +40,7 @@ pub struct NewKey<'a> {
 }
 
 pub fn insert(tx: &Transaction, key: &NewKey, now: DateTime<Utc>) -> Result<ApiKey> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO api_keys (name, role, key_hash, key_prefix, created_by, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -56,13 +57,15 @@ pub fn insert(tx: &Transaction, key: &NewKey, now: DateTime<Utc>) -> Result<ApiK
 }
 
 pub fn by_id(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<Option<ApiKey>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id], |r| read(r, now)).optional()?)
+    Ok(conn
+        .query_row_cached(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), [id], |r| read(r, now))
+        .optional()?)
 }
 
 /// Active keys first, newest first.
 pub fn list(conn: &Connection, now: DateTime<Utc>, limit: i64, offset: i64) -> Result<(Vec<ApiKey>, i64)> {
-    let total: i64 = conn.query_row("SELECT count(*) FROM api_keys", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare(&format!(
+    let total: i64 = conn.query_row_cached("SELECT count(*) FROM api_keys", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM api_keys ORDER BY revoked_at IS NOT NULL, id DESC LIMIT ?1 OFFSET ?2"
     ))?;
     let rows = stmt.query_map(params![limit, offset], |r| read(r, now))?.collect::<rusqlite::Result<_>>()?;
@@ -72,12 +75,12 @@ pub fn list(conn: &Connection, now: DateTime<Utc>, limit: i64, offset: i64) -> R
 /// A key by its hash, with whether its issuer is still an active account.
 pub fn by_hash(conn: &Connection, key_hash: &[u8], now: DateTime<Utc>) -> Result<Option<ApiKey>> {
     Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE key_hash = ?1"), [key_hash], |r| read(r, now))
+        .query_row_cached(&format!("SELECT {COLUMNS} FROM api_keys WHERE key_hash = ?1"), [key_hash], |r| read(r, now))
         .optional()?)
 }
 
 pub fn revoke(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<bool> {
-    let changed = tx.execute(
+    let changed = tx.execute_cached(
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, to_millis(now)],
     )?;
@@ -85,7 +88,7 @@ pub fn revoke(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<bool> {
 }
 
 pub fn touch(tx: &Transaction, id: i64, now: DateTime<Utc>, addr: Option<String>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE api_keys SET last_used_at = ?2, last_used_addr = coalesce(?3, last_used_addr) WHERE id = ?1",
         params![id, to_millis(now), addr],
     )?;

@@ -1,5 +1,6 @@
 //! SQL for appointments, their attendees, series and history.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -21,7 +22,7 @@ pub fn move_appointment(
     blocked: Interval,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE appointments SET clinician_id = ?2, centre_id = ?3, starts_at = ?4, ends_at = ?5,
             blocked_from = ?6, blocked_until = ?7, updated_at = ?8 WHERE id = ?1",
         params![
@@ -39,7 +40,7 @@ pub fn move_appointment(
 }
 
 pub fn history(conn: &Connection, appointment_id: i64) -> Result<Vec<HistoryItem>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT at, actor_id, change, details FROM appointment_history WHERE appointment_id = ?1 ORDER BY id",
     )?;
     Ok(stmt
@@ -60,7 +61,7 @@ pub const MAX_BLOCK_MILLIS: i64 = (720 + 240 + 240) * 60 * 1000;
 
 /// Bookings of a clinician that take time overlapping `span` (cancelled ones do not).
 pub fn busy(conn: &Connection, clinician_id: i64, span: Interval) -> Result<Vec<Busy>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT a.blocked_from, a.blocked_until, a.service_id, a.centre_id, a.starts_at, a.capacity,
                 (SELECT count(*) FROM appointment_attendees t WHERE t.appointment_id = a.id AND t.status = 'booked')
          FROM appointments a
@@ -92,7 +93,7 @@ pub fn first_conflict(
 ) -> Result<Option<(i64, DateTime<Utc>)>> {
     let (from, until) = (to_millis(blocked.start), to_millis(blocked.end));
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT id, starts_at FROM appointments
              WHERE clinician_id = ?1 AND blocked_from >= ?2 AND blocked_from < ?3 AND blocked_until > ?4
                AND status <> 'cancelled' AND (?5 IS NULL OR id <> ?5)
@@ -117,7 +118,7 @@ pub struct NewAppointmentRow {
 }
 
 pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime<Utc>) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO appointments (service_id, clinician_id, centre_id, starts_at, ends_at, blocked_from,
                                    blocked_until, capacity, status, notes, video_url, created_by, created_at, updated_at,
                                    series_id)
@@ -148,7 +149,7 @@ pub fn insert_series(
     until: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO appointment_series (frequency, interval, count, until, created_at) VALUES ('weekly', ?1, ?2, ?3, ?4)",
         params![interval, count, until.map(date_text), to_millis(now)],
     )?;
@@ -157,7 +158,7 @@ pub fn insert_series(
 
 /// Later live appointments of the same series.
 pub fn following_in_series(conn: &Connection, appointment_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT b.id FROM appointments a JOIN appointments b ON b.series_id = a.series_id
          WHERE a.id = ?1 AND a.series_id IS NOT NULL AND b.starts_at > a.starts_at
            AND b.status IN ('pending', 'confirmed') ORDER BY b.starts_at",
@@ -172,7 +173,7 @@ pub fn add_attendee(
     status: AttendeeStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO appointment_attendees (appointment_id, patient_id, status, joined_at) VALUES (?1, ?2, ?3, ?4)",
         params![appointment_id, patient_id, status, to_millis(now)],
     )?;
@@ -187,7 +188,7 @@ pub fn record_history(
     change: &str,
     details: Option<serde_json::Value>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO appointment_history (appointment_id, at, actor_id, change, details) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![appointment_id, to_millis(at), actor_id, change, details.map(|d| d.to_string())],
     )?;
@@ -202,7 +203,7 @@ pub fn set_status(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (reason, by) = cancel.map(|(r, b)| (r.map(str::to_owned), Some(b))).unwrap_or((None, None));
-    tx.execute(
+    tx.execute_cached(
         "UPDATE appointments SET status = ?2, updated_at = ?3,
             cancel_reason = coalesce(?4, cancel_reason),
             cancelled_by = coalesce(?5, cancelled_by),
@@ -263,7 +264,7 @@ pub fn attendees_of(
     booked_only: bool,
 ) -> Result<HashMap<i64, Vec<AttendeeRow>>> {
     let ids = serde_json::to_string(appointment_ids).map_err(|e| Error::internal_from("appointment ids", e))?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT appointment_id, patient_id, status FROM appointment_attendees
          WHERE appointment_id IN (SELECT value FROM json_each(?1))
            AND status <> 'left' AND (?2 = 0 OR status = 'booked')
@@ -308,7 +309,7 @@ fn with_attendees(conn: &Connection, mut appointments: Vec<Appointment>) -> Resu
 
 pub fn get_appointment(conn: &Connection, id: i64) -> Result<Option<Appointment>> {
     let found = conn
-        .query_row(
+        .query_row_cached(
             &format!(
                 "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id WHERE a.id = ?1"
             ),
@@ -372,12 +373,12 @@ pub fn list_appointments(
     // Scoped lists depend on who gives which appointment, too.
     let total = counts.remember(conn, &["appointment", "clinician"], key, || {
         let sql = format!("SELECT count(*) FROM appointments a WHERE {condition}");
-        Ok(conn.query_row(&sql, filter.as_slice(), |r| r.get(0))?)
+        Ok(conn.query_row_cached(&sql, filter.as_slice(), |r| r.get(0))?)
     })?;
     let mut page = filter.clone();
     page.push((":limit", &limit));
     page.push((":offset", &offset));
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN centres c ON c.id = a.centre_id
          WHERE {condition} ORDER BY a.starts_at, a.id LIMIT :limit OFFSET :offset"
     ))?;
@@ -395,7 +396,7 @@ pub fn find_session(
     start: DateTime<Utc>,
 ) -> Result<Option<i64>> {
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT id FROM appointments WHERE service_id = ?1 AND clinician_id = ?2 AND starts_at = ?3
                AND status IN ('pending', 'confirmed') AND capacity > 1",
             params![service_id, clinician_id, to_millis(start)],
@@ -406,7 +407,7 @@ pub fn find_session(
 
 pub fn attendee_status(conn: &Connection, appointment_id: i64, patient_id: i64) -> Result<Option<AttendeeStatus>> {
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT status FROM appointment_attendees WHERE appointment_id = ?1 AND patient_id = ?2",
             [appointment_id, patient_id],
             |r| r.get(0),
@@ -423,7 +424,7 @@ pub fn set_attendee(
     status: AttendeeStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO appointment_attendees (appointment_id, patient_id, status, joined_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (appointment_id, patient_id) DO UPDATE SET status = excluded.status,
              joined_at = CASE WHEN excluded.status = 'left' THEN joined_at ELSE excluded.joined_at END",
@@ -433,7 +434,7 @@ pub fn set_attendee(
 }
 
 pub fn booked_count(conn: &Connection, appointment_id: i64) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(conn.query_row_cached(
         "SELECT count(*) FROM appointment_attendees WHERE appointment_id = ?1 AND status = 'booked'",
         [appointment_id],
         |r| r.get(0),
@@ -442,7 +443,7 @@ pub fn booked_count(conn: &Connection, appointment_id: i64) -> Result<i64> {
 
 pub fn first_waitlisted(conn: &Connection, appointment_id: i64) -> Result<Option<i64>> {
     Ok(conn
-        .query_row(
+        .query_row_cached(
             "SELECT patient_id FROM appointment_attendees WHERE appointment_id = ?1 AND status = 'waitlisted'
              ORDER BY joined_at, patient_id LIMIT 1",
             [appointment_id],
@@ -455,7 +456,7 @@ pub fn first_waitlisted(conn: &Connection, appointment_id: i64) -> Result<Option
 /// `staff_id` (waitlisted and cancelled places too: they were in their
 /// care): what a clinician sees when the clinic limits them to their own.
 pub fn patients_booked_with(conn: &Connection, staff_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT t.patient_id FROM appointment_attendees t
          JOIN appointments a ON a.id = t.appointment_id
          JOIN clinicians c ON c.id = a.clinician_id

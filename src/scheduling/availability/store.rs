@@ -1,5 +1,6 @@
 //! SQL for weekly rules and their exceptions (time off, extra hours).
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, Transaction, params};
 
@@ -23,9 +24,9 @@ pub struct RuleRow {
 }
 
 pub fn replace_rules(tx: &Transaction, clinician_id: i64, rules: &[RuleRow]) -> Result<()> {
-    tx.execute("DELETE FROM availability_rules WHERE clinician_id = ?1", [clinician_id])?;
+    tx.execute_cached("DELETE FROM availability_rules WHERE clinician_id = ?1", [clinician_id])?;
     for r in rules {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO availability_rules (clinician_id, centre_id, weekday, start_minute, end_minute,
                                              effective_from, effective_until)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -44,7 +45,7 @@ pub fn replace_rules(tx: &Transaction, clinician_id: i64, rules: &[RuleRow]) -> 
 }
 
 pub fn rules_as_api(conn: &Connection, clinician_id: i64) -> Result<Vec<AvailabilityRule>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT weekday, start_minute, end_minute, centre_id, effective_from, effective_until
          FROM availability_rules WHERE clinician_id = ?1 ORDER BY weekday, start_minute, centre_id",
     )?;
@@ -65,7 +66,7 @@ pub fn rules_as_api(conn: &Connection, clinician_id: i64) -> Result<Vec<Availabi
 
 /// The clinician's weekly rules at one centre.
 pub fn weekly_rules(conn: &Connection, clinician_id: i64, centre_id: i64) -> Result<Vec<WeeklyRule>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT weekday, start_minute, end_minute, effective_from, effective_until
          FROM availability_rules WHERE clinician_id = ?1 AND centre_id = ?2",
     )?;
@@ -85,7 +86,7 @@ pub fn weekly_rules(conn: &Connection, clinician_id: i64, centre_id: i64) -> Res
 
 /// Centres where the clinician has any weekly availability.
 pub fn rule_centres(conn: &Connection, clinician_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT centre_id FROM availability_rules WHERE clinician_id = ?1
          UNION SELECT DISTINCT centre_id FROM availability_exceptions WHERE clinician_id = ?1 AND kind = ?2
          ORDER BY 1",
@@ -103,7 +104,7 @@ pub fn insert_exception(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO availability_exceptions (clinician_id, kind, centre_id, starts_at, ends_at, reason, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![clinician_id, kind, centre_id, to_millis(span.start), to_millis(span.end), reason, to_millis(now)],
@@ -112,14 +113,14 @@ pub fn insert_exception(
 }
 
 pub fn delete_exception(tx: &Transaction, clinician_id: i64, kind: ExceptionKind, id: i64) -> Result<bool> {
-    Ok(tx.execute(
+    Ok(tx.execute_cached(
         "DELETE FROM availability_exceptions WHERE id = ?1 AND clinician_id = ?2 AND kind = ?3",
         params![id, clinician_id, kind],
     )? > 0)
 }
 
 pub fn list_exceptions(conn: &Connection, clinician_id: i64, kind: ExceptionKind) -> Result<Vec<TimeOff>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, clinician_id, starts_at, ends_at, reason, centre_id FROM availability_exceptions
          WHERE clinician_id = ?1 AND kind = ?2 ORDER BY starts_at",
     )?;
@@ -145,7 +146,7 @@ pub fn exceptions(
     centre_id: Option<i64>,
     span: Interval,
 ) -> Result<Vec<Interval>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT starts_at, ends_at FROM availability_exceptions
          WHERE clinician_id = ?1 AND kind = ?2 AND (?3 IS NULL OR centre_id = ?3)
            AND starts_at < ?5 AND ends_at > ?4",

@@ -1,5 +1,6 @@
 //! SQL for calendar feeds.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -11,23 +12,23 @@ use crate::scheduling::slots::compute::Interval;
 
 pub fn calendar_generation(conn: &Connection, clinician_id: i64) -> Result<Option<i64>> {
     Ok(conn
-        .query_row("SELECT calendar_generation FROM clinicians WHERE id = ?1", [clinician_id], |r| r.get(0))
+        .query_row_cached("SELECT calendar_generation FROM clinicians WHERE id = ?1", [clinician_id], |r| r.get(0))
         .optional()?)
 }
 
 /// Whether the staff account exists and is active.
 pub fn staff_active(conn: &Connection, staff_id: i64) -> Result<bool> {
     let active: Option<bool> =
-        conn.query_row("SELECT active FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?;
+        conn.query_row_cached("SELECT active FROM staff WHERE id = ?1", [staff_id], |r| r.get(0)).optional()?;
     Ok(active.unwrap_or(false))
 }
 
 pub fn rotate_calendar(tx: &Transaction, clinician_id: i64, now: DateTime<Utc>) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE clinicians SET calendar_generation = calendar_generation + 1, updated_at = ?2 WHERE id = ?1",
         params![clinician_id, to_millis(now)],
     )?;
-    Ok(tx.query_row("SELECT calendar_generation FROM clinicians WHERE id = ?1", [clinician_id], |r| r.get(0))?)
+    Ok(tx.query_row_cached("SELECT calendar_generation FROM clinicians WHERE id = ?1", [clinician_id], |r| r.get(0))?)
 }
 
 /// A clinician's appointments starting in `span`, cancelled ones included,
@@ -38,7 +39,7 @@ pub fn feed_events(
     span: Interval,
     show_surnames: bool,
 ) -> Result<Vec<FeedEvent>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.starts_at, a.ends_at, a.status, s.name, c.name, a.video_url, a.updated_at,
                 (SELECT count(*) FROM appointment_history h WHERE h.appointment_id = a.id)
          FROM appointments a JOIN services s ON s.id = a.service_id JOIN centres c ON c.id = a.centre_id

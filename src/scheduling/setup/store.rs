@@ -1,5 +1,6 @@
 //! SQL for centres, clinicians, services and the booking policy.
 
+use crate::kit::sql::CachedSql;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -37,7 +38,7 @@ pub struct CentreFields {
 }
 
 pub fn insert_centre(tx: &Transaction, f: &CentreFields, now: DateTime<Utc>) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO centres (name, address, phone, email, timezone, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
         params![f.name, f.address, f.phone, f.email, f.timezone, f.active, to_millis(now)],
@@ -46,7 +47,7 @@ pub fn insert_centre(tx: &Transaction, f: &CentreFields, now: DateTime<Utc>) -> 
 }
 
 pub fn update_centre(tx: &Transaction, id: i64, f: &CentreFields, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE centres SET name = ?2, address = ?3, phone = ?4, email = ?5, timezone = ?6, active = ?7, updated_at = ?8
          WHERE id = ?1",
         params![id, f.name, f.address, f.phone, f.email, f.timezone, f.active, to_millis(now)],
@@ -56,18 +57,19 @@ pub fn update_centre(tx: &Transaction, id: i64, f: &CentreFields, now: DateTime<
 
 pub fn get_centre(conn: &Connection, id: i64) -> Result<Option<Centre>> {
     Ok(conn
-        .query_row(&format!("SELECT {CENTRE_COLUMNS} FROM centres WHERE id = ?1"), [id], centre_from_row)
+        .query_row_cached(&format!("SELECT {CENTRE_COLUMNS} FROM centres WHERE id = ?1"), [id], centre_from_row)
         .optional()?)
 }
 
 pub fn list_centres(conn: &Connection) -> Result<Vec<Centre>> {
-    let mut stmt = conn.prepare(&format!("SELECT {CENTRE_COLUMNS} FROM centres ORDER BY active DESC, name, id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {CENTRE_COLUMNS} FROM centres ORDER BY active DESC, name, id"))?;
     Ok(stmt.query_map([], centre_from_row)?.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn centre_zone(conn: &Connection, id: i64) -> Result<Option<Tz>> {
     let zone: Option<String> =
-        conn.query_row("SELECT timezone FROM centres WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        conn.query_row_cached("SELECT timezone FROM centres WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     zone.map(|z| z.parse().map_err(|_| Error::bad_stored_value("centres", id, "timezone", format!("{z:?}"))))
         .transpose()
 }
@@ -112,15 +114,18 @@ fn to_json(list: &[String]) -> String {
 }
 
 fn set_clinician_centres(tx: &Transaction, id: i64, centre_ids: &[i64]) -> Result<()> {
-    tx.execute("DELETE FROM clinician_centres WHERE clinician_id = ?1", [id])?;
+    tx.execute_cached("DELETE FROM clinician_centres WHERE clinician_id = ?1", [id])?;
     for centre in centre_ids {
-        tx.execute("INSERT OR IGNORE INTO clinician_centres (clinician_id, centre_id) VALUES (?1, ?2)", [id, *centre])?;
+        tx.execute_cached(
+            "INSERT OR IGNORE INTO clinician_centres (clinician_id, centre_id) VALUES (?1, ?2)",
+            [id, *centre],
+        )?;
     }
     Ok(())
 }
 
 pub fn insert_clinician(tx: &Transaction, f: &ClinicianFields, now: DateTime<Utc>) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO clinicians (staff_id, display_name, specialties, qualifications, languages, bio,
                                  fee_amount_minor, fee_currency, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
@@ -143,7 +148,7 @@ pub fn insert_clinician(tx: &Transaction, f: &ClinicianFields, now: DateTime<Utc
 }
 
 pub fn update_clinician(tx: &Transaction, id: i64, f: &ClinicianFields, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE clinicians SET staff_id = ?2, display_name = ?3, specialties = ?4, qualifications = ?5,
             languages = ?6, bio = ?7, fee_amount_minor = ?8, fee_currency = ?9, active = ?10, updated_at = ?11
          WHERE id = ?1",
@@ -166,20 +171,24 @@ pub fn update_clinician(tx: &Transaction, id: i64, f: &ClinicianFields, now: Dat
 
 fn with_centres(conn: &Connection, mut clinician: Clinician) -> Result<Clinician> {
     let mut stmt =
-        conn.prepare("SELECT centre_id FROM clinician_centres WHERE clinician_id = ?1 ORDER BY centre_id")?;
+        conn.prepare_cached("SELECT centre_id FROM clinician_centres WHERE clinician_id = ?1 ORDER BY centre_id")?;
     clinician.centre_ids = stmt.query_map([clinician.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(clinician)
 }
 
 pub fn get_clinician(conn: &Connection, id: i64) -> Result<Option<Clinician>> {
     let found = conn
-        .query_row(&format!("SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE id = ?1"), [id], clinician_from_row)
+        .query_row_cached(
+            &format!("SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE id = ?1"),
+            [id],
+            clinician_from_row,
+        )
         .optional()?;
     found.map(|c| with_centres(conn, c)).transpose()
 }
 
 pub fn list_clinicians(conn: &Connection, only_active: bool) -> Result<Vec<Clinician>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CLINICIAN_COLUMNS} FROM clinicians WHERE (?1 = 0 OR active = 1) ORDER BY active DESC, display_name, id"
     ))?;
     let mut rows: Vec<Clinician> =
@@ -194,7 +203,7 @@ pub fn list_clinicians(conn: &Connection, only_active: bool) -> Result<Vec<Clini
 
 pub fn staff_is_clinician_elsewhere(conn: &Connection, staff_id: i64, except: Option<i64>) -> Result<bool> {
     let other: Option<i64> = conn
-        .query_row(
+        .query_row_cached(
             "SELECT id FROM clinicians WHERE staff_id = ?1 AND (?2 IS NULL OR id <> ?2)",
             params![staff_id, except],
             |r| r.get(0),
@@ -205,7 +214,8 @@ pub fn staff_is_clinician_elsewhere(conn: &Connection, staff_id: i64, except: Op
 
 pub fn existing_ids(conn: &Connection, table: &str, ids: &[i64]) -> Result<Vec<i64>> {
     // `table` is one of ours, never input.
-    let mut stmt = conn.prepare(&format!("SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?1))"))?;
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     Ok(stmt.query_map([json], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
 }
@@ -247,9 +257,9 @@ pub struct ServiceFields {
 }
 
 fn set_service_clinicians(tx: &Transaction, id: i64, clinician_ids: &[i64]) -> Result<()> {
-    tx.execute("DELETE FROM service_clinicians WHERE service_id = ?1", [id])?;
+    tx.execute_cached("DELETE FROM service_clinicians WHERE service_id = ?1", [id])?;
     for clinician in clinician_ids {
-        tx.execute(
+        tx.execute_cached(
             "INSERT OR IGNORE INTO service_clinicians (service_id, clinician_id) VALUES (?1, ?2)",
             [id, *clinician],
         )?;
@@ -258,7 +268,7 @@ fn set_service_clinicians(tx: &Transaction, id: i64, clinician_ids: &[i64]) -> R
 }
 
 pub fn insert_service(tx: &Transaction, f: &ServiceFields, now: DateTime<Utc>) -> Result<i64> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO services (name, duration_minutes, price_amount_minor, price_currency, buffer_before_minutes,
                                buffer_after_minutes, modality, capacity, colour, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
@@ -282,7 +292,7 @@ pub fn insert_service(tx: &Transaction, f: &ServiceFields, now: DateTime<Utc>) -
 }
 
 pub fn update_service(tx: &Transaction, id: i64, f: &ServiceFields, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE services SET name = ?2, duration_minutes = ?3, price_amount_minor = ?4, price_currency = ?5,
             buffer_before_minutes = ?6, buffer_after_minutes = ?7, modality = ?8, capacity = ?9, colour = ?10,
             active = ?11, updated_at = ?12
@@ -307,20 +317,21 @@ pub fn update_service(tx: &Transaction, id: i64, f: &ServiceFields, now: DateTim
 
 fn with_clinicians(conn: &Connection, mut service: Service) -> Result<Service> {
     let mut stmt =
-        conn.prepare("SELECT clinician_id FROM service_clinicians WHERE service_id = ?1 ORDER BY clinician_id")?;
+        conn.prepare_cached("SELECT clinician_id FROM service_clinicians WHERE service_id = ?1 ORDER BY clinician_id")?;
     service.clinician_ids = stmt.query_map([service.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(service)
 }
 
 pub fn get_service(conn: &Connection, id: i64) -> Result<Option<Service>> {
     let found = conn
-        .query_row(&format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = ?1"), [id], service_from_row)
+        .query_row_cached(&format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = ?1"), [id], service_from_row)
         .optional()?;
     found.map(|s| with_clinicians(conn, s)).transpose()
 }
 
 pub fn list_services(conn: &Connection) -> Result<Vec<Service>> {
-    let mut stmt = conn.prepare(&format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY active DESC, name, id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY active DESC, name, id"))?;
     let mut rows: Vec<Service> = stmt.query_map([], service_from_row)?.collect::<rusqlite::Result<_>>()?;
     let mut clinicians = linked_ids(
         conn,
@@ -334,7 +345,7 @@ pub fn list_services(conn: &Connection) -> Result<Vec<Service>> {
 }
 
 pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
-    Ok(conn.query_row(
+    Ok(conn.query_row_cached(
         "SELECT min_notice_minutes, booking_window_days, cancellation_notice_hours, calendar_show_surnames
          FROM booking_settings WHERE id = 1",
         [],
@@ -350,7 +361,7 @@ pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
 }
 
 pub fn save_booking_settings(tx: &Transaction, s: &BookingSettings, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE booking_settings SET min_notice_minutes = ?1, booking_window_days = ?2,
             cancellation_notice_hours = ?3, calendar_show_surnames = ?5, updated_at = ?4 WHERE id = 1",
         params![
