@@ -31,6 +31,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// burst, few enough that no caller waits long behind the others.
 pub const MAX_GROUP: usize = 64;
 const READ_POOL_SIZE: u32 = 4;
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+/// How often, at most, the WAL is copied back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Clone, Copy, Debug)]
 pub struct DbOptions {
@@ -84,6 +87,19 @@ impl Db {
             return Err(Error::internal(format!("could not enable WAL (journal_mode={mode})")));
         }
         migrations::apply(&mut writer_conn)?;
+        // The writer never copies the WAL back into the database itself: a
+        // checkpoint inside a commit (fsyncing the database file) delays
+        // every write and audited read queued behind it. Another thread does.
+        writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Once checkpointed, a WAL grown by a burst (an import, a restore)
+        // shrinks back to this when it restarts, rather than keep its size.
+        writer_conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+        let checkpoint_conn = open_connection(path, options)?;
+        let (tick, ticks) = mpsc::sync_channel::<()>(1);
+        thread::Builder::new()
+            .name("clinicbox-db-checkpoint".into())
+            .spawn(move || checkpoint_in_background(&checkpoint_conn, &ticks))
+            .map_err(Error::internal)?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)
@@ -105,6 +121,7 @@ impl Db {
                         }
                     }
                     commit_group(&mut writer_conn, group, &writer_commits);
+                    let _ = tick.try_send(());
                 }
             })
             .map_err(Error::internal)?;
@@ -171,6 +188,27 @@ impl Db {
             Ok(())
         })
         .await
+    }
+}
+
+/// Checkpoints the WAL at most every `CHECKPOINT_EVERY` while commits
+/// come in (`ticks`), passively: readers and the writer go on meanwhile.
+/// Ends when the writer does.
+fn checkpoint_in_background(conn: &Connection, ticks: &mpsc::Receiver<()>) {
+    let mut dirty = false;
+    let mut last = std::time::Instant::now();
+    loop {
+        match ticks.recv_timeout(CHECKPOINT_EVERY) {
+            Ok(()) => dirty = true,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        if dirty && last.elapsed() >= CHECKPOINT_EVERY {
+            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %err, "could not checkpoint the write-ahead log");
+            }
+            (dirty, last) = (false, std::time::Instant::now());
+        }
     }
 }
 
@@ -377,5 +415,34 @@ mod tests {
         db.write(|tx| insert_change(tx, "alone")).await.unwrap();
         assert_eq!(*commits.borrow(), 1);
         assert_eq!(entities(&db).await, vec!["alone".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn commits_are_copied_into_the_database_file_by_the_checkpoint_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Db::open(&path, DbOptions::default()).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        db.write(|tx| {
+            for n in 0..2_000 {
+                tx.execute_cached(
+                    "INSERT INTO changes (at, entity, entity_id, op) VALUES (?1, 'a rather long entity name to fill pages', 1, 'create')",
+                    [n],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // The writer leaves its pages in the WAL; the checkpoint thread, not a
+        // closing connection, brings them into the database file.
+        let wal = std::fs::metadata(dir.path().join("t.db-wal")).unwrap().len();
+        assert!(wal > 64 * 1024, "the commit went to the WAL: {wal} bytes");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&path).unwrap().len() < before + 64 * 1024 {
+            assert!(std::time::Instant::now() < deadline, "no checkpoint copied the WAL into the database");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(entities(&db).await.len(), 2_000);
     }
 }
