@@ -32,6 +32,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_GROUP: usize = 64;
 const READ_POOL_SIZE: u32 = 4;
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+const WRITER_CHECKPOINT_PAGES: i64 = 1_000;
 /// How often, at most, the WAL is copied back into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
@@ -87,10 +88,12 @@ impl Db {
             return Err(Error::internal(format!("could not enable WAL (journal_mode={mode})")));
         }
         migrations::apply(&mut writer_conn)?;
-        // The writer never copies the WAL back into the database itself: a
-        // checkpoint inside a commit (fsyncing the database file) delays
-        // every write and audited read queued behind it. Another thread does.
-        writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Another thread copies the WAL back into the database as commits
+        // come, so that the writer's own checkpoint (after a commit, once the
+        // WAL passes `WRITER_CHECKPOINT_PAGES`) finds little left to copy and
+        // lets the WAL start over; without it, under constant writes the
+        // background never catches up with the last frame and the WAL grows.
+        writer_conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
         // Once checkpointed, a WAL grown by a burst (an import, a restore)
         // shrinks back to this when it restarts, rather than keep its size.
         writer_conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
