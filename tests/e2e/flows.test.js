@@ -288,6 +288,101 @@ test('set up the clinic, book from the calendar, check in and complete', async (
   await context.close();
 });
 
+test('reception books from a patient page, moves by picking and by dragging, cancels with a reason, in the centre\'s zone', async () => {
+  // The browser says Tokyo; the centre is in London, and so is every time shown.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 1300 }, timezoneId: 'Asia/Tokyo' });
+  const page = await signIn(context, 'owner@clinic.test');
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+  const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+
+  // "Book" on her page carries her into the first booking, and only that one.
+  await page.getByRole('link', { name: 'Okafor, Zoë' }).click();
+  await page.getByRole('link', { name: 'Book', exact: true }).click();
+  await page.getByText('Booking for Zoë Okafor').waitFor();
+  assert.match(await page.getByText(/^Times in London time/).textContent(), /Europe\/London/);
+  const londonToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+  assert.equal(await page.getByLabel('Go to date').inputValue(), londonToday, 'today is the centre\'s today');
+  const london = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date()).filter((p) => p.type !== 'literal').map((p) => [p.type, Number(p.value)]));
+  const londonMinutes = london.hour * 60 + london.minute;
+  if (londonMinutes >= 7 * 60 + 5 && londonMinutes < 20 * 60 - 5) {
+    const line = await page.locator('.cal-now').first().boundingBox();
+    const column = await page.getByRole('region', { name: 'Dr Ada Osei' }).boundingBox();
+    assert.ok(Math.abs(line.y - column.y - (londonMinutes - 7 * 60) * 1.5) < 4, 'the now-line is at London\'s time');
+  }
+  await page.getByLabel('Go to date').fill(day);
+  await page.getByLabel('Go to date').dispatchEvent('change');
+  await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
+  let dialog = page.getByRole('dialog');
+  assert.equal(await dialog.locator('#booking-patient').textContent(), 'Zoë Okafor');
+  await dialog.getByRole('button', { name: '11:00' }).click();
+  await dialog.getByRole('button', { name: 'Book', exact: true }).click();
+  await page.getByText('Booked Zoë Okafor at 11:00').waitFor();
+  await page.getByRole('button', { name: 'New appointment' }).click();
+  assert.equal(await page.getByRole('dialog').locator('#booking-patient').textContent(), 'No patient chosen');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+  // Staff bookings start confirmed or pending; either way it can be moved to a free time.
+  await page.getByRole('button', { name: /^11:00 Zoë Okafor/ }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Reschedule' }).click();
+  await dialog.getByRole('button', { name: '14:00' }).click();
+  await dialog.getByRole('button', { name: 'Move here' }).click();
+  await page.getByText(/Appointment moved to .*14:00/).waitFor();
+  await page.getByRole('button', { name: /^14:00 Zoë Okafor/ }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByText('History').click();
+  await dialog.getByText(/Moved from .*11:00 to .*14:00/).waitFor();
+  await page.screenshot({ path: join(artifacts, '12-appointment-history.png') });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // Dragged to 15:00 (90 px an hour from 07:00; grabbed 5 px below its top).
+  const card = page.getByRole('button', { name: /^14:00 Zoë Okafor/ });
+  await card.dragTo(page.getByRole('region', { name: 'Dr Ada Osei' }), { sourcePosition: { x: 10, y: 5 }, targetPosition: { x: 20, y: (15 - 7) * 90 + 5 } });
+  await page.getByText('Appointment moved to 15:00').waitFor();
+  await page.getByRole('button', { name: /^15:00 Zoë Okafor/ }).waitFor();
+
+  // Cancelled with a reason picked in the page, not in a browser prompt.
+  await page.getByRole('button', { name: /^15:00 Zoë Okafor/ }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Cancel appointment' }).click();
+  await dialog.getByLabel('Patient unwell').check();
+  await dialog.getByLabel('More about the reason').fill('flu');
+  await dialog.getByRole('button', { name: 'Keep appointment' }).waitFor();
+  await dialog.getByRole('button', { name: 'Cancel appointment' }).click();
+  await page.getByText('Appointment cancelled').waitFor();
+  await page.getByRole('button', { name: /^15:00 Zoë Okafor, Check-up, Cancelled/ }).click();
+  await page.getByRole('dialog').getByText('Reason: Patient unwell: flu').waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  assert.deepEqual(dialogs, [], 'no browser prompt or confirm');
+
+  // On a phone, every button of a live appointment's dialog is on screen.
+  await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Find patient').fill('okafor');
+  await dialog.getByRole('button', { name: /Zoë Okafor/ }).click();
+  await dialog.getByRole('button', { name: '16:00' }).click();
+  await dialog.getByRole('button', { name: 'Book', exact: true }).click();
+  await page.getByText('Booked Zoë Okafor at 16:00').waitFor();
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(new URL(`/calendar?date=${day}`, page.url()).href);
+  await phone.getByRole('button', { name: /^16:00 Zoë Okafor/ }).click();
+  await phone.getByRole('dialog').getByRole('button', { name: 'Cancel appointment' }).waitFor();
+  for (const button of await phone.getByRole('dialog').getByRole('button').all()) {
+    const box = await button.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, `${await button.textContent()} fits the width`);
+  }
+  await phone.screenshot({ path: join(artifacts, '13-appointment-phone.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('an admin limits clinicians to their own patients and shares one with a clinician', async () => {
   const base = setupUrl.replace(/\/setup\?.*$/, '');
   const signedIn = await fetch(`${base}/api/v1/auth/login`, {

@@ -1,19 +1,17 @@
 // The calendar: a day with a column per clinician at a centre, or a week
 // for one clinician. Appointment times come from the API in the centre's
 // offset, so their wall time is read straight from the string.
-import { get, post, query } from '../api.js';
+import { get, post, patch, query } from '../api.js';
 import { h, toast, debounce } from '../dom.js';
 import { can } from '../session.js';
+import { nowIn, wallToRfc, zoneName } from '../zone.js';
+import { STATUS_LABEL, dialog, openAppointment, slotPicker } from './appointment.js';
 
 const FIRST_HOUR = 7;
 const LAST_HOUR = 20;
 const PX_PER_MIN = 1.5; // 90px an hour
-const STATUS_LABEL = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
-const ACTIONS = {
-  pending: [['confirm', 'Confirm'], ['check-in', 'Check in'], ['no-show', 'No-show'], ['cancel', 'Cancel']],
-  confirmed: [['check-in', 'Check in'], ['no-show', 'No-show'], ['cancel', 'Cancel']],
-  checked_in: [['complete', 'Complete']],
-};
+/** Where a drop or a click lands: minutes since midnight, on a 5-minute grid. */
+const SNAP_MINUTES = 5;
 const canBook = () => can('appointment_write');
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -38,14 +36,19 @@ async function all(path) {
 
 export async function calendarView({ query: params }) {
   const [centres, clinicians, services] = await Promise.all([all('/centres'), all('/clinicians'), all('/services')]);
+  const firstCentre = Number(params.get('centre')) || centres.find((c) => c.active)?.id;
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zoneOf = (centreId) => centres.find((c) => c.id === centreId)?.timezone || browserZone;
   const state = {
     view: params.get('view') === 'week' ? 'week' : 'day',
-    date: params.get('date') || isoDate(new Date()),
-    centre: Number(params.get('centre')) || centres.find((c) => c.active)?.id,
+    date: params.get('date') || nowIn(zoneOf(firstCentre)).date,
+    centre: firstCentre,
     clinician: Number(params.get('clinician')) || clinicians.find((c) => c.active)?.id,
-    patient: Number(params.get('patient')) || null,
-    patientName: params.get('patient_name'),
   };
+  // A patient handed over by "Book" on their page fills the first booking only.
+  let carriedPatient = Number(params.get('patient'))
+    ? { id: Number(params.get('patient')), label: params.get('patient_name') || `Patient #${params.get('patient')}` }
+    : null;
   if (!centres.length || !clinicians.length || !services.length) {
     return h('section', { class: 'page' }, h('h1', {}, 'Calendar'),
       h('div', { class: 'empty' }, h('p', { class: 'strong' }, 'Set up the clinic first'),
@@ -54,11 +57,15 @@ export async function calendarView({ query: params }) {
   }
   const board = h('div', { class: 'calendar', 'aria-busy': 'true' });
   const title = h('h1', {});
+  const zoneLabel = h('p', { class: 'muted small zone-label' });
   const serviceById = new Map(services.map((s) => [s.id, s]));
   const clinicianById = new Map(clinicians.map((c) => [c.id, c]));
+  const zone = () => zoneOf(state.centre);
+  let scrolled = false;
 
   const centreSelect = h('select', { 'aria-label': 'Centre' }, centres.map((c) => h('option', { value: c.id, selected: c.id === state.centre }, c.name)));
   const clinicianSelect = h('select', { 'aria-label': 'Clinician' }, clinicians.filter((c) => c.active).map((c) => h('option', { value: c.id, selected: c.id === state.clinician }, c.display_name)));
+  const datePicker = h('input', { type: 'date', 'aria-label': 'Go to date', value: state.date, onchange: (e) => { if (e.target.value) { state.date = e.target.value; load(); } } });
   const viewSelect = h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' },
     h('button', { type: 'button', 'aria-pressed': String(state.view === 'day'), onclick: () => { state.view = 'day'; load(); } }, 'Day'),
     h('button', { type: 'button', 'aria-pressed': String(state.view === 'week'), onclick: () => { state.view = 'week'; load(); } }, 'Week'));
@@ -72,6 +79,8 @@ export async function calendarView({ query: params }) {
     viewSelect.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.textContent.toLowerCase() === state.view)));
     centreSelect.hidden = state.view === 'week';
     clinicianSelect.hidden = state.view !== 'week';
+    datePicker.value = state.date;
+    zoneLabel.textContent = `Times in ${zoneName(zone())} (${zone()})`;
     board.setAttribute('aria-busy', 'true');
     const first = state.view === 'week' ? mondayOf(state.date) : state.date;
     const days = state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
@@ -87,7 +96,15 @@ export async function calendarView({ query: params }) {
       const columns = state.view === 'week'
         ? days.map((d) => ({ key: d, label: dayLabel(d, { weekday: 'short', day: 'numeric' }), date: d, clinician: state.clinician, items: appointments.filter((a) => wallDate(a.start) === d) }))
         : clinicians.filter((c) => c.active && c.centre_ids.includes(state.centre)).map((c) => ({ key: c.id, label: c.display_name, date: first, clinician: c.id, items: appointments.filter((a) => a.clinician_id === c.id) }));
-      board.replaceChildren(grid(columns));
+      const rendered = grid(columns);
+      board.replaceChildren(rendered);
+      if (!scrolled) {
+        // Open on the working day: now when it is today, else the morning.
+        const now = nowIn(zone());
+        const target = days.includes(now.date) ? now.minutes - 60 : 8 * 60;
+        rendered.scrollTop = Math.max(0, (target - FIRST_HOUR * 60) * PX_PER_MIN);
+        scrolled = true;
+      }
     } catch (error) {
       board.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
     } finally {
@@ -95,12 +112,33 @@ export async function calendarView({ query: params }) {
     }
   }
 
+  /** Minutes since midnight at a pointer's height in a column, on the grid. */
+  const minutesAt = (column, clientY) => {
+    const y = clientY - column.getBoundingClientRect().top;
+    return FIRST_HOUR * 60 + Math.round(y / PX_PER_MIN / SNAP_MINUTES) * SNAP_MINUTES;
+  };
+  const hhmm = (minutes) => `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+  let dragging = null;
+
+  async function moveTo(col, minutes) {
+    const { appointment, grabMinutes } = dragging;
+    dragging = null;
+    const startMinutes = Math.max(0, minutes - grabMinutes);
+    const body = { start: wallToRfc(col.date, startMinutes, zone()) };
+    if (col.clinician !== appointment.clinician_id) body.clinician_id = col.clinician;
+    try {
+      await patch(`/appointments/${appointment.id}`, body);
+      toast(`Appointment moved to ${hhmm(startMinutes)}${body.clinician_id ? ` with ${clinicianById.get(col.clinician)?.display_name}` : ''}`, 'success');
+    } catch (error) {
+      toast(`Not moved: ${error.message}`, 'error');
+    }
+    load();
+  }
+
   function grid(columns) {
     const hours = [...Array(LAST_HOUR - FIRST_HOUR)].map((_, i) => FIRST_HOUR + i);
     const height = (LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN;
-    const today = isoDate(new Date());
-    const now = new Date();
-    const nowMinutes = now.getHours() * 60 + now.getMinutes();
+    const now = nowIn(zone());
     return h('div', { class: 'cal-grid', style: `--cols: ${columns.length}` },
       h('div', { class: 'cal-head' }, h('div', { class: 'cal-gutter' }), columns.map((col) => h('div', { class: 'cal-col-head' }, col.label))),
       h('div', { class: 'cal-body', style: `height: ${height}px` },
@@ -109,15 +147,18 @@ export async function calendarView({ query: params }) {
           class: 'cal-col',
           role: 'region',
           'aria-label': `${col.label}`,
+          dataset: { date: col.date, clinician: col.clinician },
           onclick: (e) => {
             if (e.target !== e.currentTarget || !canBook()) return;
             const minutes = FIRST_HOUR * 60 + Math.floor(e.offsetY / PX_PER_MIN / 15) * 15;
-            openBooking({ clinician: col.clinician, date: col.date, near: `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}` });
+            openBooking({ clinician: col.clinician, date: col.date, near: hhmm(minutes) });
           },
+          ondragover: (e) => { if (dragging) { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; } },
+          ondrop: (e) => { if (dragging) { e.preventDefault(); moveTo(col, minutesAt(e.currentTarget, e.clientY)); } },
         },
         hours.map((hr) => h('div', { class: 'cal-line', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` })),
-        col.date === today && nowMinutes >= FIRST_HOUR * 60 && nowMinutes < LAST_HOUR * 60
-          ? h('div', { class: 'cal-now', style: `top: ${(nowMinutes - FIRST_HOUR * 60) * PX_PER_MIN}px`, 'aria-hidden': 'true' }) : null,
+        col.date === now.date && now.minutes >= FIRST_HOUR * 60 && now.minutes < LAST_HOUR * 60
+          ? h('div', { class: 'cal-now', style: `top: ${(now.minutes - FIRST_HOUR * 60) * PX_PER_MIN}px`, 'aria-hidden': 'true' }) : null,
         col.items.map((a) => card(a)),
         canBook() ? h('button', { type: 'button', class: 'cal-add', 'aria-label': `Book with ${col.label}`, onclick: () => openBooking({ clinician: col.clinician, date: col.date }) }, '+') : null))));
   }
@@ -128,71 +169,45 @@ export async function calendarView({ query: params }) {
     const service = serviceById.get(a.service_id);
     const who = a.attendees.filter((t) => t.status === 'booked').map((t) => t.name);
     const label = who.length > 1 ? `${who.length} attendees` : (who[0] || 'No attendees');
+    const movable = canBook() && (a.status === 'pending' || a.status === 'confirmed');
     return h('button', {
       type: 'button',
       class: `cal-appt status-${a.status}${height < 44 ? ' short' : ''}`,
       style: `top: ${top}px; height: ${height}px; ${service?.colour ? `--accent: ${service.colour}` : ''}`,
       'aria-label': `${wallTime(a.start)} ${label}, ${service?.name || 'appointment'}, ${STATUS_LABEL[a.status]}`,
-      onclick: () => openDetails(a, label, service),
+      draggable: movable ? 'true' : false,
+      dataset: { appointment: a.id },
+      ondragstart: (e) => {
+        const column = e.currentTarget.parentElement;
+        dragging = { appointment: a, grabMinutes: minutesAt(column, e.clientY) - wallMinutes(a.start) };
+        e.dataTransfer.effectAllowed = 'move';
+        e.dataTransfer.setData('text/plain', String(a.id));
+      },
+      ondragend: () => { dragging = null; },
+      onclick: () => openAppointment(a, {
+        label, service, clinician: clinicianById.get(a.clinician_id), timeZone: zone(), canChange: canBook(), onChanged: load,
+      }),
     },
     h('span', { class: 'cal-appt-time' }, `${wallTime(a.start)}–${wallTime(a.end)}`),
+    a.video_url ? h('span', { class: 'cal-appt-video', title: 'Video visit' }, 'Video') : null,
     h('span', { class: 'cal-appt-who' }, label),
     h('span', { class: 'cal-appt-meta' }, `${service?.name || ''} · ${STATUS_LABEL[a.status]}`));
   }
 
-  function dialog(...children) {
-    const d = h('dialog', { class: 'dialog', onclose: () => d.remove() }, ...children);
-    document.body.append(d);
-    d.showModal();
-    return d;
-  }
-
-  function openDetails(a, label, service) {
-    const clinician = clinicianById.get(a.clinician_id);
-    const actions = canBook() ? (ACTIONS[a.status] || []) : [];
-    const d = dialog(
-      h('h2', {}, label),
-      h('p', { class: 'muted' }, `${dayLabel(wallDate(a.start))}, ${wallTime(a.start)}–${wallTime(a.end)} · ${service?.name || ''} with ${clinician?.display_name || ''}`),
-      h('p', {}, h('span', { class: `badge status-badge status-${a.status}` }, STATUS_LABEL[a.status])),
-      a.video_url ? h('p', {}, h('a', { href: a.video_url, target: '_blank', rel: 'noopener' }, 'Open the video room')) : null,
-      a.notes ? h('p', {}, a.notes) : null,
-      h('div', { class: 'form-actions' },
-        actions.map(([action, text]) => h('button', {
-          type: 'button',
-          class: action === 'cancel' || action === 'no-show' ? 'btn btn-ghost' : 'btn btn-primary',
-          onclick: async () => {
-            try {
-              if (action === 'cancel') {
-                const reason = prompt('Reason for cancelling (optional)') ?? null;
-                if (reason === null) return;
-                await post(`/appointments/${a.id}/cancel`, { reason: reason || null });
-              } else {
-                await post(`/appointments/${a.id}/${action}`);
-              }
-              toast(`${text}: done`, 'success');
-              d.close();
-              load();
-            } catch (error) {
-              toast(error.message, 'error');
-            }
-          },
-        }, text)),
-        a.attendees.length === 1 ? h('a', { class: 'btn btn-ghost', href: `/patients/${a.attendees[0].patient_id}`, dataset: { link: '' }, onclick: () => d.close() }, 'Patient record') : null,
-        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
-  }
-
   function openBooking({ clinician, date, near }) {
     const offered = services.filter((s) => s.active && s.clinician_ids.includes(clinician));
-    let patient = state.patient ? { id: state.patient, label: state.patientName || `Patient #${state.patient}` } : null;
+    let patient = carriedPatient;
+    carriedPatient = null;
+    carryBanner?.remove();
     const chosen = h('p', { class: 'strong', id: 'booking-patient' }, patient ? patient.label : 'No patient chosen');
     const results = h('div', { class: 'pick-list' });
     const search = h('input', { type: 'search', placeholder: 'Search by name or phone', 'aria-label': 'Find patient', autocomplete: 'off' });
     const service = h('select', { 'aria-label': 'Service' }, offered.map((s) => h('option', { value: s.id }, `${s.name} (${s.duration_minutes} min)`)));
     const day = h('input', { type: 'date', value: date, 'aria-label': 'Date' });
-    const slotList = h('div', { class: 'slot-list', role: 'group', 'aria-label': 'Available times' });
     const notes = h('textarea', { rows: 2, 'aria-label': 'Notes', placeholder: 'Notes for the clinician (optional)' });
     const message = h('div', { class: 'form-message' });
     let slot = null;
+    const picker = slotPicker({ serviceId: () => service.value, clinicianId: clinician, date, near, onPick: (s) => { slot = s; } });
 
     search.addEventListener('input', debounce(async () => {
       const text = search.value.trim();
@@ -208,35 +223,18 @@ export async function calendarView({ query: params }) {
       }
     }, 150));
 
-    async function loadSlots() {
-      slot = null;
-      slotList.replaceChildren(h('p', { class: 'muted' }, 'Finding free times…'));
-      if (!service.value) { slotList.replaceChildren(h('p', { class: 'muted' }, 'This clinician offers no services yet.')); return; }
-      try {
-        const { data: slots } = await get(`/slots${query({ service_id: service.value, clinician_id: clinician, from: day.value, to: day.value })}`);
-        if (!slots.length) { slotList.replaceChildren(h('p', { class: 'muted' }, 'No free times on this day.')); return; }
-        const buttons = slots.map((s) => h('button', {
-          type: 'button', class: 'slot', 'aria-pressed': 'false',
-          onclick: (e) => { slot = s; slotList.querySelectorAll('.slot').forEach((b) => b.setAttribute('aria-pressed', 'false')); e.currentTarget.setAttribute('aria-pressed', 'true'); },
-        }, wallTime(s.start), s.seats_left > 1 ? h('small', {}, ` ${s.seats_left} seats`) : null));
-        slotList.replaceChildren(...buttons);
-        const nearest = near ? slots.findIndex((s) => wallTime(s.start) >= near) : -1;
-        if (nearest >= 0) buttons[nearest].click();
-      } catch (error) {
-        slotList.replaceChildren(h('p', { class: 'muted' }, error.message));
-      }
-    }
-    service.addEventListener('change', loadSlots);
-    day.addEventListener('change', loadSlots);
+    const reload = () => (service.value ? picker.load(day.value) : picker.element.replaceChildren(h('p', { class: 'muted' }, 'This clinician offers no services yet.')));
+    service.addEventListener('change', reload);
+    day.addEventListener('change', reload);
 
     const d = dialog(
       h('h2', {}, `Book with ${clinicianById.get(clinician)?.display_name || ''}`),
       message,
       h('div', { class: 'field' }, h('label', {}, 'Patient'), chosen, search, results),
       h('div', { class: 'grid' }, h('div', { class: 'field' }, h('label', {}, 'Service'), service), h('div', { class: 'field' }, h('label', {}, 'Date'), day)),
-      h('div', { class: 'field' }, h('label', {}, 'Time'), slotList),
+      h('div', { class: 'field' }, h('label', {}, 'Time'), picker.element),
       h('div', { class: 'field' }, h('label', {}, 'Notes'), notes),
-      h('div', { class: 'form-actions' },
+      h('div', { class: 'form-actions dialog-actions' },
         h('button', {
           type: 'button', class: 'btn btn-primary',
           onclick: async () => {
@@ -252,24 +250,33 @@ export async function calendarView({ query: params }) {
             } catch (error) {
               const plain = error.code === 'SLOT_TAKEN' ? 'That time was just taken. Pick another one.' : error.message;
               message.append(h('div', { class: 'banner banner-error', role: 'alert' }, plain));
-              if (error.code === 'SLOT_TAKEN') loadSlots();
+              if (error.code === 'SLOT_TAKEN') picker.load(day.value);
             }
           },
         }, 'Book'),
-        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Cancel')));
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
     (patient ? service : search).focus();
-    loadSlots();
+    if (!service.value) reload();
   }
 
+  const carryBanner = carriedPatient
+    ? h('div', { class: 'banner banner-info', role: 'status' }, `Booking for ${carriedPatient.label}: pick a time on the calendar or press New appointment.`)
+    : null;
+  const firstBookable = () => clinicians.find((c) => c.active && (state.view === 'week' ? c.id === state.clinician : c.centre_ids.includes(state.centre)));
   load();
   return h('section', { class: 'page page-wide' },
-    h('div', { class: 'page-head' }, h('div', {}, title),
+    h('div', { class: 'page-head' }, h('div', {}, title, zoneLabel),
       h('div', { class: 'toolbar cal-toolbar' },
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => shift(-1), 'aria-label': 'Previous' }, '←'),
-        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => { state.date = isoDate(new Date()); load(); } }, 'Today'),
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => { state.date = nowIn(zone()).date; scrolled = false; load(); } }, 'Today'),
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => shift(1), 'aria-label': 'Next' }, '→'),
-        h('input', { type: 'date', 'aria-label': 'Go to date', value: state.date, onchange: (e) => { if (e.target.value) { state.date = e.target.value; load(); } } }),
-        viewSelect, centreSelect, clinicianSelect)),
+        datePicker,
+        viewSelect, centreSelect, clinicianSelect,
+        canBook() ? h('button', {
+          type: 'button', class: 'btn btn-primary',
+          onclick: () => { const c = firstBookable(); if (c) openBooking({ clinician: c.id, date: state.date }); },
+        }, 'New appointment') : null)),
+    carryBanner,
     h('div', { class: 'legend' }, Object.entries(STATUS_LABEL).map(([k, v]) => h('span', { class: `legend-item status-${k}` }, v))),
     board);
 }
