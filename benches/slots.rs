@@ -92,6 +92,7 @@ fn main() {
                     clinician_id: Some(clinician),
                     centre_id: None,
                     from: *week,
+                    bound_by_policy: true,
                     to: *week + chrono::Duration::days(6),
                 };
                 let started = Instant::now();

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_feed_revocation.sql"),
     migration!(5, "0005_account_security.sql"),
     migration!(6, "0006_change_log_by_entity.sql"),
+    migration!(7, "0007_front_desk_rules.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -81,6 +81,8 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         | C::AlreadyBooked
         | C::Full
         | C::InvalidTransition
+        | C::CheckInTooEarly
+        | C::NotStarted
         | C::MfaAlreadyEnabled
         | C::MfaNotEnabled
         | C::MfaRequired => StatusCode::CONFLICT,

@@ -119,8 +119,14 @@ error_codes! {
     OutsideAvailability = "OUTSIDE_AVAILABILITY",
     /// The clinician is away at that time.
     TimeOff = "TIME_OFF",
-    /// Inside the minimum notice for booking or cancelling.
+    /// Inside the minimum notice for booking or cancelling (binds API keys
+    /// and patients; staff signed in are warned, not refused), or a time
+    /// already past.
     TooSoon = "TOO_SOON",
+    /// Check-in opens `check_in_opens_minutes` before the start (booking settings).
+    CheckInTooEarly = "CHECK_IN_TOO_EARLY",
+    /// The appointment has not started: it cannot be completed or marked a no-show yet.
+    NotStarted = "NOT_STARTED",
     /// Beyond the booking window.
     TooFarAhead = "TOO_FAR_AHEAD",
     /// The clinician does not offer this service.

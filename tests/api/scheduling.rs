@@ -256,7 +256,7 @@ async fn booking_enforces_every_rule_with_its_own_code() {
 
     let booked = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &ten)).await;
     assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
-    assert_eq!(booked.body["status"], "pending");
+    assert_eq!(booked.body["status"], "confirmed", "booked by staff");
     assert_eq!(booked.body["start"], ten.as_str(), "in the centre's offset");
     assert_eq!(booked.body["centre_id"], c.centre);
     assert_eq!(
@@ -339,26 +339,30 @@ async fn booking_enforces_every_rule_with_its_own_code() {
         ),
         ("a clinician who does not offer it", None, not_offered, StatusCode::UNPROCESSABLE_ENTITY, "NOT_OFFERED"),
         (
-            "inside the minimum notice",
+            "inside the minimum notice, by an integration",
             Some(json!({"min_notice_minutes": 43_200})),
             book_body(&c, c.patients[1], c.consult, &free),
             StatusCode::UNPROCESSABLE_ENTITY,
             "TOO_SOON",
         ),
         (
-            "beyond the booking window",
+            "beyond the booking window, by an integration",
             Some(json!({"min_notice_minutes": 0, "booking_window_days": 1})),
             book_body(&c, c.patients[1], c.consult, &free),
             StatusCode::UNPROCESSABLE_ENTITY,
             "TOO_FAR_AHEAD",
         ),
     ];
+    // The booking policy binds integrations (and later patients), not staff.
+    let key = server.post("/api/v1/api-keys", &admin, json!({"name": "Website", "role": "front_desk"})).await;
+    let integration = key.body["key"].as_str().unwrap().to_owned();
     let mut wrong = Vec::new();
     for (what, settings, body, status, code) in cases {
+        let caller = if settings.is_some() { &integration } else { &admin };
         if let Some(settings) = settings {
             server.patch("/api/v1/settings/booking", &admin, settings).await;
         }
-        let reply = server.post("/api/v1/appointments", &admin, body).await;
+        let reply = server.post("/api/v1/appointments", caller, body).await;
         if (reply.status, reply.code()) != (status, code) {
             wrong.push(format!("{what}: expected {status} {code}, got {} {:?}", reply.status, reply.body));
         }
@@ -367,6 +371,51 @@ async fn booking_enforces_every_rule_with_its_own_code() {
         server.patch("/api/v1/settings/booking", &admin, restore).await;
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+    assert_eq!(server.count_rows("appointments"), 1, "no refusal wrote anything");
+
+    // Reception books inside the notice and beyond the window; the history says so.
+    server.patch("/api/v1/settings/booking", &admin, json!({"min_notice_minutes": 43_200})).await;
+    let walk_in = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &free)).await;
+    assert_eq!(walk_in.status, StatusCode::CREATED, "{:?}", walk_in.body);
+    let history = server.get(&format!("/api/v1/appointments/{}/history", walk_in.body["id"]), &admin).await;
+    assert_eq!(history.body["data"][0]["details"]["policy_overridden"], "inside the 43200-minute notice");
+    let slots =
+        server.get(&format!("/api/v1/slots?service_id={}&from={}&to={}", c.consult, c.monday, c.monday), &admin).await;
+    let offered = slots.body["data"].as_array().unwrap();
+    assert!(!offered.is_empty() && offered.iter().all(|s| s["within_notice"] == true), "{:?}", slots.body);
+    let public = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/public/slots?service_id={}&from={}&to={}", c.consult, c.monday, c.monday),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(public.body["data"], json!([]), "the public sees no time inside the notice");
+    let cancelled =
+        server.post(&format!("/api/v1/appointments/{}/cancel", walk_in.body["id"]), &admin, json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    server.patch("/api/v1/settings/booking", &admin, json!({"min_notice_minutes": 0, "booking_window_days": 1})).await;
+    let ahead = server.post("/api/v1/appointments", &admin, book_body(&c, c.patients[1], c.consult, &free)).await;
+    assert_eq!(ahead.status, StatusCode::CREATED, "{:?}", ahead.body);
+    let history = server.get(&format!("/api/v1/appointments/{}/history", ahead.body["id"]), &admin).await;
+    assert_eq!(history.body["data"][0]["details"]["policy_overridden"], "beyond the 1-day booking window");
+    server.post(&format!("/api/v1/appointments/{}/cancel", ahead.body["id"]), &admin, json!({})).await;
+    let past = server
+        .post(
+            "/api/v1/appointments",
+            &admin,
+            book_body(&c, c.patients[1], c.consult, &london(c.monday - Duration::weeks(3), "10:00")),
+        )
+        .await;
+    assert_eq!(past.code(), "TOO_SOON", "nobody books a time already past");
+    server
+        .patch(
+            "/api/v1/settings/booking",
+            &admin,
+            json!({"min_notice_minutes": policy["min_notice_minutes"], "booking_window_days": policy["booking_window_days"]}),
+        )
+        .await;
     let unknown = server.post("/api/v1/appointments", &admin, book_body(&c, 99_999, c.consult, &free)).await;
     assert!(unknown.field_error("patient_id").is_some(), "{:?}", unknown.body);
     server.patch("/api/v1/settings/booking", &admin, json!({"booking_window_days": 90})).await;
@@ -387,9 +436,9 @@ async fn booking_enforces_every_rule_with_its_own_code() {
         .post("/api/v1/appointments", &billing, book_body(&c, c.patients[4], c.consult, &london(c.monday, "14:00")))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(server.count_rows("appointments"), 3);
+    assert_eq!(server.count_rows("appointments"), 5);
     let audit = server.get("/api/v1/audit?entity=appointment", &admin).await;
-    assert_eq!(audit.body["pagination"]["total"], 3);
+    assert_eq!(audit.body["pagination"]["total"], 7, "five bookings and two cancellations");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -420,20 +469,39 @@ async fn of_many_concurrent_requests_for_one_slot_exactly_one_wins() {
 async fn appointments_move_through_their_lifecycle_and_list_by_filter() {
     let (server, admin) = TestServer::with_admin().await;
     let c = clinic(&server, &admin).await;
+    // A clinic that checks every booking before confirming it.
+    let settings = server.patch("/api/v1/settings/booking", &admin, json!({"staff_bookings_confirmed": false})).await;
+    assert_eq!(settings.body["check_in_opens_minutes"], 60, "{:?}", settings.body);
     let first = server
         .post("/api/v1/appointments", &admin, book_body(&c, c.patients[0], c.consult, &london(c.monday, "09:00")))
         .await;
+    assert_eq!(first.body["status"], "pending");
     let id = first.body["id"].as_i64().unwrap();
-    let step = |action: &'static str| {
+    let step = |action: &'static str, token: String| {
         let server = &server;
-        let admin = &admin;
-        async move { server.call(Method::POST, &format!("/api/v1/appointments/{id}/{action}"), Some(admin), None).await }
+        async move { server.call(Method::POST, &format!("/api/v1/appointments/{id}/{action}"), Some(&token), None).await }
     };
-    let early = step("complete").await;
+    // The clock moves to a wall time on that Monday; a new sign-in follows.
+    let clock_to = |wall: &str| {
+        let at = chrono::DateTime::parse_from_rfc3339(&london(c.monday, wall)).unwrap().with_timezone(&chrono::Utc);
+        server.advance(at - server.app.clock.now());
+        server.login(crate::harness::ADMIN_EMAIL, crate::harness::PASSWORD)
+    };
+    let early = step("complete", admin.clone()).await;
     assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "INVALID_TRANSITION"));
-    assert_eq!(step("confirm").await.body["status"], "confirmed");
-    assert_eq!(step("check-in").await.body["status"], "checked_in");
-    assert_eq!(step("complete").await.body["status"], "completed");
+    assert_eq!(step("confirm", admin.clone()).await.body["status"], "confirmed");
+    // Check-in opens an hour before; completing waits for the start.
+    let days_early = step("check-in", admin.clone()).await;
+    assert_eq!((days_early.status, days_early.code()), (StatusCode::CONFLICT, "CHECK_IN_TOO_EARLY"));
+    let admin = clock_to("07:55").await;
+    assert_eq!(step("check-in", admin.clone()).await.code(), "CHECK_IN_TOO_EARLY", "65 minutes before");
+    assert_eq!(server.get(&format!("/api/v1/appointments/{id}"), &admin).await.body["status"], "confirmed");
+    let admin = clock_to("08:15").await;
+    assert_eq!(step("check-in", admin.clone()).await.body["status"], "checked_in");
+    let not_started = step("complete", admin.clone()).await;
+    assert_eq!((not_started.status, not_started.code()), (StatusCode::CONFLICT, "NOT_STARTED"));
+    let admin = clock_to("09:05").await;
+    assert_eq!(step("complete", admin.clone()).await.body["status"], "completed");
     let cancel_done = server.post(&format!("/api/v1/appointments/{id}/cancel"), &admin, json!({})).await;
     assert_eq!(cancel_done.code(), "INVALID_TRANSITION");
 
@@ -462,13 +530,34 @@ async fn appointments_move_through_their_lifecycle_and_list_by_filter() {
     let third = server
         .post("/api/v1/appointments", &admin, book_body(&c, c.patients[3], c.consult, &london(c.monday, "11:00")))
         .await;
-    let no_show = server
-        .call(Method::POST, &format!("/api/v1/appointments/{}/no-show", third.body["id"]), Some(&admin), None)
-        .await;
+    let no_show_path = format!("/api/v1/appointments/{}/no-show", third.body["id"]);
+    let too_soon = server.call(Method::POST, &no_show_path, Some(&admin), None).await;
+    assert_eq!((too_soon.status, too_soon.code()), (StatusCode::CONFLICT, "NOT_STARTED"));
+    let admin = clock_to("11:20").await;
+    let no_show = server.call(Method::POST, &no_show_path, Some(&admin), None).await;
     assert_eq!(no_show.body["status"], "no_show");
 
+    // A walk-in at 13:10 goes into the 13:00 slot, in progress, and is seen at once.
+    let admin = clock_to("13:10").await;
+    let today = format!("/api/v1/slots?service_id={}&from={}&to={}", c.consult, c.monday, c.monday);
+    let slots = server.get(&today, &admin).await;
+    assert_eq!(slots.body["data"][0]["start"], london(c.monday, "13:00").as_str(), "{:?}", slots.body);
+    assert_eq!(slots.body["data"][0]["within_notice"], true);
+    let walk_in = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[4], c.consult, &london(c.monday, "13:00")))
+        .await;
+    assert_eq!(walk_in.status, StatusCode::CREATED, "{:?}", walk_in.body);
+    for action in ["check-in", "complete"] {
+        let path = format!("/api/v1/appointments/{}/{action}", walk_in.body["id"]);
+        assert!(server.call(Method::POST, &path, Some(&admin), None).await.status.is_success(), "{action}");
+    }
+    let over = server
+        .post("/api/v1/appointments", &admin, book_body(&c, c.patients[4], c.consult, &london(c.monday, "11:00")))
+        .await;
+    assert_eq!(over.code(), "TOO_SOON", "a slot that is over is not bookable");
+
     let all = server.get(&format!("/api/v1/appointments?clinician_id={}", c.clinician), &admin).await;
-    assert_eq!(all.body["pagination"]["total"], 5);
+    assert_eq!(all.body["pagination"]["total"], 6);
     let starts: Vec<&str> = all.body["data"].as_array().unwrap().iter().map(|a| a["start"].as_str().unwrap()).collect();
     let mut sorted = starts.clone();
     sorted.sort();
@@ -526,7 +615,11 @@ async fn rescheduling_follows_the_booking_rules_and_keeps_history() {
         instant(&json!(london(c.monday, "09:00")))
     );
 
-    server.call(Method::POST, &format!("{path}/check-in"), Some(&admin), None).await;
+    let opens = chrono::DateTime::parse_from_rfc3339(&london(c.monday, "09:00")).unwrap().with_timezone(&chrono::Utc);
+    server.advance(opens - server.app.clock.now());
+    let admin = server.login(crate::harness::ADMIN_EMAIL, crate::harness::PASSWORD).await;
+    let checked_in = server.call(Method::POST, &format!("{path}/check-in"), Some(&admin), None).await;
+    assert_eq!(checked_in.body["status"], "checked_in", "{:?}", checked_in.body);
     let late = server.patch(&path, &admin, json!({"start": london(c.monday, "13:00")})).await;
     assert_eq!(late.code(), "INVALID_TRANSITION", "a checked-in visit stays where it is");
 }
@@ -730,7 +823,7 @@ async fn a_weekly_series_keeps_its_local_time_skips_clashes_and_cancels_onwards(
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
     let live =
-        server.get(&format!("/api/v1/appointments?series_id={series}&status=pending&page_size=100"), &admin).await;
+        server.get(&format!("/api/v1/appointments?series_id={series}&status=confirmed&page_size=100"), &admin).await;
     assert_eq!(live.body["pagination"]["total"], 3, "the first, second and fourth stay");
 
     // Bounded by a date instead of a count, every other week.

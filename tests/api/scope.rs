@@ -97,7 +97,7 @@ async fn a_clinician_limited_to_their_own_patients_sees_no_one_else_anywhere() {
         server.post("/api/v1/appointments", &clinician, book_body(&c, theirs, c.consult, &london(c.monday, "15:00")));
     let book_hidden = book_hidden.await;
     assert_eq!(book_hidden.field_error("patient_id"), Some("names no patient"), "{:?}", book_hidden.body);
-    assert_eq!(server.get(&foreign, &front_desk).await.body["status"], "pending", "nothing changed");
+    assert_eq!(server.get(&foreign, &front_desk).await.body["status"], "confirmed", "nothing changed");
 
     // Search across everything keeps to the same patients.
     server.index_caught_up().await;

@@ -269,20 +269,16 @@ test('set up the clinic, book from the calendar, check in and complete', async (
   await dialog.getByRole('button', { name: 'Book', exact: true }).click();
   await page.getByText('Booked Zoë Okafor at 10:00').waitFor();
 
-  // The appointment is on the calendar; check in, then complete.
-  const card = page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Pending/ });
-  await card.click();
+  // Booked by reception, it is confirmed; tomorrow is too early to check in.
+  await page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Confirmed/ }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Check in' }).click();
-  await page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Checked in/ }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Complete' }).click();
-  await page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Completed/ }).waitFor();
+  await page.getByRole('dialog').getByText('check-in opens 60 minutes before the start').waitFor();
   await page.screenshot({ path: join(artifacts, '11-calendar.png') });
 
   // And it is on her record.
-  await page.getByRole('button', { name: /10:00 Zoë Okafor/ }).click();
   await page.getByRole('dialog').getByRole('link', { name: 'Patient record' }).click();
   await page.getByRole('heading', { name: 'Appointments' }).waitFor();
-  await page.getByText('Completed').first().waitFor();
+  await page.getByText('Confirmed').first().waitFor();
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, [], 'no script errors and nothing blocked by the content security policy');
   await context.close();
@@ -300,7 +296,43 @@ test('reception books from a patient page, moves by picking and by dragging, can
   const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
   const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
 
+  // A walk-in now: the clinician takes extra hours from a minute before the
+  // current five minutes; reception books the slot in progress, past the
+  // notice patients must give, then checks in and completes.
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const signedIn = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  });
+  const { access_token: token } = await signedIn.json();
+  const opens = new Date(Math.floor(Date.now() / 300000) * 300000 - 60000);
+  const extra = await fetch(`${base}/api/v1/clinicians/1/extra-availability`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ start: opens.toISOString(), end: new Date(opens.getTime() + 3 * 3600000).toISOString(), centre_id: 1, reason: 'walk-ins' }),
+  });
+  assert.equal(extra.status, 201, await extra.text());
+  const londonWall = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  const walkIn = londonWall(opens);
+  await page.goto(new URL('/calendar', page.url()).href);
+  await page.getByRole('button', { name: 'New appointment' }).click();
+  let dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Find patient').fill('okafor');
+  await dialog.getByRole('button', { name: /Zoë Okafor/ }).click();
+  await dialog.getByRole('button', { name: walkIn, exact: true }).click();
+  await dialog.getByRole('button', { name: 'Book', exact: true }).click();
+  await dialog.getByText(`${walkIn} is inside the notice patients must give. Book it anyway?`).waitFor();
+  await dialog.getByRole('button', { name: 'Book anyway' }).click();
+  await page.getByText(`Booked Zoë Okafor at ${walkIn}`).waitFor();
+  await page.getByRole('button', { name: new RegExp(`^${walkIn} Zoë Okafor, Check-up, Confirmed`) }).click();
+  await page.getByRole('dialog').getByText('History').click();
+  await page.getByRole('dialog').getByText('Booked (inside the 60-minute notice)').waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Check in' }).click();
+  await page.getByText('Checked in', { exact: true }).first().waitFor();
+  await page.getByRole('button', { name: new RegExp(`^${walkIn} Zoë Okafor, Check-up, Checked in`) }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Complete' }).click();
+  await page.getByRole('button', { name: new RegExp(`^${walkIn} Zoë Okafor, Check-up, Completed`) }).waitFor();
+
   // "Book" on her page carries her into the first booking, and only that one.
+  await page.getByRole('link', { name: 'Patients', exact: true }).click();
   await page.getByRole('link', { name: 'Okafor, Zoë' }).click();
   await page.getByRole('link', { name: 'Book', exact: true }).click();
   await page.getByText('Booking for Zoë Okafor').waitFor();
@@ -318,7 +350,7 @@ test('reception books from a patient page, moves by picking and by dragging, can
   await page.getByLabel('Go to date').fill(day);
   await page.getByLabel('Go to date').dispatchEvent('change');
   await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
-  let dialog = page.getByRole('dialog');
+  dialog = page.getByRole('dialog');
   assert.equal(await dialog.locator('#booking-patient').textContent(), 'Zoë Okafor');
   await dialog.getByRole('button', { name: '11:00' }).click();
   await dialog.getByRole('button', { name: 'Book', exact: true }).click();

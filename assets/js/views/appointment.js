@@ -35,7 +35,8 @@ export function slotPicker({ serviceId, clinicianId, date, near, onPick }) {
       const { data: slots } = await get(`/slots${query({ service_id: serviceId(), clinician_id: clinicianId, from: day, to: day })}`);
       if (!slots.length) { list.replaceChildren(h('p', { class: 'muted' }, 'No free times on this day.')); return; }
       const buttons = slots.map((s) => h('button', {
-        type: 'button', class: 'slot', 'aria-pressed': 'false',
+        type: 'button', class: s.within_notice ? 'slot slot-soon' : 'slot', 'aria-pressed': 'false',
+        title: s.within_notice ? 'Inside the notice patients must give: staff may still book it' : null,
         onclick: (e) => {
           list.querySelectorAll('.slot').forEach((b) => b.setAttribute('aria-pressed', 'false'));
           e.currentTarget.setAttribute('aria-pressed', 'true');

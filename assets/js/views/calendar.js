@@ -207,7 +207,12 @@ export async function calendarView({ query: params }) {
     const notes = h('textarea', { rows: 2, 'aria-label': 'Notes', placeholder: 'Notes for the clinician (optional)' });
     const message = h('div', { class: 'form-message' });
     let slot = null;
-    const picker = slotPicker({ serviceId: () => service.value, clinicianId: clinician, date, near, onPick: (s) => { slot = s; } });
+    let pastNoticeAgreed = false;
+    let bookButton = null;
+    const picker = slotPicker({
+      serviceId: () => service.value, clinicianId: clinician, date, near,
+      onPick: (s) => { slot = s; pastNoticeAgreed = false; if (bookButton) bookButton.textContent = 'Book'; },
+    });
 
     search.addEventListener('input', debounce(async () => {
       const text = search.value.trim();
@@ -235,12 +240,20 @@ export async function calendarView({ query: params }) {
       h('div', { class: 'field' }, h('label', {}, 'Time'), picker.element),
       h('div', { class: 'field' }, h('label', {}, 'Notes'), notes),
       h('div', { class: 'form-actions dialog-actions' },
-        h('button', {
+        bookButton = h('button', {
           type: 'button', class: 'btn btn-primary',
           onclick: async () => {
             message.replaceChildren();
             if (!patient) { message.append(h('div', { class: 'banner banner-error', role: 'alert' }, 'Choose a patient first.')); return; }
             if (!slot) { message.append(h('div', { class: 'banner banner-error', role: 'alert' }, 'Choose a time.')); return; }
+            if (slot.within_notice && !pastNoticeAgreed) {
+              // Patients could not book this time; reception may, once they mean it.
+              pastNoticeAgreed = true;
+              message.append(h('div', { class: 'banner banner-warning', role: 'alert' },
+                `${wallTime(slot.start)} is inside the notice patients must give. Book it anyway?`));
+              bookButton.textContent = 'Book anyway';
+              return;
+            }
             try {
               await post('/appointments', { patient_id: patient.id, service_id: Number(service.value), clinician_id: clinician, start: slot.start, centre_id: slot.centre_id, notes: notes.value.trim() || null });
               toast(`Booked ${patient.label} at ${wallTime(slot.start)}`, 'success');

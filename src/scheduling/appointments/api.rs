@@ -298,10 +298,10 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new("get_appointment_history", READ),
     Operation::new("list_patient_appointments", Access::Requires(&[Action::SchedulingRead, Action::PatientRead])),
     Operation::new("confirm_appointment", WRITE).errors(&[C::InvalidTransition]),
-    Operation::new("check_in_appointment", WRITE).errors(&[C::InvalidTransition]),
-    Operation::new("complete_appointment", WRITE).errors(&[C::InvalidTransition]),
+    Operation::new("check_in_appointment", WRITE).errors(&[C::InvalidTransition, C::CheckInTooEarly]),
+    Operation::new("complete_appointment", WRITE).errors(&[C::InvalidTransition, C::NotStarted]),
     Operation::new("cancel_appointment", WRITE)
         .errors(&[C::InvalidTransition, C::TooSoon])
         .example(Some(examples::cancel), examples::cancelled),
-    Operation::new("no_show_appointment", WRITE).errors(&[C::InvalidTransition]),
+    Operation::new("no_show_appointment", WRITE).errors(&[C::InvalidTransition, C::NotStarted]),
 ];

@@ -64,16 +64,8 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
             {
                 return super::sessions::take_seat(tx, now, &caller, session, patient.id, false);
             }
-            let (centre_id, slot, blocked) =
-                check_bookable(tx, now, &service, &clinician, start, input.centre_id, None)?;
-            let booking = Booking {
-                service: &service,
-                clinician_id: clinician.id,
-                patient_id: patient.id,
-                centre_id,
-                slot,
-                blocked,
-            };
+            let bookable = check_bookable(tx, now, &caller, &service, &clinician, start, input.centre_id, None)?;
+            let booking = Booking { service: &service, clinician_id: clinician.id, patient_id: patient.id, bookable };
             let id = insert_booking(tx, now, &caller, &booking, notes, None, &video_base)?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
@@ -85,37 +77,54 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
 /// inside the write transaction: all bookings pass through the one
 /// writer, so two requests for one time cannot both see it free.
 /// Returns the centre, the visit, and the time it blocks (with buffers).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn check_bookable(
     tx: &rusqlite::Transaction,
     now: DateTime<Utc>,
+    caller: &Caller,
     service: &Service,
     clinician: &Clinician,
     start: DateTime<Utc>,
     centre_hint: Option<i64>,
     moving: Option<i64>,
-) -> Result<(i64, Interval, Interval)> {
+) -> Result<Bookable> {
     if !service.clinician_ids.contains(&clinician.id) {
         return Err(Error::rule(ErrorCode::NotOffered, "this clinician does not offer this service"));
     }
     if !clinician.active {
         return Err(Error::rule(ErrorCode::ClinicianInactive, "this clinician is not taking bookings"));
     }
-    let settings = setup::store::booking_settings(tx)?;
-    if start < now + Duration::minutes(settings.min_notice_minutes) {
-        return Err(Error::rule(
-            ErrorCode::TooSoon,
-            format!("bookings need {} minutes' notice", settings.min_notice_minutes),
-        ));
-    }
-    if start > now + Duration::days(settings.booking_window_days) {
-        return Err(Error::rule(
-            ErrorCode::TooFarAhead,
-            format!("bookings open {} days ahead", settings.booking_window_days),
-        ));
-    }
     let shape = crate::scheduling::slots::service::shape_of(service);
     let slot = shape.slot(start);
     let blocked = shape.blocked(start);
+    // The booking policy binds patients and integrations; a member of staff
+    // signed in (a walk-in, a favour) goes past it, and the history says so.
+    // Staff may book the slot in progress (a walk-in at 09:07 into 09:00),
+    // never one that is over.
+    let binding = caller.staff_id.is_none();
+    if (binding && start < now) || slot.end <= now {
+        return Err(Error::rule(ErrorCode::TooSoon, "that time has already passed"));
+    }
+    let settings = setup::store::booking_settings(tx)?;
+    let mut policy_crossed = None;
+    if start < now + Duration::minutes(settings.min_notice_minutes) {
+        if binding {
+            return Err(Error::rule(
+                ErrorCode::TooSoon,
+                format!("bookings need {} minutes' notice", settings.min_notice_minutes),
+            ));
+        }
+        policy_crossed = Some(format!("inside the {}-minute notice", settings.min_notice_minutes));
+    }
+    if start > now + Duration::days(settings.booking_window_days) {
+        if binding {
+            return Err(Error::rule(
+                ErrorCode::TooFarAhead,
+                format!("bookings open {} days ahead", settings.booking_window_days),
+            ));
+        }
+        policy_crossed = Some(format!("beyond the {}-day booking window", settings.booking_window_days));
+    }
     // Which centre's availability holds this time.
     let candidates = match centre_hint {
         Some(centre) => vec![centre],
@@ -147,7 +156,16 @@ pub(super) fn check_bookable(
             details: Some(ErrorDetails::SlotTaken(SlotTakenDetails { appointment_id: other, start: other_start })),
         });
     }
-    Ok((centre_id, slot, blocked))
+    Ok(Bookable { centre_id, slot, blocked, policy_crossed })
+}
+
+/// A time that passed every rule: where, the visit, the time it blocks
+/// (with buffers), and the booking policy a member of staff went past.
+pub(super) struct Bookable {
+    pub centre_id: i64,
+    pub slot: Interval,
+    pub blocked: Interval,
+    pub policy_crossed: Option<String>,
 }
 
 /// Moves an appointment to a new time (and perhaps clinician) under the
@@ -172,13 +190,16 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
             let clinician_id = input.clinician_id.unwrap_or(current.clinician_id);
             let clinician = setup::store::get_clinician(tx, clinician_id)?
                 .ok_or_else(|| Error::invalid_field("clinician_id", "names no clinician"))?;
-            let (centre_id, slot, blocked) =
-                check_bookable(tx, now, &service, &clinician, start, input.centre_id, Some(id))?;
+            let Bookable { centre_id, slot, blocked, policy_crossed } =
+                check_bookable(tx, now, &caller, &service, &clinician, start, input.centre_id, Some(id))?;
             store::move_appointment(tx, id, clinician.id, centre_id, slot, blocked, now)?;
-            let details = serde_json::json!({
+            let mut details = serde_json::json!({
                 "from": { "start": current.start.with_timezone(&Utc), "clinician_id": current.clinician_id, "centre_id": current.centre_id },
                 "to": { "start": slot.start, "clinician_id": clinician.id, "centre_id": centre_id },
             });
+            if let Some(crossed) = policy_crossed {
+                details["policy_overridden"] = crossed.into();
+            }
             store::record_history(tx, id, now, caller.staff_id, "rescheduled", Some(details))?;
             audit_change(tx, now, &caller, "appointment.reschedule", "appointment", id, ChangeOp::Update)?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
@@ -190,9 +211,7 @@ pub(super) struct Booking<'a> {
     pub service: &'a Service,
     pub clinician_id: i64,
     pub patient_id: i64,
-    pub centre_id: i64,
-    pub slot: Interval,
-    pub blocked: Interval,
+    pub bookable: Bookable,
 }
 
 /// Writes a checked booking with its attendee, history, audit and change rows.
@@ -209,28 +228,33 @@ pub(super) fn insert_booking(
         Modality::Video => Some(video_link(video_base)?),
         Modality::InPerson => None,
     };
+    // Booked by reception, the visit is agreed; by an integration, it waits
+    // for the clinic to confirm (unless the clinic wants every booking checked).
+    let confirmed = caller.staff_id.is_some() && setup::store::booking_settings(tx)?.staff_bookings_confirmed;
     let row = store::NewAppointmentRow {
         series_id,
         service_id: b.service.id,
         clinician_id: b.clinician_id,
-        centre_id: b.centre_id,
-        slot: b.slot,
-        blocked: b.blocked,
+        centre_id: b.bookable.centre_id,
+        slot: b.bookable.slot,
+        blocked: b.bookable.blocked,
         capacity: b.service.capacity,
         notes,
         video_url,
         created_by: caller.staff_id,
+        status: if confirmed { AppointmentStatus::Confirmed } else { AppointmentStatus::Pending },
     };
     let id = store::insert_appointment(tx, &row, now)?;
     store::add_attendee(tx, id, b.patient_id, AttendeeStatus::Booked, now)?;
-    store::record_history(
-        tx,
-        id,
-        now,
-        caller.staff_id,
-        "created",
-        series_id.map(|s| serde_json::json!({"series_id": s})),
-    )?;
+    let mut details = serde_json::Map::new();
+    if let Some(series) = series_id {
+        details.insert("series_id".into(), series.into());
+    }
+    if let Some(crossed) = &b.bookable.policy_crossed {
+        details.insert("policy_overridden".into(), crossed.clone().into());
+    }
+    let details = (!details.is_empty()).then_some(serde_json::Value::Object(details));
+    store::record_history(tx, id, now, caller.staff_id, "created", details)?;
     audit_change(tx, now, caller, "appointment.create", "appointment", id, ChangeOp::Create)?;
     Ok(id)
 }

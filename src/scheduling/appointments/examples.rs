@@ -31,7 +31,7 @@ pub fn booked() -> Value {
         "notes": "First visit; bring the referral letter.",
         "service_id": 1,
         "start": "2027-06-07T10:00:00+01:00",
-        "status": "pending",
+        "status": "confirmed",
         "updated_at": "2027-06-01T08:05:00Z"
     })
 }
@@ -58,7 +58,7 @@ pub fn moved() -> Value {
         "notes": "First visit; bring the referral letter.",
         "service_id": 1,
         "start": "2027-06-07T11:00:00+01:00",
-        "status": "pending",
+        "status": "confirmed",
         "updated_at": "2027-06-01T09:12:00Z"
     })
 }

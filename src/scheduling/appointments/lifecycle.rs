@@ -1,5 +1,7 @@
 //! The appointment lifecycle: confirm, check in, complete, cancel, no-show.
 
+use chrono::{DateTime, Duration, Utc};
+
 use crate::App;
 use crate::db::changes::ChangeOp;
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result};
@@ -7,6 +9,7 @@ use crate::kit::principal::Caller;
 use crate::kit::text::clean;
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
+use crate::scheduling::setup;
 use crate::scheduling::shared::{audit_change, not_found};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +89,7 @@ pub async fn transition_scoped(
                     })),
                 });
             };
+            check_time(tx, now, step, current.start.with_timezone(&Utc))?;
             let cancel = (next == AppointmentStatus::Cancelled).then_some((reason.as_deref(), caller.staff_id));
             let mut targets = vec![(id, current.status)];
             if scope == CancelScope::Following {
@@ -106,6 +110,27 @@ pub async fn transition_scoped(
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
         .await
+}
+
+/// The steps that depend on the clock: check-in opens a while before the
+/// start (`check_in_opens_minutes`); a visit is completed, or missed, only
+/// once it has started.
+fn check_time(tx: &rusqlite::Transaction, now: DateTime<Utc>, step: Transition, start: DateTime<Utc>) -> Result<()> {
+    let refuse = |code, message: String| Err(Error::Conflict { code, message, details: None });
+    match step {
+        Transition::CheckIn => {
+            let opens = setup::store::booking_settings(tx)?.check_in_opens_minutes;
+            if now < start - Duration::minutes(opens) {
+                return refuse(ErrorCode::CheckInTooEarly, format!("check-in opens {opens} minutes before the start"));
+            }
+        }
+        Transition::Complete | Transition::NoShow if now < start => {
+            let what = if step == Transition::Complete { "completed" } else { "marked a no-show" };
+            return refuse(ErrorCode::NotStarted, format!("the appointment has not started, so it cannot be {what}"));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,7 +45,8 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
             let clinician = setup::store::get_clinician(tx, input.clinician_id)?
                 .ok_or_else(|| Error::invalid_field("clinician_id", "names no clinician"))?;
             // The first occurrence fixes the centre, and so the local time to keep.
-            let (centre_id, _, _) = check_bookable(tx, now, &service, &clinician, first_start, input.centre_id, None)?;
+            let centre_id =
+                check_bookable(tx, now, &caller, &service, &clinician, first_start, input.centre_id, None)?.centre_id;
             let tz = setup::store::centre_zone(tx, centre_id)?.unwrap_or(Tz::UTC);
             let local_first = first_start.with_timezone(&tz);
             let minute = local_first.time().signed_duration_since(NaiveTime::MIN).num_minutes() as u32;
@@ -79,16 +80,10 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                     continue;
                 };
                 let local = start.with_timezone(&tz).fixed_offset();
-                match check_bookable(tx, now, &service, &clinician, start, Some(centre_id), None) {
-                    Ok((centre_id, slot, blocked)) => {
-                        let booking = Booking {
-                            service: &service,
-                            clinician_id: clinician.id,
-                            patient_id: patient.id,
-                            centre_id,
-                            slot,
-                            blocked,
-                        };
+                match check_bookable(tx, now, &caller, &service, &clinician, start, Some(centre_id), None) {
+                    Ok(bookable) => {
+                        let booking =
+                            Booking { service: &service, clinician_id: clinician.id, patient_id: patient.id, bookable };
                         let id =
                             insert_booking(tx, now, &caller, &booking, notes.clone(), Some(series_id), &video_base)?;
                         booked += 1;

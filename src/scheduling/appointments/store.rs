@@ -115,6 +115,7 @@ pub struct NewAppointmentRow {
     pub notes: Option<String>,
     pub video_url: Option<String>,
     pub created_by: Option<i64>,
+    pub status: AppointmentStatus,
 }
 
 pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime<Utc>) -> Result<i64> {
@@ -122,7 +123,7 @@ pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime
         "INSERT INTO appointments (service_id, clinician_id, centre_id, starts_at, ends_at, blocked_from,
                                    blocked_until, capacity, status, notes, video_url, created_by, created_at, updated_at,
                                    series_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?14, ?9, ?10, ?11, ?12, ?12, ?13)",
         params![
             a.service_id,
             a.clinician_id,
@@ -136,7 +137,8 @@ pub fn insert_appointment(tx: &Transaction, a: &NewAppointmentRow, now: DateTime
             a.video_url,
             a.created_by,
             to_millis(now),
-            a.series_id
+            a.series_id,
+            a.status.as_str()
         ],
     )?;
     Ok(tx.last_insert_rowid())

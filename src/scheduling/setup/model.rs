@@ -272,6 +272,10 @@ pub struct BookingSettings {
     pub cancellation_notice_hours: i64,
     /// Calendar feeds show patients' family names (otherwise an initial).
     pub calendar_show_surnames: bool,
+    /// Bookings made by signed-in staff start `confirmed` (otherwise `pending`).
+    pub staff_bookings_confirmed: bool,
+    /// Check-in opens this many minutes before the start.
+    pub check_in_opens_minutes: i64,
 }
 
 #[derive(Object, Clone, Debug, Default)]
@@ -288,4 +292,9 @@ pub struct BookingSettingsPatch {
     pub cancellation_notice_hours: Option<i64>,
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     pub calendar_show_surnames: Option<bool>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
+    pub staff_bookings_confirmed: Option<bool>,
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "1440")))]
+    pub check_in_opens_minutes: Option<i64>,
 }

@@ -252,6 +252,8 @@ pub async fn update_booking_settings(
                 booking_window_days: patch.booking_window_days.unwrap_or(current.booking_window_days),
                 cancellation_notice_hours: patch.cancellation_notice_hours.unwrap_or(current.cancellation_notice_hours),
                 calendar_show_surnames: patch.calendar_show_surnames.unwrap_or(current.calendar_show_surnames),
+                staff_bookings_confirmed: patch.staff_bookings_confirmed.unwrap_or(current.staff_bookings_confirmed),
+                check_in_opens_minutes: patch.check_in_opens_minutes.unwrap_or(current.check_in_opens_minutes),
             };
             let mut v = Validator::new();
             if !(0..=43_200).contains(&next.min_notice_minutes) {
@@ -262,6 +264,9 @@ pub async fn update_booking_settings(
             }
             if !(0..=720).contains(&next.cancellation_notice_hours) {
                 v.add("cancellation_notice_hours", "must be between 0 and 720");
+            }
+            if !(0..=1440).contains(&next.check_in_opens_minutes) {
+                v.add("check_in_opens_minutes", "must be between 0 and 1440 (a day)");
             }
             v.finish()?;
             store::save_booking_settings(tx, &next, now)?;

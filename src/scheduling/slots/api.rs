@@ -38,14 +38,17 @@ impl SlotsApi {
             centre_id: centre_id.0,
             from: from.0,
             to: to.0,
+            bound_by_policy: true,
         };
         Ok(Json(Listed::of(service::find_slots(&app, request).await?)))
     }
 
     /// Bookable slots
     ///
-    /// Honours weekly availability, time off, existing appointments, buffers,
-    /// minimum notice, the booking window and group capacity. Without
+    /// Honours weekly availability, time off, existing appointments, buffers
+    /// and group capacity. The minimum notice and the booking window bind
+    /// API keys; signed-in staff also see the times inside the notice
+    /// (`within_notice`) and beyond the window, which they may book. Without
     /// `clinician_id`, every clinician offering the service. At most 31 days.
     #[oai(path = "/slots", method = "get", operation_id = "list_slots")]
     async fn slots(
@@ -67,6 +70,7 @@ impl SlotsApi {
             centre_id: centre_id.0,
             from: from.0,
             to: to.0,
+            bound_by_policy: auth.caller().staff_id.is_none(),
         };
         Ok(Json(Listed::of(service::find_slots(&app, request).await?)))
     }

@@ -13,4 +13,7 @@ pub struct SlotOut {
     pub clinician_id: i64,
     pub centre_id: i64,
     pub seats_left: i64,
+    /// Inside the clinic's minimum notice: offered to signed-in staff
+    /// only, who book it past the policy (the history records it).
+    pub within_notice: bool,
 }

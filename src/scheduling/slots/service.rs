@@ -36,6 +36,9 @@ pub struct SlotRequest {
     pub centre_id: Option<i64>,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The minimum notice and the booking window bind (patients, public
+    /// booking, integrations); not for staff signed in.
+    pub bound_by_policy: bool,
 }
 
 pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>> {
@@ -64,8 +67,16 @@ pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>>
                 None => service.clinician_ids.clone(),
             };
             let settings = setup::store::booking_settings(conn)?;
-            let earliest = now + Duration::minutes(settings.min_notice_minutes);
-            let latest = now + Duration::days(settings.booking_window_days);
+            let notice_ends = now + Duration::minutes(settings.min_notice_minutes);
+            let (earliest, latest) = match request.bound_by_policy {
+                true => (notice_ends, now + Duration::days(settings.booking_window_days)),
+                // From the slot in progress (a walk-in), to whatever the
+                // asked dates cover (at most MAX_SLOT_RANGE_DAYS).
+                false => (
+                    now - Duration::minutes(service.duration_minutes) + Duration::milliseconds(1),
+                    now + Duration::days(3_660),
+                ),
+            };
             let span = span_of(request.from, request.to);
             let mut out = Vec::new();
             for clinician_id in clinicians {
@@ -113,6 +124,7 @@ pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>>
                             clinician_id: clinician.id,
                             centre_id,
                             seats_left: slot.seats_left,
+                            within_notice: slot.start < notice_ends,
                         });
                     }
                 }
