@@ -169,9 +169,12 @@ pub fn run() -> Result<()> {
 }
 
 fn init_logging() {
+    // The web server's own start and stop lines repeat ours: warnings only.
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLINICBOX_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,poem::server=warn"));
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colours).with_writer(std::io::stderr).try_init();
 }
 
 fn read_password_line() -> Result<String> {
@@ -181,8 +184,11 @@ fn read_password_line() -> Result<String> {
 }
 
 fn open_existing_or_new(dir: &Path) -> Result<Connection> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::internal_from(format!("cannot create {}", dir.display()), e))?;
+    crate::kit::private::private_dir(dir)
+        .map_err(|e| Error::internal_from(format!("cannot create {}", dir.display()), e))?;
     let path = Config::for_data_dir(dir).db_path();
+    crate::kit::private::private_database(&path)
+        .map_err(|e| Error::internal_from(format!("cannot create {}", path.display()), e))?;
     let conn = db::open_connection(&path, DbOptions::default())?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     Ok(conn)

@@ -70,7 +70,7 @@ impl AppState {
     /// Opens the data directory (creating it when new), migrates the
     /// database and opens the search index.
     pub fn open(config: Config, clock: SharedClock) -> Result<App> {
-        std::fs::create_dir_all(&config.data_dir)
+        crate::kit::private::private_dir(&config.data_dir)
             .map_err(|e| Error::internal(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
         let data_lock = lock_data_dir(&config)?;
         let db = Db::open(&config.db_path(), DbOptions { synchronous_full: config.synchronous_full })?;

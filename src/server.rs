@@ -180,7 +180,9 @@ pub async fn serve_http(
 ) -> std::io::Result<()> {
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     let local = acceptor.local_addr();
-    tracing::info!(addr = ?local, "listening");
+    let addrs: Vec<String> =
+        local.iter().map(|a| a.as_socket_addr().map(|s| s.to_string()).unwrap_or_else(|| a.to_string())).collect();
+    tracing::info!(addr = %addrs.join(", "), "listening");
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(endpoint(app), shutdown, Some(Duration::from_secs(10)))
         .await

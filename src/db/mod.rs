@@ -80,6 +80,8 @@ impl Db {
     /// Opens (creating if needed) the database, applies pending migrations and
     /// starts the writer. Refuses a database whose migrations differ from ours.
     pub fn open(path: &Path, options: DbOptions) -> Result<Self> {
+        crate::kit::private::private_database(path)
+            .map_err(|e| Error::internal(format!("cannot create {}: {e}", path.display())))?;
         let mut writer_conn = open_connection(path, options)?;
         // WAL is a property of the file: set it once here, before the pool
         // opens connections, so concurrent first opens cannot race on it.

@@ -138,10 +138,16 @@ pub async fn around<E: Endpoint>(
     };
     let mut response = CURRENT_REQUEST_ID.scope(request_id.clone(), answer).await;
 
-    let status = response.status();
-    span.in_scope(|| {
-        tracing::info!(status = status.as_u16(), latency_ms = started.elapsed().as_secs_f64() * 1000.0, "handled");
-    });
+    // One line a request: API calls at info, the UI's files and health
+    // checks (a monitor asks every few seconds) at debug.
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let logged = loggable_path(&path);
+    if path.starts_with("/api/v1/") {
+        tracing::info!(request_id = %request_id, "{method} {logged} {status} {latency_ms:.1} ms");
+    } else {
+        tracing::debug!(request_id = %request_id, "{method} {logged} {status} {latency_ms:.1} ms");
+    }
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID_HEADER, value);

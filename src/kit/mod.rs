@@ -11,6 +11,7 @@ pub mod money;
 pub mod permissions;
 pub mod phone;
 pub mod principal;
+pub mod private;
 pub mod sql;
 pub mod text;
 pub mod time;

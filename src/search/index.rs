@@ -149,7 +149,12 @@ impl SearchIndex {
         let (index, seq, rebuild) = match open_existing(dir) {
             Ok((index, seq)) => (index, seq, false),
             Err(reason) => {
-                tracing::warn!(reason = %reason, "the search index will be rebuilt from the database");
+                // A first start has no index yet: nothing is wrong.
+                if dir.exists() {
+                    tracing::warn!(reason = %reason, "the search index will be rebuilt from the database");
+                } else {
+                    tracing::debug!("no search index yet: it will be built from the database");
+                }
                 if dir.exists() {
                     std::fs::remove_dir_all(dir)?;
                 }

@@ -454,3 +454,43 @@ fn every_operation_of_the_tables_is_in_the_spec_and_the_reverse() {
     // them from the document while it still answered.
     assert_eq!(in_spec, tabled);
 }
+
+#[tokio::test]
+async fn a_first_start_logs_one_plain_line_a_request_and_no_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let data = dir.path().join("clinic");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .env_remove("CLINICBOX_LOG")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        if let Some(start) = line.find(" on http://") {
+            break line[start + 4..].trim().to_owned();
+        }
+    };
+    let client = reqwest::Client::new();
+    wait_ready(&client, &base).await;
+    for path in ["/", "/app.js", "/health/live", "/api/v1/auth/session"] {
+        client.get(format!("{base}{path}")).send().await.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let count = |needle: &str| log.lines().filter(|l| l.contains(needle)).count();
+    assert!(!log.contains('\u{1b}'), "no colour codes when not a terminal:\n{log}");
+    assert_eq!(count(" WARN "), 0, "a normal first start warns of nothing:\n{log}");
+    assert_eq!(count(" ERROR "), 0, "{log}");
+    assert_eq!(count("listening"), 1, "{log}");
+    assert_eq!(count("GET /api/v1/auth/session 401"), 1, "one line for the API call:\n{log}");
+    for quiet in ["/app.js", "/health/", "GET / "] {
+        assert_eq!(count(quiet), 0, "{quiet} is logged at debug only:\n{log}");
+    }
+}

@@ -219,3 +219,19 @@ async fn names_need_visible_characters_and_may_not_reorder_the_display() {
         assert_eq!(server.count_rows(table), 0, "no {table} written");
     }
 }
+
+#[tokio::test]
+async fn a_new_data_directory_and_its_database_are_readable_by_the_server_account_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    // Under a world-readable parent, as `/var/lib/clinicbox` would be.
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = root.path().join("clinic");
+    let server = TestServer::start_in(&data).await;
+    server.setup_admin().await;
+    let mode = |name: &str| std::fs::metadata(data.join(name)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    for file in ["clinicbox.db", "clinicbox.db-wal", "clinicbox.db-shm"] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
+}
