@@ -239,10 +239,17 @@ impl AuthApi {
     /// Whether the first administrator still has to be created
     ///
     /// `needs_setup` is true until the first administrator is created with the link the server
-    /// prints at its first start.
+    /// prints at start (the same link at every start until it is used). With `token`,
+    /// `token_valid` says whether that link is still the current one.
     #[oai(path = "/setup", method = "get", operation_id = "get_setup_status", tag = "ApiTags::Setup")]
-    async fn setup_status(&self, app: Data<&App>) -> Result<Json<SetupStatus>> {
-        Ok(Json(SetupStatus { needs_setup: setup::needs_setup(&app).await? }))
+    async fn setup_status(
+        &self,
+        app: Data<&App>,
+        #[oai(validator(max_length = 128))] token: poem_openapi::param::Query<Option<String>>,
+    ) -> Result<Json<SetupStatus>> {
+        let needs_setup = setup::needs_setup(&app).await?;
+        let token_valid = token.0.map(|t| needs_setup && setup::is_current(&app, &t));
+        Ok(Json(SetupStatus { needs_setup, token_valid }))
     }
 
     /// Create the first administrator

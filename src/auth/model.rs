@@ -267,7 +267,11 @@ pub struct SetupRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SetupStatus {
     /// True until the first administrator exists.
     pub needs_setup: bool,
+    /// With `token`: whether it is the current setup link's, so a stale
+    /// link says so before its form is filled in.
+    pub token_valid: Option<bool>,
 }

@@ -1,7 +1,14 @@
 //! First-run setup. While no active administrator exists, the server holds
 //! a one-time token (printed at start as a setup URL) that lets one person
 //! create the first admin in the browser. There is never a default account.
+//!
+//! The token lasts until it is used: a restart prints the same link, so a
+//! form half filled in before it still works. It is kept in the private
+//! data directory (`setup-token`, 0600) in the clear, because the server
+//! prints it again at each start; it is deleted once the admin exists.
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Mutex;
 
 use crate::App;
@@ -30,15 +37,49 @@ pub async fn needs_setup(app: &App) -> Result<bool> {
     Ok(app.db.read(store::count_active_admins).await? == 0)
 }
 
-/// Creates a fresh setup token when no admin exists; returns it for printing.
+const TOKEN_FILE: &str = "setup-token";
+
+/// The setup token while no admin exists (the one kept from an earlier
+/// start, or a new one); returns it for printing.
 pub async fn open_if_needed(app: &App) -> Result<Option<String>> {
+    let path = app.config.data_dir.join(TOKEN_FILE);
     if !needs_setup(app).await? {
         app.setup.set(None);
+        forget(&path);
         return Ok(None);
     }
-    let token = tokens::generate("")?;
+    let kept = std::fs::read_to_string(&path).ok().map(|t| t.trim().to_owned()).filter(|t| t.len() >= 32);
+    let token = match kept {
+        Some(token) => token,
+        None => {
+            let token = tokens::generate("")?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| Error::internal_from(format!("cannot write {}", path.display()), e))?;
+            file.write_all(token.as_bytes())
+                .map_err(|e| Error::internal_from(format!("cannot write {}", path.display()), e))?;
+            token
+        }
+    };
     app.setup.set(Some(tokens::hash(&token)));
     Ok(Some(token))
+}
+
+/// Whether `token` is the current setup link's (false once an admin exists).
+pub fn is_current(app: &App, token: &str) -> bool {
+    app.setup.matches(token)
+}
+
+fn forget(path: &std::path::Path) {
+    if let Err(err) = std::fs::remove_file(path)
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %err, "could not remove the used setup link");
+    }
 }
 
 pub async fn complete(app: &App, input: SetupRequest, context: RequestContext) -> Result<StaffMember> {
@@ -56,5 +97,6 @@ pub async fn complete(app: &App, input: SetupRequest, context: RequestContext) -
     }
     let admin = service::create_first_admin(app, &input.email, &input.name, input.password, context).await?;
     app.setup.set(None);
+    forget(&app.config.data_dir.join(TOKEN_FILE));
     Ok(admin)
 }

@@ -55,6 +55,35 @@ async fn setup_creates_the_first_admin_once_and_only_with_the_token() {
     assert_eq!(server.count_rows("staff"), 1);
 }
 
+async fn check(server: &TestServer, token: String) -> serde_json::Value {
+    server.call(Method::GET, &format!("/api/v1/setup?token={token}"), None, None).await.body
+}
+
+#[tokio::test]
+async fn the_setup_link_lasts_across_restarts_until_used_and_a_stale_one_says_so() {
+    let server = TestServer::start().await;
+    let token = server.setup_token.clone().unwrap();
+    assert_eq!(check(&server, token.clone()).await, json!({"needs_setup": true, "token_valid": true}));
+    assert_eq!(check(&server, "0".repeat(64)).await["token_valid"], false);
+    let kept = server.data_dir().join("setup-token");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // A restart prints the same link: a form opened before it still works.
+    let dir = server.stop().await;
+    let mut restarted = TestServer::start_in(dir.path()).await;
+    assert_eq!(restarted.setup_token.as_deref(), Some(token.as_str()));
+    assert_eq!(check(&restarted, token.clone()).await["token_valid"], true);
+    restarted.setup_admin().await;
+    assert!(!kept.exists(), "a used link is forgotten");
+    assert_eq!(check(&restarted, token.clone()).await, json!({"needs_setup": false, "token_valid": false}));
+    restarted.shut_down().await;
+    let again = TestServer::start_in(dir.path()).await;
+    assert!(again.setup_token.is_none());
+}
+
 #[tokio::test]
 async fn login_gives_a_bearer_pair_and_me_answers_with_it() {
     let (server, _) = TestServer::with_admin().await;

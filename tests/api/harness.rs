@@ -155,13 +155,18 @@ impl TestServer {
 
     /// Stops the server and hands back its data directory.
     pub async fn stop(mut self) -> TempDir {
+        self.shut_down().await;
+        self.dir.take().expect("server owns its directory")
+    }
+
+    /// Stops the server and waits until it has let go of its directory.
+    pub async fn shut_down(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             task.await.unwrap();
         }
-        self.dir.take().expect("server owns its directory")
     }
 
     /// Moves the server's clock forward.

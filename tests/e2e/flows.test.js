@@ -62,6 +62,13 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
   page.on('pageerror', (err) => consoleErrors.push(err.message));
 
+  // Before setup, the front page says how to find the link; a wrong link says so at once.
+  await page.goto(setupUrl.replace(/\/setup\?.*$/, '/'));
+  await page.getByRole('heading', { name: 'Clinicbox is not set up yet' }).waitFor();
+  await page.getByText(/Restarting it prints the same link again/).waitFor();
+  await page.goto(setupUrl.replace(/token=\w+/, `token=${'0'.repeat(64)}`));
+  await page.getByRole('heading', { name: 'This setup link is no longer valid' }).waitFor();
+
   // First-admin setup from the printed link.
   await page.goto(setupUrl);
   await page.getByRole('heading', { name: 'Set up Clinicbox' }).waitFor();
@@ -216,7 +223,7 @@ test('the API docs page renders offline under the content security policy', asyn
   await page.close();
 });
 
-test('set up the clinic, book from the calendar, check in and complete', async () => {
+test('set up the clinic and book from the calendar; a visit tomorrow is too early to check in', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');
   const dialogs = [];
@@ -284,7 +291,7 @@ test('set up the clinic, book from the calendar, check in and complete', async (
   await context.close();
 });
 
-test('reception books from a patient page, moves by picking and by dragging, cancels with a reason, in the centre\'s zone', async () => {
+test('reception books a walk-in now and sees it through, books from a patient page, moves by picking and by dragging, cancels with a reason, in the centre\'s zone', async () => {
   // The browser says Tokyo; the centre is in London, and so is every time shown.
   const context = await browser.newContext({ viewport: { width: 1366, height: 1300 }, timezoneId: 'Asia/Tokyo' });
   const page = await signIn(context, 'owner@clinic.test');

@@ -15,10 +15,18 @@ function banner(kind, text) {
   return h('div', { class: `banner banner-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
 
+const SETUP_HELP = 'When Clinicbox starts, it prints a setup link in the window or the service log where it runs '
+  + '(for a service: journalctl -u clinicbox). Restarting it prints the same link again until it is used.';
+
 export async function loginView({ query, navigate }) {
   if (currentUser()) {
     navigate('/patients', { replace: true });
     return h('div');
+  }
+  const setup = await get('/setup').catch(() => null);
+  if (setup?.needs_setup) {
+    return authCard('Clinicbox is not set up yet', 'The first administrator has to be created with the setup link.',
+      banner('warning', SETUP_HELP));
   }
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, autofocus: true, value: query.get('email') || '' });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
@@ -110,7 +118,7 @@ export async function setupView({ query, navigate }) {
   const token = query.get('token') || '';
   let status = { needs_setup: true };
   try {
-    status = await get('/setup');
+    status = await get(`/setup${token ? `?token=${encodeURIComponent(token)}` : ''}`);
   } catch {
     /* show the form; the server will answer on submit */
   }
@@ -119,8 +127,11 @@ export async function setupView({ query, navigate }) {
       h('a', { class: 'btn btn-primary btn-block', href: '/login', dataset: { link: '' } }, 'Go to sign in'));
   }
   if (!token) {
-    return authCard('Set up Clinicbox', null,
-      banner('warning', 'Open the setup link that the server printed when it started. It contains a one-time token.'));
+    return authCard('Set up Clinicbox', null, banner('warning', `Open the setup link. ${SETUP_HELP}`));
+  }
+  if (status.token_valid === false) {
+    return authCard('This setup link is no longer valid', null,
+      banner('error', `It is not the current one. ${SETUP_HELP}`));
   }
   const inputs = {
     name: h('input', { name: 'name', autocomplete: 'name', required: true, autofocus: true, dataset: { field: 'name' } }),
