@@ -118,3 +118,30 @@ export function field(label, input, hint) {
     input,
     hint ? h('p', { class: 'hint' }, hint) : null);
 }
+
+/** A modal dialog in the page (never the browser's prompt or confirm); removed when closed. */
+export function modal(...children) {
+  const d = h('dialog', { class: 'dialog', onclose: () => d.remove() }, ...children);
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
+/**
+ * Asks a yes-or-no question in the page. Resolves true for `yes`, false for
+ * `no`, Esc or closing. `warning` is shown above the buttons when given.
+ */
+export function ask({ title, text, warning, yes, no = 'Keep as it is', danger = false }) {
+  return new Promise((resolve) => {
+    let answer = false;
+    const d = modal(
+      h('h2', {}, title),
+      text ? h('p', {}, text) : null,
+      warning ? h('div', { class: 'banner banner-warning', role: 'alert' }, warning) : null,
+      h('div', { class: 'form-actions dialog-actions' },
+        h('button', { type: 'button', class: danger ? 'btn btn-danger-solid' : 'btn btn-primary', onclick: () => { answer = true; d.close(); } }, yes),
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, no)));
+    d.addEventListener('close', () => resolve(answer));
+    d.querySelector('.btn-ghost')?.focus();
+  });
+}

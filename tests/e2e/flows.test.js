@@ -193,9 +193,31 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/staff'));
   await desk.getByText('Your role does not include this page.').waitFor();
 
+  // A role change, a new password and a deactivation are asked in the page, never in a browser prompt.
+  const prompts = [];
+  page.on('dialog', (d) => { prompts.push(d.message()); d.dismiss(); });
+  const row = page.getByRole('row', { name: /Fatima Frontdesk/ });
+  await row.getByLabel('Role of Fatima Frontdesk').selectOption('clinician');
+  await page.getByRole('dialog').getByRole('heading', { name: 'Make Fatima Frontdesk Clinician?' }).waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Keep as it is' }).click();
+  assert.equal(await row.getByLabel('Role of Fatima Frontdesk').inputValue(), 'front_desk', 'kept');
+  await page.getByRole('row', { name: /Olivia Owner/ }).getByLabel('Role of Olivia Owner').selectOption('manager');
+  await page.getByRole('dialog').getByText('This is your own account').waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Keep as it is' }).click();
+  await row.getByLabel('Role of Fatima Frontdesk').selectOption('billing');
+  await page.getByRole('dialog').getByRole('button', { name: 'Change to Billing' }).click();
+  await page.getByText('Fatima Frontdesk is now Billing').waitFor();
+  await row.getByRole('button', { name: 'Reset password' }).click();
+  await page.getByRole('dialog').getByLabel('New password').fill('short');
+  await page.getByRole('dialog').getByRole('button', { name: 'Set password' }).click();
+  await page.getByRole('dialog').getByText(/at least 12 characters/).first().waitFor();
+  await page.getByRole('dialog').getByLabel('New password').fill(`${password} again`);
+  await page.getByRole('dialog').getByRole('button', { name: 'Set password' }).click();
+  await page.getByText('Password for Fatima Frontdesk changed').waitFor();
+
   // Deactivating her signs her out: her next request lands on sign-in.
-  page.once('dialog', (dialog) => dialog.accept());
-  await page.getByRole('row', { name: /Fatima Frontdesk/ }).getByRole('button', { name: 'Deactivate' }).click();
+  await row.getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
   await page.getByRole('row', { name: /Fatima Frontdesk/ }).getByText('Deactivated').waitFor();
   await desk.goto(setupUrl.replace(/\/setup\?.*$/, '/patients'));
   await desk.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -206,6 +228,7 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.getByText(/taken and verified/).waitFor();
   await page.getByText('Latest').first().waitFor();
   await page.screenshot({ path: join(artifacts, '8-backups.png') });
+  assert.deepEqual(prompts, []);
   await admin.close();
   await staff.close();
 });

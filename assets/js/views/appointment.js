@@ -2,7 +2,7 @@
 // cancelling with a reason, moving it to another free time, and its history.
 // Every time shown is in the centre's zone.
 import { get, post, patch, query } from '../api.js';
-import { h, toast } from '../dom.js';
+import { h, modal, toast } from '../dom.js';
 import { formatIn } from '../zone.js';
 
 export const STATUS_LABEL = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
@@ -18,12 +18,7 @@ const CHANGE_LABEL = { created: 'Booked', confirm: 'Confirmed', check_in: 'Check
 const movable = (status) => status === 'pending' || status === 'confirmed';
 const wallTime = (rfc) => rfc.slice(11, 16);
 
-export function dialog(...children) {
-  const d = h('dialog', { class: 'dialog', onclose: () => d.remove() }, ...children);
-  document.body.append(d);
-  d.showModal();
-  return d;
-}
+export const dialog = modal;
 
 /** Free times for a service with a clinician on one day, as buttons; `onPick(slot)` on a choice. */
 export function slotPicker({ serviceId, clinicianId, date, near, onPick }) {

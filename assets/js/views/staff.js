@@ -1,5 +1,5 @@
 import { get, post, patch, del, api, query } from '../api.js';
-import { h, field, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
+import { h, ask, field, modal, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
 import { currentUser } from '../session.js';
 
 const ROLES = [
@@ -10,6 +10,14 @@ const ROLES = [
   ['admin', 'Administrator'],
 ];
 const roleName = (role) => ROLES.find(([v]) => v === role)?.[1] || role;
+// What each role may do, as the permission table says.
+const ROLE_SCOPE = {
+  front_desk: 'registers patients and books appointments',
+  clinician: 'sees patients and books and runs appointments',
+  billing: 'reads patients and the calendar, and changes nothing',
+  manager: 'also sets up centres, clinicians, services and hours',
+  admin: 'can do everything, including staff, audit log, backups and security',
+};
 
 export async function staffView() {
   const list = h('div', { class: 'results' });
@@ -45,7 +53,18 @@ export async function staffView() {
       h('tbody', {}, rows.map((m) => {
         const role = h('select', { 'aria-label': `Role of ${m.name}`, disabled: !m.active },
           ROLES.map(([v, label]) => h('option', { value: v, selected: v === m.role }, label)));
-        role.addEventListener('change', () => change(m, { role: role.value }, `${m.name} is now ${roleName(role.value)}`));
+        role.addEventListener('change', async () => {
+          const next = role.value;
+          const own = m.id === me.id;
+          const agreed = await ask({
+            title: `Make ${m.name} ${roleName(next)}?`,
+            text: `${roleName(next)}: ${ROLE_SCOPE[next] || ''}. It applies from their next action.`,
+            warning: own && next !== 'admin' ? 'This is your own account: without the administrator role you lose this page as soon as it changes.' : null,
+            yes: `Change to ${roleName(next)}`,
+          });
+          if (agreed) change(m, { role: next }, `${m.name} is now ${roleName(next)}`);
+          else role.value = m.role;
+        });
         return h('tr', { class: m.active ? '' : 'row-muted' },
           h('td', { class: 'strong' }, m.name, m.id === me.id ? h('span', { class: 'muted' }, ' (you)') : null),
           h('td', {}, m.email),
@@ -56,13 +75,25 @@ export async function staffView() {
             h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => resetPassword(m) }, 'Reset password'),
             h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => resetMfa(m) }, 'Reset two-step'),
             m.id === me.id ? null : m.active
-              ? h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => { if (confirm(`Deactivate ${m.name}? They are signed out everywhere at once.`)) change(m, { active: false }, `${m.name} deactivated`); } }, 'Deactivate')
+              ? h('button', {
+                class: 'btn btn-ghost btn-small', type: 'button',
+                onclick: async () => {
+                  const agreed = await ask({ title: `Deactivate ${m.name}?`, text: 'They are signed out everywhere at once and cannot sign in until reactivated.', yes: 'Deactivate', danger: true });
+                  if (agreed) change(m, { active: false }, `${m.name} deactivated`);
+                },
+              }, 'Deactivate')
               : h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => change(m, { active: true }, `${m.name} reactivated`) }, 'Reactivate')));
       })));
   }
 
   async function resetMfa(member) {
-    if (!confirm(`Remove ${member.name}'s two-step sign-in (a lost phone)? They sign in with the password and set it up again.`)) return;
+    const agreed = await ask({
+      title: `Reset ${member.name}'s two-step sign-in?`,
+      text: 'For a lost phone: they sign in with their password and set up two-step sign-in again.',
+      yes: 'Reset two-step sign-in',
+      danger: true,
+    });
+    if (!agreed) return;
     try {
       await del(`/staff/${member.id}/mfa`);
       toast(`Two-step sign-in of ${member.name} reset`, 'success');
@@ -71,15 +102,31 @@ export async function staffView() {
     }
   }
 
-  async function resetPassword(member) {
-    const password = prompt(`New password for ${member.name} (at least 12 characters). They will be signed out everywhere.`);
-    if (!password) return;
-    try {
-      await patch(`/staff/${member.id}`, { password });
-      toast(`Password for ${member.name} changed`, 'success');
-    } catch (error) {
-      toast(error.details?.fields?.password ? `Password ${error.details.fields.password}` : error.message, 'error');
-    }
+  function resetPassword(member) {
+    const input = h('input', { type: 'password', autocomplete: 'new-password', minlength: 12, maxlength: 128, dataset: { field: 'password' } });
+    const message = h('div', { class: 'form-message' });
+    const form = h('form', {
+      novalidate: true,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        message.replaceChildren();
+        clearFieldErrors(form);
+        try {
+          await patch(`/staff/${member.id}`, { password: input.value });
+          toast(`Password for ${member.name} changed`, 'success');
+          d.close();
+        } catch (error) {
+          if (!showFieldErrors(form, error)) message.append(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
+        }
+      },
+    },
+    message,
+    field('New password', input, 'At least 12 characters. Tell it to them in person; they are signed out everywhere.'),
+    h('div', { class: 'form-actions dialog-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Set password'),
+      h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
+    const d = modal(h('h2', {}, `New password for ${member.name}`), form);
+    input.focus();
   }
 
   const inputs = {
