@@ -578,6 +578,13 @@ test('an admin turns on two-step sign-in, signs in with a code, and issues an AP
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: join(artifacts, `12-api-keys-${width}.png`), fullPage: true });
   }
+  // Revoked after an in-page question; the key stops working at once.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.getByRole('row', { name: /Accounting export/ }).getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+  await page.getByRole('row', { name: /Accounting export/ }).getByText('Revoked').waitFor();
+  const after = await fetch(setupUrl.replace(/\/setup\?.*$/, '/api/v1/patients'), { headers: { Authorization: `Bearer ${shown}` } });
+  assert.equal(after.status, 401, 'a revoked key is refused');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -1,6 +1,6 @@
 // API keys for integrators: issued here, shown once, revocable.
 import { get, post, del, query } from '../api.js';
-import { h, field, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
+import { h, ask, field, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
 
 const ROLES = [
   ['front_desk', 'Front desk'],
@@ -28,7 +28,8 @@ export async function apiKeysView() {
           h('td', { class: 'hide-sm' }, k.expires_at ? formatInstant(k.expires_at) : 'No expiry'),
           h('td', {}, h('span', { class: `badge ${k.active ? 'badge-active' : 'badge-archived'}` }, k.revoked_at ? 'Revoked' : k.active ? 'Active' : 'Expired')),
           h('td', { class: 'row-actions' }, k.revoked_at ? null : h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: async () => {
-            if (!confirm(`Revoke “${k.name}”? Anything using it stops working at once.`)) return;
+            const agreed = await ask({ title: `Revoke “${k.name}”?`, text: 'Anything using it stops working at once.', yes: 'Revoke key', danger: true });
+            if (!agreed) return;
             try {
               await del(`/api-keys/${k.id}`);
               toast(`“${k.name}” revoked`, 'success');

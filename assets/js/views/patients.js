@@ -1,5 +1,5 @@
 import { get, post, patch, del, query } from '../api.js';
-import { h, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
+import { h, ask, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
 import { can } from '../session.js';
 
 const SORTS = [
@@ -157,7 +157,7 @@ export async function patientDetailView({ params, navigate }) {
       canWrite() ? h('div', { class: 'actions' },
         h('a', { class: 'btn btn-primary', href: `/patients/${id}/edit`, dataset: { link: '' } }, 'Edit'),
         patient.status === 'active'
-          ? h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => { if (confirm(`Archive ${fullName(patient)}? The record is kept and can be restored.`)) changeStatus('archive'); } }, 'Archive')
+          ? h('button', { class: 'btn btn-ghost', type: 'button', onclick: async () => { if (await ask({ title: `Archive ${fullName(patient)}?`, text: 'The record is kept and can be restored.', yes: 'Archive' })) changeStatus('archive'); } }, 'Archive')
           : h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => changeStatus('restore') }, 'Restore')) : null),
     h('div', { class: 'cards' },
       h('article', { class: 'card' }, h('h2', {}, 'Contact'),
