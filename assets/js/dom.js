@@ -39,6 +39,9 @@ export function mount(target, ...children) {
   append(target, children);
 }
 
+/** The API's messages are lower-case phrases: shown alone, they read as a sentence. */
+export const sentence = (text) => (text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : '');
+
 export function toast(message, kind = 'info') {
   const box = document.getElementById('toasts');
   const item = h('div', { class: `toast toast-${kind}` }, message);

@@ -216,6 +216,20 @@ async fn availability_is_validated_and_slots_follow_it() {
     assert!(server.call(Method::PUT, &path, Some(&admin), Some(overlapping)).await.field_error("rules").is_some());
     assert_eq!(server.get(&path, &admin).await.body["data"].as_array().unwrap().len(), 2, "nothing was written");
 
+    // By default a start every 15 minutes, whatever the visit's length (an hour here).
+    let quarters = slot_starts(&server, &admin, &c, c.consult).await;
+    let expected: Vec<String> = ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15", "10:30", "10:45", "11:00"]
+        .iter()
+        .chain(["13:00", "13:15", "13:30", "13:45", "14:00", "14:15", "14:30", "14:45", "15:00"].iter())
+        .chain(["15:15", "15:30", "15:45", "16:00"].iter())
+        .map(|t| london(c.monday, t))
+        .collect();
+    assert_eq!(quarters, expected);
+    let odd = server.patch("/api/v1/settings/booking", &admin, json!({"slot_interval_minutes": 3})).await;
+    assert!(odd.field_error("slot_interval_minutes").is_some(), "{:?}", odd.body);
+    // Or one whole visit apart.
+    let whole = server.patch("/api/v1/settings/booking", &admin, json!({"slot_interval_minutes": 0})).await;
+    assert_eq!(whole.body["slot_interval_minutes"], 0);
     let starts = slot_starts(&server, &admin, &c, c.consult).await;
     let expected: Vec<String> =
         ["09:00", "10:00", "11:00", "13:00", "14:00", "15:00", "16:00"].iter().map(|t| london(c.monday, t)).collect();
@@ -664,7 +678,9 @@ async fn extra_availability_opens_bookable_time_and_public_slots_need_no_sign_in
     assert_eq!(public.status, StatusCode::OK);
     let starts: Vec<&str> =
         public.body["data"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap()).collect();
-    assert_eq!(starts, [london(tuesday, "18:00"), london(tuesday, "19:00")]);
+    let quarters: Vec<String> =
+        ["18:00", "18:15", "18:30", "18:45", "19:00"].iter().map(|t| london(tuesday, t)).collect();
+    assert_eq!(starts, quarters, "every 15 minutes while an hour's visit fits");
     assert!(!public.body.to_string().contains("patient"), "no patient data in public slots");
 
     assert_eq!(server.post("/api/v1/appointments", &admin, evening).await.status, StatusCode::CREATED);

@@ -302,7 +302,7 @@ test('set up the clinic and book from the calendar; a visit tomorrow is too earl
   // Booked by reception, it is confirmed; tomorrow is too early to check in.
   await page.getByRole('button', { name: /10:00 Zoë Okafor, Check-up, Confirmed/ }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Check in' }).click();
-  await page.getByRole('dialog').getByText('check-in opens 60 minutes before the start').waitFor();
+  await page.getByRole('dialog').getByText('Check-in opens 60 minutes before the start.').waitFor();
   await page.screenshot({ path: join(artifacts, '11-calendar.png') });
 
   // And it is on her record.
@@ -366,7 +366,7 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   await page.getByRole('link', { name: 'Okafor, Zoë' }).click();
   await page.getByRole('link', { name: 'Book', exact: true }).click();
   await page.getByText('Booking for Zoë Okafor').waitFor();
-  assert.match(await page.getByText(/^Times in London time/).textContent(), /Europe\/London/);
+  assert.match(await page.getByText(/^All times in London time/).textContent(), /Europe\/London/);
   const londonToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
   assert.equal(await page.getByLabel('Go to date').inputValue(), londonToday, 'today is the centre\'s today');
   const london = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
@@ -387,6 +387,18 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   await page.getByText('Booked Zoë Okafor at 11:00').waitFor();
   await page.getByRole('button', { name: 'New appointment' }).click();
   assert.equal(await page.getByRole('dialog').locator('#booking-patient').textContent(), 'No patient chosen');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+  // A click on a time offers that very time when free (starts every 15 minutes), and
+  // otherwise says it is not free and points to the nearest free times.
+  const column = page.getByRole('region', { name: 'Dr Ada Osei' });
+  await column.click({ position: { x: 60, y: (12 - 7) * 90 + 3 } });
+  await page.getByRole('dialog').getByRole('button', { name: '12:00', pressed: true }).waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await column.click({ position: { x: 60, y: (9.75 - 7) * 90 + 3 } });
+  await page.getByRole('dialog').getByText('09:45 is not free for Check-up (30 min)').waitFor();
+  await page.getByRole('dialog').getByText('Nearest free: 09:30 or 10:30.').waitFor();
+  assert.equal(await page.getByRole('dialog').getByRole('button', { pressed: true }).count(), 0, 'nothing chosen for them');
   await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
 
   // Staff bookings start confirmed or pending; either way it can be moved to a free time.

@@ -2,7 +2,7 @@
 // cancelling with a reason, moving it to another free time, and its history.
 // Every time shown is in the centre's zone.
 import { get, post, patch, query } from '../api.js';
-import { h, modal, toast } from '../dom.js';
+import { h, modal, sentence, toast } from '../dom.js';
 import { formatIn } from '../zone.js';
 
 export const STATUS_LABEL = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
@@ -20,9 +20,16 @@ const wallTime = (rfc) => rfc.slice(11, 16);
 
 export const dialog = modal;
 
-/** Free times for a service with a clinician on one day, as buttons; `onPick(slot)` on a choice. */
-export function slotPicker({ serviceId, clinicianId, date, near, onPick }) {
+/**
+ * Free times for a service with a clinician on one day, as buttons;
+ * `onPick(slot)` on a choice. With `near` (a time clicked on the calendar),
+ * that time is chosen when free; otherwise a note says so and points to the
+ * nearest free times before and after it.
+ */
+export function slotPicker({ serviceId, clinicianId, date, near, onPick, serviceLabel = () => 'this service' }) {
   const list = h('div', { class: 'slot-list', role: 'group', 'aria-label': 'Available times' });
+  const note = h('p', { class: 'slot-note', role: 'status' });
+  const element = h('div', {}, note, list);
   async function load(day) {
     onPick(null);
     list.replaceChildren(h('p', { class: 'muted' }, 'Finding free times…'));
@@ -39,14 +46,23 @@ export function slotPicker({ serviceId, clinicianId, date, near, onPick }) {
         },
       }, wallTime(s.start), s.seats_left > 1 ? h('small', {}, ` ${s.seats_left} seats`) : null));
       list.replaceChildren(...buttons);
-      const nearest = near ? slots.findIndex((s) => wallTime(s.start) >= near) : -1;
-      if (nearest >= 0) buttons[nearest].click();
+      note.textContent = '';
+      if (!near || day !== date) return;
+      const exact = slots.findIndex((s) => wallTime(s.start) === near);
+      if (exact >= 0) { buttons[exact].click(); return; }
+      const after = slots.findIndex((s) => wallTime(s.start) > near);
+      const before = (after < 0 ? slots.length : after) - 1;
+      const nearest = [before, after].filter((i) => i >= 0);
+      nearest.forEach((i) => buttons[i].classList.add('slot-near'));
+      note.textContent = `${near} is not free for ${serviceLabel()}: it clashes with a booking or falls outside the clinician's hours.`
+        + (nearest.length ? ` Nearest free: ${nearest.map((i) => wallTime(slots[i].start)).join(' or ')}.` : '');
+      buttons[nearest[nearest.length - 1]]?.focus();
     } catch (error) {
       list.replaceChildren(h('p', { class: 'muted' }, error.message));
     }
   }
   if (serviceId()) load(date);
-  return { element: list, load };
+  return { element, load };
 }
 
 function describe(item, timeZone) {
@@ -83,7 +99,7 @@ export function openAppointment(a, context) {
     h('details', { class: 'history-box' }, h('summary', {}, 'History'), historyList));
 
   const fail = (error) => {
-    message.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
+    message.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, sentence(error.message)));
   };
   const changed = (text) => {
     toast(text, 'success');

@@ -80,7 +80,7 @@ export async function calendarView({ query: params }) {
     centreSelect.hidden = state.view === 'week';
     clinicianSelect.hidden = state.view !== 'week';
     datePicker.value = state.date;
-    zoneLabel.textContent = `Times in ${zoneName(zone())} (${zone()})`;
+    zoneLabel.textContent = `All times in ${zoneName(zone())} (${zone()})`;
     board.setAttribute('aria-busy', 'true');
     const first = state.view === 'week' ? mondayOf(state.date) : state.date;
     const days = state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
@@ -211,6 +211,7 @@ export async function calendarView({ query: params }) {
     let bookButton = null;
     const picker = slotPicker({
       serviceId: () => service.value, clinicianId: clinician, date, near,
+      serviceLabel: () => service.selectedOptions[0]?.textContent || 'this service',
       onPick: (s) => { slot = s; pastNoticeAgreed = false; if (bookButton) bookButton.textContent = 'Book'; },
     });
 

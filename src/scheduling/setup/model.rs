@@ -276,6 +276,9 @@ pub struct BookingSettings {
     pub staff_bookings_confirmed: bool,
     /// Check-in opens this many minutes before the start.
     pub check_in_opens_minutes: i64,
+    /// Minutes between the start times offered (every 15 by default),
+    /// whatever a service's length; 0 offers them one whole visit apart.
+    pub slot_interval_minutes: i64,
 }
 
 #[derive(Object, Clone, Debug, Default)]
@@ -297,4 +300,8 @@ pub struct BookingSettingsPatch {
     #[oai(deserialize_with = "crate::http::patch::not_null")]
     #[oai(validator(minimum(value = "0"), maximum(value = "1440")))]
     pub check_in_opens_minutes: Option<i64>,
+    /// 0, or 5 to 240.
+    #[oai(deserialize_with = "crate::http::patch::not_null")]
+    #[oai(validator(minimum(value = "0"), maximum(value = "240")))]
+    pub slot_interval_minutes: Option<i64>,
 }

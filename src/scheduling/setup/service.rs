@@ -254,6 +254,7 @@ pub async fn update_booking_settings(
                 calendar_show_surnames: patch.calendar_show_surnames.unwrap_or(current.calendar_show_surnames),
                 staff_bookings_confirmed: patch.staff_bookings_confirmed.unwrap_or(current.staff_bookings_confirmed),
                 check_in_opens_minutes: patch.check_in_opens_minutes.unwrap_or(current.check_in_opens_minutes),
+                slot_interval_minutes: patch.slot_interval_minutes.unwrap_or(current.slot_interval_minutes),
             };
             let mut v = Validator::new();
             if !(0..=43_200).contains(&next.min_notice_minutes) {
@@ -264,6 +265,9 @@ pub async fn update_booking_settings(
             }
             if !(0..=720).contains(&next.cancellation_notice_hours) {
                 v.add("cancellation_notice_hours", "must be between 0 and 720");
+            }
+            if next.slot_interval_minutes != 0 && !(5..=240).contains(&next.slot_interval_minutes) {
+                v.add("slot_interval_minutes", "must be 0 (one visit apart) or between 5 and 240");
             }
             if !(0..=1440).contains(&next.check_in_opens_minutes) {
                 v.add("check_in_opens_minutes", "must be between 0 and 1440 (a day)");

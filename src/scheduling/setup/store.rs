@@ -347,7 +347,7 @@ pub fn list_services(conn: &Connection) -> Result<Vec<Service>> {
 pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
     Ok(conn.query_row_cached(
         "SELECT min_notice_minutes, booking_window_days, cancellation_notice_hours, calendar_show_surnames,
-                staff_bookings_confirmed, check_in_opens_minutes
+                staff_bookings_confirmed, check_in_opens_minutes, slot_interval_minutes
          FROM booking_settings WHERE id = 1",
         [],
         |r| {
@@ -358,6 +358,7 @@ pub fn booking_settings(conn: &Connection) -> Result<BookingSettings> {
                 calendar_show_surnames: r.get(3)?,
                 staff_bookings_confirmed: r.get(4)?,
                 check_in_opens_minutes: r.get(5)?,
+                slot_interval_minutes: r.get(6)?,
             })
         },
     )?)
@@ -367,7 +368,7 @@ pub fn save_booking_settings(tx: &Transaction, s: &BookingSettings, now: DateTim
     tx.execute_cached(
         "UPDATE booking_settings SET min_notice_minutes = ?1, booking_window_days = ?2,
             cancellation_notice_hours = ?3, calendar_show_surnames = ?5, staff_bookings_confirmed = ?6,
-            check_in_opens_minutes = ?7, updated_at = ?4 WHERE id = 1",
+            check_in_opens_minutes = ?7, slot_interval_minutes = ?8, updated_at = ?4 WHERE id = 1",
         params![
             s.min_notice_minutes,
             s.booking_window_days,
@@ -375,7 +376,8 @@ pub fn save_booking_settings(tx: &Transaction, s: &BookingSettings, now: DateTim
             to_millis(now),
             s.calendar_show_surnames,
             s.staff_bookings_confirmed,
-            s.check_in_opens_minutes
+            s.check_in_opens_minutes,
+            s.slot_interval_minutes
         ],
     )?;
     Ok(())

@@ -52,6 +52,8 @@ pub struct ServiceShape {
     pub buffer_before_minutes: i64,
     pub buffer_after_minutes: i64,
     pub capacity: i64,
+    /// Minutes between offered starts; 0: one whole visit (with buffers) apart.
+    pub interval_minutes: i64,
 }
 
 impl ServiceShape {
@@ -64,9 +66,12 @@ impl ServiceShape {
     pub fn slot(&self, start: DateTime<Utc>) -> Interval {
         Interval { start, end: start + Duration::minutes(self.duration_minutes) }
     }
-    /// Slots start one whole visit (with its buffers) apart.
+    /// Slots start on the clinic's interval, or one whole visit (with its buffers) apart.
     fn step(&self) -> i64 {
-        (self.duration_minutes + self.buffer_before_minutes + self.buffer_after_minutes).max(5)
+        match self.interval_minutes {
+            0 => (self.duration_minutes + self.buffer_before_minutes + self.buffer_after_minutes).max(5),
+            interval => interval.max(5),
+        }
     }
 }
 
@@ -287,6 +292,7 @@ mod tests {
             buffer_before_minutes: before,
             buffer_after_minutes: after,
             capacity,
+            interval_minutes: 0,
         }
     }
     fn query<'a>(tz: &'a Tz, rules: &'a [WeeklyRule], from: &str, to: &str) -> SlotQuery<'a> {

@@ -20,6 +20,7 @@ pub fn shape_of(service: &Service) -> ServiceShape {
         buffer_before_minutes: service.buffer_before_minutes,
         buffer_after_minutes: service.buffer_after_minutes,
         capacity: service.capacity,
+        interval_minutes: 0,
     }
 }
 
@@ -105,7 +106,7 @@ pub async fn find_slots(app: &App, request: SlotRequest) -> Result<Vec<SlotOut>>
                         extra: &extra,
                         time_off: &time_off,
                         busy: &busy,
-                        shape: shape_of(&service),
+                        shape: ServiceShape { interval_minutes: settings.slot_interval_minutes, ..shape_of(&service) },
                         centre_id,
                         from: request.from,
                         to: request.to,
