@@ -46,6 +46,8 @@ export function toast(message, kind = 'info') {
   const box = document.getElementById('toasts');
   const item = h('div', { class: `toast toast-${kind}` }, message);
   box.append(item);
+  // The newest few only: a busy desk does not bury the screen in them.
+  while (box.children.length > 3) box.firstElementChild.remove();
   setTimeout(() => item.remove(), 4000);
 }
 

@@ -42,3 +42,9 @@ export function formatIn(iso, timeZone, options = { dateStyle: 'medium', timeSty
 
 /** "Europe/London" → "London time". */
 export const zoneName = (timeZone) => `${(timeZone.split('/').pop() || timeZone).replace(/_/g, ' ')} time`;
+
+/** The wall date and minutes since midnight of an instant, in the zone. */
+export function wallIn(iso, timeZone) {
+  const p = partsIn(new Date(iso), timeZone);
+  return { date: `${p.year}-${pad(p.month)}-${pad(p.day)}`, minutes: p.hour * 60 + p.minute };
+}

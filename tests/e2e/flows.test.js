@@ -435,6 +435,20 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
   assert.deepEqual(dialogs, [], 'no browser prompt or confirm');
 
+  // The week hides the days the clinician does not work (a toggle shows them), and closed hours are shaded.
+  await page.screenshot({ path: join(artifacts, '14-calendar-day.png') });
+  await page.getByRole('button', { name: 'Week' }).click();
+  const toggle = page.getByRole('button', { name: /^Show closed days \(\d\)$/ });
+  await toggle.waitFor();
+  const hidden = Number((await toggle.textContent()).match(/\((\d)\)/)[1]);
+  assert.equal(await page.locator('.cal-col-head').count(), 7 - hidden);
+  assert.ok(hidden >= 5, 'only the working day, and today with its walk-in, are shown');
+  await page.screenshot({ path: join(artifacts, '15-calendar-week.png') });
+  await toggle.click();
+  await page.getByRole('button', { name: 'Hide closed days' }).waitFor();
+  assert.equal(await page.locator('.cal-col-head').count(), 7);
+  await page.getByRole('button', { name: 'Day', exact: true }).click();
+
   // On a phone, every button of a live appointment's dialog is on screen.
   await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
   dialog = page.getByRole('dialog');

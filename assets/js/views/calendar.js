@@ -4,7 +4,7 @@
 import { get, post, patch, query } from '../api.js';
 import { h, toast, debounce } from '../dom.js';
 import { can } from '../session.js';
-import { nowIn, wallToRfc, zoneName } from '../zone.js';
+import { nowIn, wallIn, wallToRfc, zoneName } from '../zone.js';
 import { STATUS_LABEL, dialog, openAppointment, slotPicker } from './appointment.js';
 
 const FIRST_HOUR = 7;
@@ -62,6 +62,40 @@ export async function calendarView({ query: params }) {
   const clinicianById = new Map(clinicians.map((c) => [c.id, c]));
   const zone = () => zoneOf(state.centre);
   let scrolled = false;
+  let showClosedDays = params.get('closed') === '1';
+  // Each clinician's weekly hours, extra hours and time off, fetched once: the calendar shades them.
+  const hoursOf = new Map();
+  const listOf = (path) => get(path).then((r) => r.data).catch(() => []);
+  const weeklyHours = (clinicianId) => {
+    if (!hoursOf.has(clinicianId)) {
+      hoursOf.set(clinicianId, Promise.all([
+        listOf(`/clinicians/${clinicianId}/availability`),
+        listOf(`/clinicians/${clinicianId}/extra-availability`),
+        listOf(`/clinicians/${clinicianId}/time-off`),
+      ]).then(([weekly, extra, off]) => ({ weekly, extra, off })));
+    }
+    return hoursOf.get(clinicianId);
+  };
+  /** The part of [start, end) that falls on `date`, as wall minutes in the zone. */
+  const onDate = (item, date) => {
+    const from = wallIn(item.start, zone());
+    const until = wallIn(item.end, zone());
+    if (from.date > date || until.date < date) return null;
+    const span = [from.date < date ? 0 : from.minutes, until.date > date ? 24 * 60 : until.minutes];
+    return span[1] > span[0] ? span : null;
+  };
+  const isoWeekday = (date) => ((parseDate(date).getDay() + 6) % 7) + 1;
+  const toMinutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const here = (centreId) => state.view === 'week' || !centreId || centreId === state.centre;
+  /** The open hours (minutes since midnight) of a clinician at the centre on a date, and their time off. */
+  const openHours = ({ weekly, extra }, date) => [
+    ...weekly
+      .filter((r) => r.weekday === isoWeekday(date) && here(r.centre_id)
+        && (!r.effective_from || r.effective_from <= date) && (!r.effective_until || r.effective_until >= date))
+      .map((r) => [toMinutes(r.start), toMinutes(r.end)]),
+    ...extra.filter((x) => here(x.centre_id)).map((x) => onDate(x, date)).filter(Boolean),
+  ];
+  const timeOff = ({ off }, date) => off.map((x) => onDate(x, date)).filter(Boolean);
 
   const centreSelect = h('select', { 'aria-label': 'Centre' }, centres.map((c) => h('option', { value: c.id, selected: c.id === state.centre }, c.name)));
   const clinicianSelect = h('select', { 'aria-label': 'Clinician' }, clinicians.filter((c) => c.active).map((c) => h('option', { value: c.id, selected: c.id === state.clinician }, c.display_name)));
@@ -93,9 +127,15 @@ export async function calendarView({ query: params }) {
     const to = `${addDays(days[days.length - 1], 2)}T00:00:00Z`;
     try {
       const appointments = (await all(`/appointments${query({ ...filter, from, to })}`)).filter((a) => days.includes(wallDate(a.start)));
-      const columns = state.view === 'week'
+      let columns = state.view === 'week'
         ? days.map((d) => ({ key: d, label: dayLabel(d, { weekday: 'short', day: 'numeric' }), date: d, clinician: state.clinician, items: appointments.filter((a) => wallDate(a.start) === d) }))
         : clinicians.filter((c) => c.active && c.centre_ids.includes(state.centre)).map((c) => ({ key: c.id, label: c.display_name, date: first, clinician: c.id, items: appointments.filter((a) => a.clinician_id === c.id) }));
+      const rules = await Promise.all(columns.map((col) => weeklyHours(col.clinician)));
+      columns.forEach((col, i) => { col.open = openHours(rules[i], col.date); col.off = timeOff(rules[i], col.date); });
+      const closed = columns.filter((col) => state.view === 'week' && !col.open.length && !col.items.length);
+      closedToggle.hidden = state.view !== 'week' || !closed.length;
+      closedToggle.textContent = showClosedDays ? 'Hide closed days' : `Show closed days (${closed.length})`;
+      if (state.view === 'week' && !showClosedDays) columns = columns.filter((col) => !closed.includes(col));
       const rendered = grid(columns);
       board.replaceChildren(rendered);
       if (!scrolled) {
@@ -156,6 +196,15 @@ export async function calendarView({ query: params }) {
           ondragover: (e) => { if (dragging) { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; } },
           ondrop: (e) => { if (dragging) { e.preventDefault(); moveTo(col, minutesAt(e.currentTarget, e.clientY)); } },
         },
+        col.open.map(([from, until]) => h('div', {
+          class: 'cal-open', 'aria-hidden': 'true',
+          style: `top: ${Math.max(0, (from - FIRST_HOUR * 60) * PX_PER_MIN)}px; height: ${Math.max(0, (Math.min(until, LAST_HOUR * 60) - Math.max(from, FIRST_HOUR * 60)) * PX_PER_MIN)}px`,
+        })),
+        col.off.map(([from, until]) => h('div', {
+          class: 'cal-off',
+          style: `top: ${Math.max(0, (from - FIRST_HOUR * 60) * PX_PER_MIN)}px; height: ${Math.max(0, (Math.min(until, LAST_HOUR * 60) - Math.max(from, FIRST_HOUR * 60)) * PX_PER_MIN)}px`,
+        }, 'Time off')),
+        col.open.length ? null : h('div', { class: 'cal-closed-label' }, 'Closed'),
         hours.map((hr) => h('div', { class: 'cal-line', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` })),
         col.date === now.date && now.minutes >= FIRST_HOUR * 60 && now.minutes < LAST_HOUR * 60
           ? h('div', { class: 'cal-now', style: `top: ${(now.minutes - FIRST_HOUR * 60) * PX_PER_MIN}px`, 'aria-hidden': 'true' }) : null,
@@ -276,6 +325,10 @@ export async function calendarView({ query: params }) {
   const carryBanner = carriedPatient
     ? h('div', { class: 'banner banner-info', role: 'status' }, `Booking for ${carriedPatient.label}: pick a time on the calendar or press New appointment.`)
     : null;
+  const closedToggle = h('button', {
+    type: 'button', class: 'btn btn-ghost btn-small', hidden: true,
+    onclick: () => { showClosedDays = !showClosedDays; load(); },
+  }, 'Show closed days');
   const firstBookable = () => clinicians.find((c) => c.active && (state.view === 'week' ? c.id === state.clinician : c.centre_ids.includes(state.centre)));
   load();
   return h('section', { class: 'page page-wide' },
@@ -291,6 +344,7 @@ export async function calendarView({ query: params }) {
           onclick: () => { const c = firstBookable(); if (c) openBooking({ clinician: c.id, date: state.date }); },
         }, 'New appointment') : null)),
     carryBanner,
-    h('div', { class: 'legend' }, Object.entries(STATUS_LABEL).map(([k, v]) => h('span', { class: `legend-item status-${k}` }, v))),
+    h('div', { class: 'legend' }, Object.entries(STATUS_LABEL).map(([k, v]) => h('span', { class: `legend-item status-${k}` }, v)),
+      h('span', { class: 'legend-item legend-closed' }, 'Closed'), closedToggle),
     board);
 }
