@@ -8,6 +8,7 @@ import { accountView } from './js/views/account.js';
 import { apiKeysView } from './js/views/apikeys.js';
 import { backupsView } from './js/views/backups.js';
 import { calendarView } from './js/views/calendar.js';
+import { daySheetView } from './js/views/daysheet.js';
 import { clinicSetupView } from './js/views/setup.js';
 import { quickSearch } from './js/quicksearch.js';
 import { can, currentUser, mfaState, navigate, onNavigate, signedIn, signedOut } from './js/session.js';
@@ -24,6 +25,7 @@ const routes = [
   { path: /^\/account$/, view: accountView },
   { path: /^\/backups$/, view: backupsView, action: 'backup_manage' },
   { path: /^\/calendar$/, view: calendarView },
+  { path: /^\/calendar\/day-sheet$/, view: daySheetView },
   { path: /^\/setup-clinic$/, view: clinicSetupView, action: 'scheduling_setup' },
 ];
 

@@ -449,6 +449,20 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   assert.equal(await page.locator('.cal-col-head').count(), 7);
   await page.getByRole('button', { name: 'Day', exact: true }).click();
 
+  // A printable day sheet for the clinician: the live appointments, without the app around them.
+  await page.getByRole('link', { name: `Day sheet of Dr Ada Osei for ${day}` }).click();
+  await page.getByRole('heading', { name: /^Dr Ada Osei: / }).waitFor();
+  await page.getByText(/· 1 appointment$/).waitFor();
+  await page.getByRole('cell', { name: '10:00–10:30' }).waitFor();
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.topbar').isVisible(), false, 'printed without the top bar');
+  assert.equal(await page.getByText('Protect the clinic').isVisible(), false, 'or the two-step reminder');
+  assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false);
+  await page.screenshot({ path: join(artifacts, '16-day-sheet-print.png') });
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByRole('link', { name: 'Back to the calendar' }).click();
+  await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).waitFor();
+
   // On a phone, every button of a live appointment's dialog is on screen.
   await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
   dialog = page.getByRole('dialog');

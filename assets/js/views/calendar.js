@@ -180,7 +180,11 @@ export async function calendarView({ query: params }) {
     const height = (LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN;
     const now = nowIn(zone());
     return h('div', { class: 'cal-grid', style: `--cols: ${columns.length}` },
-      h('div', { class: 'cal-head' }, h('div', { class: 'cal-gutter' }), columns.map((col) => h('div', { class: 'cal-col-head' }, col.label))),
+      h('div', { class: 'cal-head' }, h('div', { class: 'cal-gutter' }), columns.map((col) => h('div', { class: 'cal-col-head' }, col.label,
+        h('a', {
+          class: 'cal-sheet', href: `/calendar/day-sheet${query({ date: col.date, clinician: col.clinician, centre: state.centre })}`,
+          dataset: { link: '' }, 'aria-label': `Day sheet of ${clinicianById.get(col.clinician)?.display_name} for ${col.date}`,
+        }, 'Day sheet')))),
       h('div', { class: 'cal-body', style: `height: ${height}px` },
         h('div', { class: 'cal-gutter' }, hours.map((hr) => h('div', { class: 'cal-hour', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` }, `${pad(hr)}:00`))),
         columns.map((col) => h('div', {
