@@ -334,7 +334,13 @@ test('reception books a walk-in now and sees it through, books from a patient pa
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
   });
   const { access_token: token } = await signedIn.json();
-  const opens = new Date(Math.floor(Date.now() / 300000) * 300000 - 60000);
+  const nowMs = Date.now();
+  const londonParts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(nowMs)).filter((p) => p.type !== 'literal').map((p) => [p.type, Number(p.value)]));
+  const minutesToday = londonParts.hour * 60 + londonParts.minute;
+  // Never before London's midnight: the walk-in is on today's calendar.
+  const back = Math.min((minutesToday % 5) + 1, minutesToday);
+  const opens = new Date(Math.floor(nowMs / 60000) * 60000 - back * 60000);
   const extra = await fetch(`${base}/api/v1/clinicians/1/extra-availability`, {
     method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ start: opens.toISOString(), end: new Date(opens.getTime() + 3 * 3600000).toISOString(), centre_id: 1, reason: 'walk-ins' }),
