@@ -434,3 +434,16 @@ async fn a_search_list_counts_and_pages_every_match_from_the_index() {
     assert!((55..=105).contains(&total), "{total}");
     assert!(filtered.body["data"].as_array().unwrap().iter().all(|p| p["lead_source"] == "website"));
 }
+
+#[tokio::test]
+async fn the_uk_drama_numbers_register_for_demos_and_training() {
+    let (server, token) = TestServer::with_admin().await;
+    let body = json!({"given_name": "Demo", "family_name": "Patient", "phone": "07700 900123"});
+    let created = server.post("/api/v1/patients", &token, body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["phone"], "+447700900123");
+    let wrong = server
+        .post("/api/v1/patients", &token, json!({"given_name": "A", "family_name": "B", "phone": "07700 9001"}))
+        .await;
+    assert_eq!(wrong.field_error("phone"), Some("is not a valid phone number"), "{:?}", wrong.body);
+}
