@@ -442,6 +442,10 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   assert.deepEqual(dialogs, [], 'no browser prompt or confirm');
 
   // The week hides the days the clinician does not work (a toggle shows them), and closed hours are shaded.
+  const open = await page.getByRole('region', { name: 'Dr Ada Osei' }).locator('.cal-open').boundingBox();
+  const columnBox = await page.getByRole('region', { name: 'Dr Ada Osei' }).boundingBox();
+  assert.equal(Math.round(open.y - columnBox.y), (8 - 7) * 90, 'open from 08:00');
+  assert.equal(Math.round(open.height), 10 * 90, 'until 18:00');
   await page.screenshot({ path: join(artifacts, '14-calendar-day.png') });
   await page.getByRole('button', { name: 'Week' }).click();
   const toggle = page.getByRole('button', { name: /^Show closed days \(\d\)$/ });
@@ -453,6 +457,7 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   await toggle.click();
   await page.getByRole('button', { name: 'Hide closed days' }).waitFor();
   assert.equal(await page.locator('.cal-col-head').count(), 7);
+  assert.equal(await page.locator('.cal-closed-label').count(), hidden, 'each day shown again is marked closed');
   await page.getByRole('button', { name: 'Day', exact: true }).click();
 
   // A printable day sheet for the clinician: the live appointments, without the app around them.
