@@ -1,6 +1,6 @@
 //! The command line. Every failure is one line on stderr and a non-zero exit.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -257,9 +257,17 @@ fn serve(config: Config) -> Result<()> {
             Some(_) => app.config.base_url(),
             None => format!("http://{bound}"),
         };
-        println!("Clinicbox {} serving {} on {base}", env!("CARGO_PKG_VERSION"), app.config.data_dir.display());
+        // A supervisor may close standard output: the server goes on regardless.
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "Clinicbox {} serving {} on {base}",
+            env!("CARGO_PKG_VERSION"),
+            app.config.data_dir.display()
+        );
         if let Some(token) = crate::auth::setup::open_if_needed(&app).await? {
-            println!("No administrator yet. Open this link once to create one:\n  {base}/setup?token={token}");
+            let _ =
+                writeln!(out, "No administrator yet. Open this link once to create one:\n  {base}/setup?token={token}");
         }
         crate::server::serve(app, listener, shutdown_signal())
             .await

@@ -182,14 +182,19 @@ pub fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let base = printed_address(&mut child);
+    (child, base)
+}
+
+/// The address a starting server prints on its standard output.
+fn printed_address(child: &mut std::process::Child) -> String {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
+    loop {
         let line = lines.next().expect("the server printed its address").unwrap();
         if let Some(start) = line.find(" on http://") {
-            break line[start + 4..].trim().to_owned();
+            return line[start + 4..].trim().to_owned();
         }
-    };
-    (child, base)
+    }
 }
 
 pub async fn wait_ready(client: &reqwest::Client, base: &str) {
@@ -467,13 +472,7 @@ async fn a_first_start_logs_one_plain_line_a_request_and_no_warning() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(start) = line.find(" on http://") {
-            break line[start + 4..].trim().to_owned();
-        }
-    };
+    let base = printed_address(&mut child);
     let client = reqwest::Client::new();
     wait_ready(&client, &base).await;
     for path in ["/", "/app.js", "/health/live", "/api/v1/auth/session"] {
