@@ -46,6 +46,15 @@ enum Command {
         /// Region for phone numbers written without a country code, e.g. GB, US.
         #[arg(long, env = "CLINICBOX_PHONE_REGION")]
         phone_region: Option<String>,
+        /// HTTPS: `auto` (default: on when listening beyond this machine), `on` or `off`.
+        #[arg(long, env = "CLINICBOX_TLS")]
+        tls: Option<String>,
+        /// The clinic's certificate chain (PEM) for HTTPS; a generated one otherwise.
+        #[arg(long, env = "CLINICBOX_TLS_CERT")]
+        tls_cert: Option<PathBuf>,
+        /// The private key (PEM) of --tls-cert.
+        #[arg(long, env = "CLINICBOX_TLS_KEY")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage administrator accounts.
     Admin {
@@ -124,9 +133,9 @@ pub fn run() -> Result<()> {
         }
     };
     match cli.command {
-        Command::Serve { data, listen, public_url, synchronous, phone_region } => {
+        Command::Serve { data, listen, public_url, synchronous, phone_region, tls, tls_cert, tls_key } => {
             init_logging();
-            let overrides = Overrides { listen, public_url, synchronous, phone_region };
+            let overrides = Overrides { listen, public_url, synchronous, phone_region, tls, tls_cert, tls_key };
             let config = Config::load(&data.dir, &overrides)?;
             serve(config)
         }
@@ -171,7 +180,7 @@ pub fn run() -> Result<()> {
 fn init_logging() {
     // The web server's own start and stop lines repeat ours: warnings only.
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLINICBOX_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,poem::server=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,poem::server=warn,poem::listener=warn"));
     let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ =
         tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colours).with_writer(std::io::stderr).try_init();
@@ -248,14 +257,22 @@ fn serve(config: Config) -> Result<()> {
         .map_err(|e| Error::internal_from("cannot start the runtime", e))?;
     runtime.block_on(async move {
         let listen = config.listen;
+        let tls = crate::http::tls::prepare(&config)?;
         let app = AppState::open(config, Arc::new(SystemClock))?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Error::internal_from(format!("cannot listen on {listen}"), e))?;
         let bound = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let base = match &app.config.public_url {
             Some(_) => app.config.base_url(),
-            None => format!("http://{bound}"),
+            // An address for every interface is not one to type: name this
+            // machine's address on the clinic's network instead.
+            None if bound.ip().is_unspecified() => match crate::http::tls::network_address() {
+                Some(ip) => format!("{scheme}://{}", std::net::SocketAddr::new(ip, bound.port())),
+                None => format!("{scheme}://{bound}"),
+            },
+            None => format!("{scheme}://{bound}"),
         };
         // A supervisor may close standard output: the server goes on regardless.
         let mut out = std::io::stdout();
@@ -265,11 +282,26 @@ fn serve(config: Config) -> Result<()> {
             env!("CARGO_PKG_VERSION"),
             app.config.data_dir.display()
         );
+        if let Some(tls) = &tls {
+            let source = if tls.generated { "generated on this server, " } else { "" };
+            let _ = writeln!(
+                out,
+                "HTTPS certificate ({source}{}), SHA-256 fingerprint:\n  {}",
+                tls.cert_path.display(),
+                tls.fingerprint
+            );
+            if tls.generated {
+                let _ = writeln!(
+                    out,
+                    "Browsers warn about a generated certificate: check that the fingerprint they show is this one."
+                );
+            }
+        }
         if let Some(token) = crate::auth::setup::open_if_needed(&app).await? {
             let _ =
                 writeln!(out, "No administrator yet. Open this link once to create one:\n  {base}/setup?token={token}");
         }
-        crate::server::serve(app, listener, shutdown_signal())
+        crate::server::serve(app, listener, tls, shutdown_signal())
             .await
             .map_err(|e| Error::internal_from("server stopped", e))
     })

@@ -42,6 +42,28 @@ pub struct Config {
     /// How long a bearer sign-in lasts at most, however often its refresh
     /// token is exchanged.
     pub refresh_lifetime_days: i64,
+    /// Whether the server speaks HTTPS itself, and with which certificate.
+    pub tls: TlsMode,
+    /// The clinic's own certificate chain and key (PEM); both or neither.
+    pub tls_files: Option<TlsFiles>,
+}
+
+/// `tls` in the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// HTTPS when listening beyond this machine (with `tls_cert`/`tls_key`,
+    /// or else a generated certificate), plain HTTP on loopback.
+    Auto,
+    /// Plain HTTP on any address: a proxy in front speaks HTTPS.
+    Off,
+    /// HTTPS even on loopback.
+    On,
+}
+
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// What `clinicbox.toml` may hold. Every key is optional.
@@ -59,6 +81,9 @@ struct FileConfig {
     video_base_url: Option<String>,
     session_idle_minutes: Option<i64>,
     refresh_lifetime_days: Option<i64>,
+    tls: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -73,6 +98,9 @@ const KNOWN_KEYS: &[&str] = &[
     "video_base_url",
     "session_idle_minutes",
     "refresh_lifetime_days",
+    "tls",
+    "tls_cert",
+    "tls_key",
 ];
 
 /// Values already merged from flags and environment by clap.
@@ -82,6 +110,9 @@ pub struct Overrides {
     pub public_url: Option<String>,
     pub synchronous: Option<String>,
     pub phone_region: Option<String>,
+    pub tls: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Config {
@@ -99,6 +130,8 @@ impl Config {
             video_base_url: "https://meet.jit.si/".to_owned(),
             session_idle_minutes: 30,
             refresh_lifetime_days: 30,
+            tls: TlsMode::Auto,
+            tls_files: None,
         }
     }
 
@@ -171,7 +204,36 @@ impl Config {
             }
             config.refresh_lifetime_days = days;
         }
+        if let Some(mode) = overrides.tls.clone().or(file.tls) {
+            config.tls = match mode.to_ascii_lowercase().as_str() {
+                "auto" => TlsMode::Auto,
+                "off" => TlsMode::Off,
+                "on" => TlsMode::On,
+                other => return Err(invalid(format!("tls must be \"auto\", \"on\" or \"off\", not {other:?}"))),
+            };
+        }
+        // A relative path in the file is read from the data directory.
+        let in_data_dir = |path: PathBuf| if path.is_relative() { data_dir.join(path) } else { path };
+        let cert = overrides.tls_cert.clone().or(file.tls_cert.map(in_data_dir));
+        let key = overrides.tls_key.clone().or(file.tls_key.map(in_data_dir));
+        config.tls_files = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => return Err(invalid("tls_cert and tls_key go together: set both or neither")),
+        };
+        if config.tls == TlsMode::Off && config.tls_files.is_some() {
+            return Err(invalid("tls = \"off\" leaves tls_cert and tls_key unused: remove one or the other"));
+        }
         Ok(config)
+    }
+
+    /// Whether the server itself answers in HTTPS.
+    pub fn serves_https(&self) -> bool {
+        match self.tls {
+            TlsMode::On => true,
+            TlsMode::Off => false,
+            TlsMode::Auto => self.tls_files.is_some() || !self.listen.ip().is_loopback(),
+        }
     }
 
     /// `Strict-Transport-Security` is sent when staff reach the server over
@@ -189,14 +251,17 @@ impl Config {
     }
 
     pub fn cookies_secure(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+        match &self.public_url {
+            Some(url) => url.starts_with("https://"),
+            None => self.serves_https(),
+        }
     }
 
     /// The base URL printed for people to open.
     pub fn base_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen),
+            None => format!("{}://{}", if self.serves_https() { "https" } else { "http" }, self.listen),
         }
     }
 }
@@ -265,6 +330,35 @@ mod tests {
         let config = Config::load(dir.path(), &Overrides::default()).unwrap();
         assert_eq!(config.listen.port(), 8080);
         assert!(config.synchronous_full);
+    }
+
+    #[test]
+    fn https_is_served_beyond_loopback_unless_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |overrides: Overrides| Config::load(dir.path(), &overrides);
+        let on_loopback = load(Overrides::default()).unwrap();
+        assert!(!on_loopback.serves_https() && !on_loopback.cookies_secure());
+        let network = Overrides { listen: Some("0.0.0.0:8443".into()), ..Default::default() };
+        let config = load(network.clone()).unwrap();
+        assert!(config.serves_https() && config.cookies_secure());
+        assert_eq!(config.base_url(), "https://0.0.0.0:8443");
+        let off = load(Overrides { tls: Some("off".into()), ..network }).unwrap();
+        assert!(!off.serves_https() && !off.cookies_secure());
+        let forced = load(Overrides { tls: Some("ON".into()), ..Default::default() }).unwrap();
+        assert!(forced.serves_https());
+
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "tls_cert = \"clinic.pem\"\n").unwrap();
+        let err = load(Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("tls_cert and tls_key go together"), "{err}");
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "tls_cert = \"clinic.pem\"\ntls_key = \"/etc/k.pem\"\n")
+            .unwrap();
+        let config = load(Overrides::default()).unwrap();
+        let files = config.tls_files.clone().unwrap();
+        assert_eq!(files.cert, dir.path().join("clinic.pem"));
+        assert_eq!(files.key, PathBuf::from("/etc/k.pem"));
+        assert!(config.serves_https(), "a certificate of one's own means https even on loopback");
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "tls = \"sometimes\"\n").unwrap();
+        assert!(load(Overrides::default()).unwrap_err().to_string().contains("tls must be"));
     }
 
     #[test]

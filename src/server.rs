@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use poem::endpoint::make_sync;
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::listener::{Acceptor, TcpAcceptor};
+use poem::listener::{Acceptor, AcceptorExt, TcpAcceptor};
 use poem::middleware::{CatchPanic, Compression, CookieJarManager};
 use poem::web::{Data, Json};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, handler};
@@ -27,6 +27,7 @@ use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::http::auth::{Credentials, optional_caller};
 use crate::http::operations::Operation;
+use crate::http::tls::Tls;
 use crate::http::{MAX_BODY_BYTES, assets, body_errors, context, error, ratelimit, spec};
 use crate::kit::error::Error;
 use crate::kit::permissions::Action;
@@ -159,33 +160,45 @@ pub fn endpoint(app: App) -> impl Endpoint {
 
 /// Runs the server with its workers until `shutdown` resolves, lets
 /// in-flight requests finish, then stops the workers and releases the data
-/// directory.
+/// directory. With `tls` it answers in HTTPS only.
 pub async fn serve(
     app: App,
     listener: tokio::net::TcpListener,
+    tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let background = Background::start(&app);
-    let served = serve_http(app.clone(), listener, shutdown).await;
+    let served = serve_http(app.clone(), listener, tls, shutdown).await;
     background.stop().await;
     app.release_data_dir();
     served
 }
 
-/// Serves HTTP only, without the background workers.
+/// Serves HTTP(S) only, without the background workers.
 pub async fn serve_http(
     app: App,
     listener: tokio::net::TcpListener,
+    tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     let local = acceptor.local_addr();
     let addrs: Vec<String> =
         local.iter().map(|a| a.as_socket_addr().map(|s| s.to_string()).unwrap_or_else(|| a.to_string())).collect();
-    tracing::info!(addr = %addrs.join(", "), "listening");
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(endpoint(app), shutdown, Some(Duration::from_secs(10)))
-        .await
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(addr = %addrs.join(", "), scheme, "listening");
+    let grace = Some(Duration::from_secs(10));
+    match tls {
+        // The handshake happens on the connection's own task, so a client
+        // that stalls mid-handshake holds up no one else's.
+        Some(tls) => {
+            let certificates = poem::listener::IntoTlsConfigStream::into_stream(tls.config)?;
+            Server::new_with_acceptor(acceptor.rustls(certificates))
+                .run_with_graceful_shutdown(endpoint(app), shutdown, grace)
+                .await
+        }
+        None => Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(endpoint(app), shutdown, grace).await,
+    }
 }
 
 /// Alive: the process answers.

@@ -7,8 +7,6 @@
 //! data directory (`setup-token`, 0600) in the clear, because the server
 //! prints it again at each start; it is deleted once the admin exists.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::sync::Mutex;
 
 use crate::App;
@@ -53,14 +51,7 @@ pub async fn open_if_needed(app: &App) -> Result<Option<String>> {
         Some(token) => token,
         None => {
             let token = tokens::generate("")?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(|e| Error::internal_from(format!("cannot write {}", path.display()), e))?;
-            file.write_all(token.as_bytes())
+            crate::kit::private::write_private_file(&path, token.as_bytes())
                 .map_err(|e| Error::internal_from(format!("cannot write {}", path.display()), e))?;
             token
         }

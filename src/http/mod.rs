@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod responses;
 pub mod spec;
 pub mod tags;
+pub mod tls;
 pub mod words;
 
 pub use tags::ApiTags;

@@ -32,6 +32,16 @@ pub fn private_database(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to a file only the owner can read (a key, a one-time
+/// link), created `0600` so it is never readable by others even briefly.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(FILE_MODE).open(path)?;
+    tighten(path, FILE_MODE)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 fn tighten(path: &Path, mode: u32) -> io::Result<()> {
     let current = fs::metadata(path)?.permissions().mode() & 0o777;
     if current != mode {

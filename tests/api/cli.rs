@@ -187,11 +187,11 @@ pub fn start_binary(data: &std::path::Path) -> (std::process::Child, String) {
 }
 
 /// The address a starting server prints on its standard output.
-fn printed_address(child: &mut std::process::Child) -> String {
+pub fn printed_address(child: &mut std::process::Child) -> String {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     loop {
         let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(start) = line.find(" on http://") {
+        if let Some(start) = line.find(" on http") {
             return line[start + 4..].trim().to_owned();
         }
     }

@@ -89,7 +89,7 @@ impl TestServer {
         let (tx, rx) = oneshot::channel::<()>();
         let served = app.clone();
         let task = tokio::spawn(async move {
-            clinicbox::server::serve(served, listener, async {
+            clinicbox::server::serve(served, listener, None, async {
                 let _ = rx.await;
             })
             .await

@@ -23,3 +23,4 @@ mod search;
 mod security;
 mod staff;
 mod strict;
+mod tls;

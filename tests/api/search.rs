@@ -213,7 +213,7 @@ async fn while_the_index_is_not_built_the_api_still_serves() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     // The HTTP server alone, with no background indexer.
-    tokio::spawn(clinicbox::server::serve_http(app.clone(), listener, std::future::pending()));
+    tokio::spawn(clinicbox::server::serve_http(app.clone(), listener, None, std::future::pending()));
     let client = reqwest::Client::new();
 
     let ready = crate::harness::into_reply(client.get(format!("{base}/health/ready")).send().await.unwrap()).await;
