@@ -10,13 +10,16 @@ import { backupsView } from './js/views/backups.js';
 import { calendarView } from './js/views/calendar.js';
 import { daySheetView } from './js/views/daysheet.js';
 import { clinicSetupView } from './js/views/setup.js';
+import { checklistView, setupSteps, unfinished } from './js/views/welcome.js';
 import { quickSearch } from './js/quicksearch.js';
 import { can, currentUser, mfaState, navigate, onNavigate, signedIn, signedOut } from './js/session.js';
 
 const routes = [
   { path: /^\/setup$/, view: setupView, public: true },
   { path: /^\/login$/, view: loginView, public: true },
-  { path: /^\/(patients)?$/, view: patientListView },
+  { path: /^\/$/, view: homeView },
+  { path: /^\/patients$/, view: patientListView },
+  { path: /^\/welcome$/, view: async () => checklistView(await setupSteps() || []), action: 'scheduling_setup' },
   { path: /^\/patients\/new$/, view: patientFormView },
   { path: /^\/patients\/(\d+)$/, view: patientDetailView },
   { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
@@ -28,6 +31,12 @@ const routes = [
   { path: /^\/calendar\/day-sheet$/, view: daySheetView },
   { path: /^\/setup-clinic$/, view: clinicSetupView, action: 'scheduling_setup' },
 ];
+
+/** Home: a clinic that cannot take a booking yet shows what to set up, in order. */
+async function homeView(context) {
+  const steps = await setupSteps();
+  return unfinished(steps) ? checklistView(steps) : patientListView(context);
+}
 
 async function loadSession() {
   try {
@@ -56,8 +65,8 @@ function shell(content) {
   const user = currentUser();
   return h('div', { class: 'shell' },
     h('header', { class: 'topbar' },
-      h('a', { href: '/patients', class: 'brand', dataset: { link: '' } },
-        h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), 'Clinicbox'),
+      h('a', { href: '/patients', class: 'brand', 'aria-label': 'Clinicbox', dataset: { link: '' } },
+        h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), h('span', { class: 'brand-name' }, 'Clinicbox')),
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         navLink('/calendar', 'Calendar'),
         navLink('/patients', 'Patients'),
@@ -68,11 +77,15 @@ function shell(content) {
         h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
       quickSearch(navigate),
       h('div', { class: 'account' },
-        h('a', { href: '/account', class: 'account-name', dataset: { link: '' }, title: 'Your account' }, user.name, h('small', {}, user.role.replace('_', ' '))),
+        h('a', { href: '/account', class: 'account-name', dataset: { link: '' }, title: `${user.name}, ${user.role.replace('_', ' ')}: your account`, 'aria-label': `Your account: ${user.name}` },
+          h('span', { class: 'initials', 'aria-hidden': 'true' }, initials(user.name)),
+          h('span', { class: 'who' }, h('span', {}, user.name), h('small', {}, user.role.replace('_', ' ')))),
         h('button', { class: 'btn btn-ghost', type: 'button', onclick: signOut }, 'Sign out'))),
     mfaNudge(),
     h('main', { id: 'main', class: 'main', tabindex: '-1' }, content));
 }
+
+const initials = (name) => name.split(/\s+/).filter(Boolean).map((w) => w[0]).slice(0, 2).join('').toUpperCase();
 
 /** Administrators are asked to turn on two-step sign-in until they do. */
 function mfaNudge() {

@@ -127,6 +127,12 @@ export function field(label, input, hint) {
 /** A modal dialog in the page (never the browser's prompt or confirm); removed when closed. */
 export function modal(...children) {
   const d = h('dialog', { class: 'dialog', onclose: () => d.remove() }, ...children);
+  // Named by its heading, so a screen reader says what the dialog is for.
+  const heading = d.querySelector('h1, h2');
+  if (heading) {
+    heading.id ||= `dialog-title-${Math.random().toString(36).slice(2, 9)}`;
+    d.setAttribute('aria-labelledby', heading.id);
+  }
   document.body.append(d);
   d.showModal();
   return d;

@@ -89,6 +89,13 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByText('do not match an active account').waitFor();
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // An empty clinic lands on what to set up, in order, none of it done.
+  await page.getByRole('heading', { name: 'Welcome to Clinicbox' }).waitFor();
+  const steps = page.getByRole('list', { name: 'Setting up the clinic' }).getByRole('listitem');
+  assert.deepEqual((await steps.allInnerTexts()).map((t) => t.split('\n')[1]),
+    ['Add your centre', 'Add your clinicians', 'Add your services', 'Set working hours', 'Invite your staff']);
+  assert.equal(await page.getByText('(to do)').count(), 5);
+  await page.getByRole('link', { name: 'Go to patients' }).click();
   await page.getByRole('heading', { name: 'Patients' }).waitFor();
   await page.getByText('No patients yet.').waitFor();
 
@@ -163,14 +170,15 @@ async function signIn(context, email) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Patients' }).waitFor();
+  // Home is the patient list, or what is left to set up for a manager of an unfinished clinic.
+  await page.getByRole('heading', { name: /^(Patients|Welcome to Clinicbox)$/ }).waitFor();
   return page;
 }
 
 test('an admin adds a staff member, who signs in without the admin pages', async () => {
   const admin = await browser.newContext({ viewport: { width: 1280, height: 820 } });
   const page = await signIn(admin, 'owner@clinic.test');
-  await page.getByRole('link', { name: 'Staff' }).click();
+  await page.getByRole('link', { name: 'Staff', exact: true }).click();
   await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
   await page.getByLabel('Name', { exact: true }).fill('Fatima Frontdesk');
   await page.getByLabel('Email').fill('owner@clinic.test');
@@ -255,35 +263,39 @@ test('set up the clinic and book from the calendar; a visit tomorrow is too earl
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
 
-  // Clinic setup through the UI.
-  await page.getByRole('link', { name: 'Clinic setup' }).click();
+  // Clinic setup through the UI, from the first step of the checklist.
+  await page.getByRole('heading', { name: 'Welcome to Clinicbox' }).waitFor();
+  await page.getByRole('link', { name: 'Next: add your centre' }).click();
   await page.getByRole('heading', { name: 'Clinic setup' }).waitFor();
   await page.getByLabel('Centre name').fill('Riverside');
   await page.getByLabel('Time zone').selectOption('Europe/London');
   await page.getByRole('button', { name: 'Add centre' }).click();
-  await page.getByRole('cell', { name: 'Europe/London' }).waitFor();
+  await page.locator('#centres .setup-list').getByText('Europe/London').waitFor();
 
   await page.getByLabel('Clinician name').fill('Dr Ada Osei');
   await page.getByLabel('Specialties').fill('physiotherapy');
   await page.getByRole('button', { name: 'Add clinician' }).click();
-  await page.getByRole('button', { name: 'Weekly hours' }).waitFor();
+  await page.getByText('No weekly hours yet').waitFor();
 
-  // Weekly hours on tomorrow's weekday, 08:00–18:00.
+  // Weekly hours on tomorrow's weekday, 08:00–18:00; the row sums them up.
   const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
   const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+  const weekday = weekdays[tomorrow.getDay()];
   await page.getByRole('button', { name: 'Weekly hours' }).click();
-  await page.getByRole('button', { name: '+ Add hours' }).click();
-  await page.getByLabel('Day', { exact: true }).selectOption(weekdays[tomorrow.getDay()]);
-  await page.getByLabel('From', { exact: true }).fill('08:00');
-  await page.getByLabel('Until', { exact: true }).fill('18:00');
+  await page.getByRole('button', { name: `Add hours on ${weekday}` }).click();
+  await page.getByLabel(`${weekday} from`).fill('08:00');
+  await page.getByLabel(`${weekday} until`).fill('18:00');
   await page.getByRole('button', { name: 'Save hours' }).click();
   await page.getByText('Hours saved for Dr Ada Osei').waitFor();
+  await page.locator('.hours-summary').getByText(`${weekday.slice(0, 3)} 08:00–18:00`).waitFor();
 
   await page.getByLabel('Service name').fill('Check-up');
   await page.getByLabel('Duration (minutes)').fill('30');
   await page.getByLabel('Price', { exact: true }).fill('45');
   await page.getByRole('button', { name: 'Add service' }).click();
-  await page.getByRole('cell', { name: 'Check-up' }).waitFor();
+  await page.locator('#services').getByText('Check-up', { exact: true }).waitFor();
+  assert.equal(await page.getByText('null', { exact: true }).count(), 0);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
   await page.screenshot({ path: join(artifacts, '9-clinic-setup.png'), fullPage: true });
 
   // The calendar for tomorrow, one column per clinician.
@@ -520,7 +532,7 @@ test('an admin limits clinicians to their own patients and shares one with a cli
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
-  await page.getByRole('link', { name: 'Staff' }).click();
+  await page.getByRole('link', { name: 'Staff', exact: true }).click();
   await page.getByLabel('Clinicians see').selectOption('own');
   await page.getByRole('button', { name: 'Save security settings' }).click();
   await page.getByText('Security settings saved').waitFor();
@@ -557,6 +569,109 @@ test('an admin limits clinicians to their own patients and shares one with a cli
   assert.deepEqual(errors, []);
   await context.close();
   await clinicianContext.close();
+});
+
+test('a manager keeps the clinic set up: hours copied from Monday, time off, edits and deactivation, a clinician who signs in opens on their own day', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  })).json();
+  const nia = await (await fetch(`${base}/api/v1/staff`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'nia@clinic.test', name: 'Nia Adeyemi', role: 'clinician', password }),
+  })).json();
+  assert.ok(nia.id);
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'owner@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  await page.getByRole('link', { name: 'Clinic setup' }).click();
+  await page.getByRole('heading', { name: 'Clinic setup' }).waitFor();
+
+  // A new clinician: Monday's hours copied to the other weekdays, summed up on one line.
+  await page.getByLabel('Clinician name').fill('Dr Nia Adeyemi');
+  await page.locator('#clinicians').getByLabel('Riverside').check();
+  await page.getByRole('button', { name: 'Add clinician' }).click();
+  const row = page.locator('.clinician-row', { hasText: 'Dr Nia Adeyemi' });
+  await row.getByText('No weekly hours yet').waitFor();
+  await row.getByRole('button', { name: 'Weekly hours' }).click();
+  await row.getByRole('button', { name: 'Add hours on Monday' }).click();
+  await row.getByLabel('Monday from').fill('09:00');
+  await row.getByLabel('Monday until').fill('17:00');
+  await row.getByRole('button', { name: 'Copy Monday to Tue–Fri' }).click();
+  assert.equal(await row.getByLabel('Friday from').inputValue(), '09:00');
+  assert.equal(await row.getByLabel('Saturday from').count(), 0, 'the weekend stays closed');
+  await row.getByRole('button', { name: 'Save hours' }).click();
+  await page.getByText('Hours saved for Dr Nia Adeyemi').waitFor();
+  await row.locator('.hours-summary').getByText('Mon–Fri 09:00–17:00', { exact: true }).waitFor();
+  // A block that ends before it starts is refused, named by its day.
+  await row.getByLabel('Tuesday until').fill('08:00');
+  await row.getByRole('button', { name: 'Save hours' }).click();
+  await row.getByRole('alert').getByText(/^Tuesday 09:00–08:00/).waitFor();
+  assert.equal(await row.getByLabel('Tuesday until').getAttribute('aria-invalid'), 'true');
+  await row.getByLabel('Tuesday until').fill('17:00');
+
+  // Time off, added for a whole day and removed again after asking.
+  await row.getByRole('button', { name: 'Time off & extra' }).click();
+  await row.getByLabel('Reason').first().fill('Training day');
+  await row.getByRole('button', { name: 'Add time off' }).click();
+  await page.getByText('Time off added').waitFor();
+  await row.getByText('Training day', { exact: false }).waitFor();
+  await row.getByRole('button', { name: /^Remove time off/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove time off' }).click();
+  await page.getByText('Time off removed').waitFor();
+  assert.equal(await row.getByText('Training day').count(), 0);
+
+  // She signs in as herself: linked from the clinician's edit dialog.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await edit.getByLabel('Signs in as').selectOption({ label: 'Nia Adeyemi (nia@clinic.test)' });
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Dr Nia Adeyemi saved').waitFor();
+
+  // A service is edited, then deactivated (asked first); it stays listed as inactive.
+  await page.getByLabel('Service name').fill('Pilates class');
+  await page.getByLabel('Seats').fill('4');
+  await page.getByRole('button', { name: 'Add service' }).click();
+  await page.getByRole('button', { name: 'Edit Pilates class' }).click();
+  await page.getByRole('dialog').getByLabel('Service name').fill('Mat Pilates');
+  await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Mat Pilates saved').waitFor();
+  await page.getByRole('button', { name: 'Edit Mat Pilates' }).click();
+  await page.getByRole('dialog', { name: 'Edit Mat Pilates' }).getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByRole('dialog', { name: 'Deactivate Mat Pilates?' }).getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByText('Mat Pilates deactivated').waitFor();
+  await page.locator('#services li', { hasText: 'Mat Pilates' }).getByText('Inactive').waitFor();
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scroll at ${width}`);
+    await page.screenshot({ path: join(artifacts, `15-setup-${width}.png`), fullPage: true });
+  }
+
+  // Nia's calendar opens on her own day; the whole team is one click away.
+  const niaContext = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const mine = await signIn(niaContext, 'nia@clinic.test');
+  await mine.getByRole('link', { name: 'Calendar' }).click();
+  await mine.getByRole('region', { name: 'Dr Nia Adeyemi' }).waitFor();
+  assert.equal(await mine.getByRole('button', { name: 'My day' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await mine.getByRole('region', { name: 'Dr Ada Osei' }).count(), 0);
+  await mine.getByRole('button', { name: 'Whole team' }).click();
+  await mine.getByRole('region', { name: 'Dr Ada Osei' }).waitFor();
+  // And her account page holds her calendar feed link, which she can replace.
+  await mine.getByRole('link', { name: 'Your account: Nia Adeyemi' }).click();
+  await mine.getByRole('heading', { name: 'Your calendar feed' }).waitFor();
+  const before = await mine.getByLabel('Calendar feed link').inputValue();
+  assert.match(before, /\/api\/v1\/calendar\/.+\.ics$/);
+  await mine.getByRole('button', { name: 'Replace link' }).click();
+  await mine.getByRole('dialog').getByRole('button', { name: 'Replace link' }).click();
+  await mine.getByText('New calendar link made').waitFor();
+  assert.notEqual(await mine.getByLabel('Calendar feed link').inputValue(), before);
+  assert.equal((await fetch(before)).status, 404, 'the old link stops working');
+  assert.deepEqual(errors, []);
+  await niaContext.close();
+  await context.close();
 });
 
 test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {

@@ -1,6 +1,7 @@
 // One's own account: name and email, password, two-step sign-in and the
 // places one is signed in.
 import { get, post, patch, del, query } from '../api.js';
+import { feedLink } from './setup/feed.js';
 import { h, field, showFieldErrors, clearFieldErrors, formatInstant, toast } from '../dom.js';
 import { currentUser, mfaState, refreshedMe, navigate } from '../session.js';
 
@@ -191,6 +192,15 @@ async function sessionsCard() {
   return card;
 }
 
+/** For a clinician who signs in: their own calendar feed. */
+async function myCalendarCard() {
+  const clinicians = await get('/clinicians?page_size=100').then((r) => r.data).catch(() => []);
+  const me = clinicians.find((c) => c.staff_id === currentUser().id);
+  if (!me) return null;
+  return h('div', { class: 'card' }, h('h2', {}, 'Your calendar feed'),
+    h('p', {}, `Your appointments as ${me.display_name}, in your phone’s or computer’s calendar.`), await feedLink(me));
+}
+
 export async function accountView() {
   const mfa = mfaState();
   return h('section', { class: 'page account-page' },
@@ -198,5 +208,6 @@ export async function accountView() {
     mfa.mustEnrol ? banner('warning', 'Your role must use two-step sign-in. Set it up below; until then the rest of Clinicbox is closed to you.') : null,
     await mfaCard(),
     mfa.mustEnrol ? null : h('div', { class: 'cards' }, profileCard(), passwordCard()),
+    mfa.mustEnrol ? null : await myCalendarCard(),
     mfa.mustEnrol ? null : await sessionsCard());
 }

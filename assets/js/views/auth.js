@@ -63,7 +63,7 @@ export async function loginView({ query, navigate }) {
   function done(session) {
     signedIn(session);
     const next = query.get('next');
-    const target = session.mfa_enrolment_required ? '/account' : next && next.startsWith('/') && !next.startsWith('//') ? next : '/patients';
+    const target = session.mfa_enrolment_required ? '/account' : next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
     navigate(target, { replace: true });
   }
   const card = authCard('Sign in', 'Welcome back. Sign in with your staff account.', form);

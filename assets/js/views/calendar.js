@@ -3,7 +3,7 @@
 // offset, so their wall time is read straight from the string.
 import { get, post, patch, query } from '../api.js';
 import { h, toast, debounce } from '../dom.js';
-import { can } from '../session.js';
+import { can, currentUser } from '../session.js';
 import { nowIn, wallIn, wallToRfc, zoneName } from '../zone.js';
 import { STATUS_LABEL, dialog, openAppointment, slotPicker } from './appointment.js';
 
@@ -36,14 +36,17 @@ async function all(path) {
 
 export async function calendarView({ query: params }) {
   const [centres, clinicians, services] = await Promise.all([all('/centres'), all('/clinicians'), all('/services')]);
-  const firstCentre = Number(params.get('centre')) || centres.find((c) => c.active)?.id;
+  // A clinician who signs in opens on their own day (the whole team is a click away).
+  const me = clinicians.find((c) => c.active && c.staff_id != null && c.staff_id === currentUser()?.id);
+  const firstCentre = Number(params.get('centre')) || me?.centre_ids[0] || centres.find((c) => c.active)?.id;
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const zoneOf = (centreId) => centres.find((c) => c.id === centreId)?.timezone || browserZone;
   const state = {
     view: params.get('view') === 'week' ? 'week' : 'day',
     date: params.get('date') || nowIn(zoneOf(firstCentre)).date,
     centre: firstCentre,
-    clinician: Number(params.get('clinician')) || clinicians.find((c) => c.active)?.id,
+    clinician: Number(params.get('clinician')) || me?.id || clinicians.find((c) => c.active)?.id,
+    mine: !!me && params.get('team') !== '1',
   };
   // A patient handed over by "Book" on their page fills the first booking only.
   let carriedPatient = Number(params.get('patient'))
@@ -103,13 +106,18 @@ export async function calendarView({ query: params }) {
   const viewSelect = h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' },
     h('button', { type: 'button', 'aria-pressed': String(state.view === 'day'), onclick: () => { state.view = 'day'; load(); } }, 'Day'),
     h('button', { type: 'button', 'aria-pressed': String(state.view === 'week'), onclick: () => { state.view = 'week'; load(); } }, 'Week'));
+  const teamSelect = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Whose day', hidden: true },
+    h('button', { type: 'button', dataset: { mine: '1' }, onclick: () => { state.mine = true; load(); } }, 'My day'),
+    h('button', { type: 'button', dataset: { mine: '0' }, onclick: () => { state.mine = false; load(); } }, 'Whole team'));
   centreSelect.addEventListener('change', () => { state.centre = Number(centreSelect.value); load(); });
   clinicianSelect.addEventListener('change', () => { state.clinician = Number(clinicianSelect.value); load(); });
   const shift = (n) => { state.date = addDays(state.date, state.view === 'week' ? 7 * n : n); load(); };
 
   async function load() {
-    const url = `/calendar${query({ view: state.view === 'week' ? 'week' : '', date: state.date, centre: state.centre, clinician: state.view === 'week' ? state.clinician : '' })}`;
+    const url = `/calendar${query({ view: state.view === 'week' ? 'week' : '', date: state.date, centre: state.centre, clinician: state.view === 'week' ? state.clinician : '', team: me && !state.mine ? '1' : '' })}`;
     history.replaceState(null, '', url);
+    teamSelect.hidden = !me || state.view === 'week';
+    teamSelect.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String((b.dataset.mine === '1') === state.mine)));
     viewSelect.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.textContent.toLowerCase() === state.view)));
     centreSelect.hidden = state.view === 'week';
     clinicianSelect.hidden = state.view !== 'week';
@@ -129,7 +137,7 @@ export async function calendarView({ query: params }) {
       const appointments = (await all(`/appointments${query({ ...filter, from, to })}`)).filter((a) => days.includes(wallDate(a.start)));
       let columns = state.view === 'week'
         ? days.map((d) => ({ key: d, label: dayLabel(d, { weekday: 'short', day: 'numeric' }), date: d, clinician: state.clinician, items: appointments.filter((a) => wallDate(a.start) === d) }))
-        : clinicians.filter((c) => c.active && c.centre_ids.includes(state.centre)).map((c) => ({ key: c.id, label: c.display_name, date: first, clinician: c.id, items: appointments.filter((a) => a.clinician_id === c.id) }));
+        : clinicians.filter((c) => c.active && c.centre_ids.includes(state.centre) && (!state.mine || c.id === me.id)).map((c) => ({ key: c.id, label: c.display_name, date: first, clinician: c.id, items: appointments.filter((a) => a.clinician_id === c.id) }));
       const rules = await Promise.all(columns.map((col) => weeklyHours(col.clinician)));
       columns.forEach((col, i) => { col.open = openHours(rules[i], col.date); col.off = timeOff(rules[i], col.date); });
       const closed = columns.filter((col) => state.view === 'week' && !col.open.length && !col.items.length);
@@ -342,7 +350,7 @@ export async function calendarView({ query: params }) {
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => { state.date = nowIn(zone()).date; scrolled = false; load(); } }, 'Today'),
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => shift(1), 'aria-label': 'Next' }, '→'),
         datePicker,
-        viewSelect, centreSelect, clinicianSelect,
+        viewSelect, teamSelect, centreSelect, clinicianSelect,
         canBook() ? h('button', {
           type: 'button', class: 'btn btn-primary',
           onclick: () => { const c = firstBookable(); if (c) openBooking({ clinician: c.id, date: state.date }); },

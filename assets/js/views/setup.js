@@ -1,9 +1,8 @@
-// Clinic setup for managers: booking policy, centres, services, clinicians
-// and their weekly availability.
-import { get, post, patch, api } from '../api.js';
-import { h, field, showFieldErrors, clearFieldErrors, toast } from '../dom.js';
-
-const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+// Clinic setup for managers: centres, clinicians and their hours, services
+// and the booking policy, each listed with an edit dialog and added below.
+import { get, post, patch } from '../api.js';
+import { h, field, modal, showFieldErrors, clearFieldErrors, toast } from '../dom.js';
+import { clinicianRow, activeToggle } from './setup/clinicians.js';
 
 async function list(path) {
   return (await get(`${path}?page_size=100`)).data;
@@ -25,207 +24,221 @@ function money(m) {
   }
 }
 
-function errorBanner(box, error, form) {
-  box.replaceChildren();
-  if (!form || !showFieldErrors(form, error)) box.append(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
+/** Submits a form's body; field errors go next to their inputs, others in `box`. */
+function submitter(form, box, send) {
+  return async (e) => {
+    e.preventDefault();
+    clearFieldErrors(form);
+    box.replaceChildren();
+    try {
+      await send();
+    } catch (error) {
+      if (!showFieldErrors(form, error)) box.append(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
+    }
+  };
+}
+
+const rerender = () => window.dispatchEvent(new PopStateEvent('popstate'));
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const zones = () => {
+  const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return known.includes(browserZone) ? known : [browserZone, ...known];
+};
+
+function centreInputs(c = {}, usual = browserZone) {
+  const here = c.timezone || usual;
+  return {
+    name: h('input', { value: c.name || '', dataset: { field: 'name' }, required: true, maxlength: 100 }),
+    timezone: h('select', { dataset: { field: 'timezone' } }, zones().map((z) => h('option', { value: z, selected: z === here }, z))),
+    phone: h('input', { type: 'tel', value: c.phone || '', dataset: { field: 'phone' } }),
+    address: h('input', { value: c.address || '', dataset: { field: 'address' } }),
+  };
+}
+
+const centreBody = (input) => ({
+  name: input.name.value.trim(), timezone: input.timezone.value, phone: input.phone.value.trim() || null, address: input.address.value.trim() || null,
+});
+
+const centreFields = (input) => [field('Centre name', input.name), field('Time zone', input.timezone), field('Centre phone', input.phone), field('Address', input.address)];
+
+function editCentre(c) {
+  const input = centreInputs(c);
+  const message = h('div', { class: 'form-message' });
+  const form = h('form', { novalidate: true }, h('h2', {}, `Edit ${c.name}`), message, centreFields(input),
+    h('div', { class: 'form-actions dialog-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save'),
+      activeToggle(`/centres/${c.id}`, c, c.name, 'It is no longer offered for booking; its appointments stay.', () => { d.close(); rerender(); }),
+      h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
+  form.addEventListener('submit', submitter(form, message, async () => {
+    await patch(`/centres/${c.id}`, centreBody(input));
+    toast(`${input.name.value.trim()} saved`, 'success');
+    d.close();
+    rerender();
+  }));
+  const d = modal(form);
+  input.name.focus();
+}
+
+function serviceInputs(s = {}, clinicians = []) {
+  const price = s.price || { amount_minor: 0, currency: 'GBP' };
+  return {
+    name: h('input', { value: s.name || '', dataset: { field: 'name' }, maxlength: 100 }),
+    duration_minutes: h('input', { type: 'number', min: 5, max: 720, value: s.duration_minutes ?? 60, dataset: { field: 'duration_minutes' } }),
+    price: h('input', { type: 'number', min: 0, step: '0.01', value: String(price.amount_minor / minorFactor(price.currency)), dataset: { field: 'price.amount_minor' } }),
+    currency: h('input', { value: price.currency, maxlength: 3, dataset: { field: 'price.currency' } }),
+    modality: h('select', { dataset: { field: 'modality' } },
+      h('option', { value: 'in_person', selected: s.modality !== 'video' }, 'In person'),
+      h('option', { value: 'video', selected: s.modality === 'video' }, 'Video')),
+    capacity: h('input', { type: 'number', min: 1, value: s.capacity ?? 1, dataset: { field: 'capacity' } }),
+    buffer_after_minutes: h('input', { type: 'number', min: 0, value: s.buffer_after_minutes ?? 0, dataset: { field: 'buffer_after_minutes' } }),
+    clinicians: clinicians.map((c) => ({ clinician: c, box: h('input', { type: 'checkbox', value: c.id, checked: s.clinician_ids ? s.clinician_ids.includes(c.id) : c.active }) })),
+  };
+}
+
+function serviceBody(input) {
+  const currency = input.currency.value.trim().toUpperCase();
+  return {
+    name: input.name.value.trim(),
+    duration_minutes: Number(input.duration_minutes.value),
+    price: { amount_minor: Math.round(Number(input.price.value) * minorFactor(currency)), currency },
+    modality: input.modality.value,
+    capacity: Number(input.capacity.value),
+    buffer_after_minutes: Number(input.buffer_after_minutes.value),
+    clinician_ids: input.clinicians.filter((x) => x.box.checked).map((x) => x.clinician.id),
+  };
+}
+
+const serviceFields = (input) => [
+  h('div', { class: 'grid' }, field('Service name', input.name), field('Duration (minutes)', input.duration_minutes), field('Price', input.price),
+    field('Currency', input.currency), field('Modality', input.modality), field('Seats', input.capacity, '1 for individual appointments.'),
+    field('Break after (minutes)', input.buffer_after_minutes)),
+  input.clinicians.length ? h('fieldset', { class: 'checks' }, h('legend', {}, 'Offered by'), input.clinicians.map((x) => h('label', { class: 'check' }, x.box, ` ${x.clinician.display_name}`))) : null,
+];
+
+function editService(s, clinicians) {
+  const input = serviceInputs(s, clinicians);
+  const message = h('div', { class: 'form-message' });
+  const form = h('form', { novalidate: true }, h('h2', {}, `Edit ${s.name}`), message, serviceFields(input),
+    h('div', { class: 'form-actions dialog-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save'),
+      activeToggle(`/services/${s.id}`, s, s.name, 'It is no longer offered for booking; its appointments stay.', () => { d.close(); rerender(); }),
+      h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
+  form.addEventListener('submit', submitter(form, message, async () => {
+    await patch(`/services/${s.id}`, serviceBody(input));
+    toast(`${input.name.value.trim()} saved`, 'success');
+    d.close();
+    rerender();
+  }));
+  const d = modal(form);
+  input.name.focus();
+}
+
+function policyCard(settings) {
+  const input = {
+    min_notice_minutes: h('input', { type: 'number', min: 0, value: settings.min_notice_minutes, dataset: { field: 'min_notice_minutes' } }),
+    booking_window_days: h('input', { type: 'number', min: 1, value: settings.booking_window_days, dataset: { field: 'booking_window_days' } }),
+    cancellation_notice_hours: h('input', { type: 'number', min: 0, value: settings.cancellation_notice_hours, dataset: { field: 'cancellation_notice_hours' } }),
+    slot_interval_minutes: h('input', { type: 'number', min: 0, max: 240, step: 5, value: settings.slot_interval_minutes, dataset: { field: 'slot_interval_minutes' } }),
+    check_in_opens_minutes: h('input', { type: 'number', min: 0, max: 1440, value: settings.check_in_opens_minutes, dataset: { field: 'check_in_opens_minutes' } }),
+    staff_bookings_confirmed: h('input', { type: 'checkbox', checked: settings.staff_bookings_confirmed }),
+    calendar_show_surnames: h('input', { type: 'checkbox', checked: settings.calendar_show_surnames }),
+  };
+  const message = h('div', { class: 'form-message' });
+  const form = h('form', { class: 'card', novalidate: true, id: 'booking-policy' }, h('h2', {}, 'Booking policy'), message,
+    h('div', { class: 'grid' },
+      field('Start times every (minutes)', input.slot_interval_minutes, '0: one whole visit apart.'),
+      field('Check-in opens (minutes before)', input.check_in_opens_minutes),
+      field('Online minimum notice (minutes)', input.min_notice_minutes, 'Binds patients and integrations; staff may book inside it.'),
+      field('Online booking window (days)', input.booking_window_days),
+      field('Online cancellation notice (hours)', input.cancellation_notice_hours)),
+    h('label', { class: 'check' }, input.staff_bookings_confirmed, ' Bookings made by staff start confirmed'),
+    h('label', { class: 'check' }, input.calendar_show_surnames, ' Show patients’ family names in calendar feeds'),
+    h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Save policy')));
+  form.addEventListener('submit', submitter(form, message, async () => {
+    await patch('/settings/booking', {
+      min_notice_minutes: Number(input.min_notice_minutes.value),
+      booking_window_days: Number(input.booking_window_days.value),
+      cancellation_notice_hours: Number(input.cancellation_notice_hours.value),
+      slot_interval_minutes: Number(input.slot_interval_minutes.value),
+      check_in_opens_minutes: Number(input.check_in_opens_minutes.value),
+      staff_bookings_confirmed: input.staff_bookings_confirmed.checked,
+      calendar_show_surnames: input.calendar_show_surnames.checked,
+    });
+    toast('Booking policy saved', 'success');
+  }));
+  return form;
+}
+
+function centresCard(centres) {
+  // A second centre is most likely in the first one's zone.
+  const input = centreInputs({}, centres[0]?.timezone);
+  const message = h('div', { class: 'form-message' });
+  const listing =
+    centres.length ? h('ul', { class: 'setup-list' }, centres.map((c) => h('li', { class: c.active ? '' : 'inactive' },
+      h('span', {}, h('span', { class: 'strong' }, c.name), c.active ? null : h('span', { class: 'badge badge-archived badge-gap' }, 'Inactive'),
+        h('span', { class: 'muted' }, ` · ${c.timezone}${c.phone ? ` · ${c.phone}` : ''}`)),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Edit ${c.name}`, onclick: () => editCentre(c) }, 'Edit')))) : h('p', { class: 'muted' }, 'No centres yet.');
+  const form = h('form', { novalidate: true }, h('h3', {}, 'Add a centre'), message,
+    h('div', { class: 'grid' }, centreFields(input)),
+    h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Add centre')));
+  form.addEventListener('submit', submitter(form, message, async () => {
+    await post('/centres', centreBody(input));
+    toast('Centre added', 'success');
+    rerender();
+  }));
+  return h('section', { class: 'card', id: 'centres' }, h('h2', {}, 'Centres'), listing, form);
+}
+
+function cliniciansCard(clinicians, centres) {
+  const input = {
+    display_name: h('input', { dataset: { field: 'display_name' }, maxlength: 100 }),
+    specialties: h('input', { placeholder: 'physiotherapy, sports injuries', dataset: { field: 'specialties' } }),
+    centres: centres.filter((c) => c.active).map((c, _, active) => ({ centre: c, box: h('input', { type: 'checkbox', value: c.id, checked: active.length === 1 }) })),
+  };
+  const message = h('div', { class: 'form-message' });
+  const listing = clinicians.length ? h('div', { class: 'stack' }, clinicians.map((c) => clinicianRow(c, centres, rerender))) : h('p', { class: 'muted' }, 'No clinicians yet.');
+  const form = h('form', { novalidate: true }, h('h3', {}, 'Add a clinician'), message,
+    h('div', { class: 'grid' }, field('Clinician name', input.display_name), field('Specialties', input.specialties, 'Separated by commas.')),
+    h('fieldset', { class: 'checks' }, h('legend', {}, 'Works at'), input.centres.map((x) => h('label', { class: 'check' }, x.box, ` ${x.centre.name}`))),
+    h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Add clinician')));
+  form.addEventListener('submit', submitter(form, message, async () => {
+    await post('/clinicians', {
+      display_name: input.display_name.value.trim(),
+      specialties: input.specialties.value.split(',').map((s) => s.trim()).filter(Boolean),
+      centre_ids: input.centres.filter((x) => x.box.checked).map((x) => x.centre.id),
+    });
+    toast('Clinician added', 'success');
+    rerender();
+  }));
+  return h('section', { class: 'card', id: 'clinicians' }, h('h2', {}, 'Clinicians'), listing, form);
+}
+
+function servicesCard(services, clinicians) {
+  const input = serviceInputs({}, clinicians.filter((c) => c.active));
+  const message = h('div', { class: 'form-message' });
+  const listing =
+    services.length ? h('ul', { class: 'setup-list' }, services.map((s) => h('li', { class: s.active ? '' : 'inactive' },
+      h('span', {},
+        s.colour ? h('span', { class: 'swatch', style: `background: ${s.colour}` }) : null,
+        h('span', { class: 'strong' }, s.name), s.active ? null : h('span', { class: 'badge badge-archived badge-gap' }, 'Inactive'),
+        h('span', { class: 'muted' }, ` · ${s.duration_minutes} min · ${money(s.price)} · ${s.modality === 'video' ? 'Video' : 'In person'}${s.capacity > 1 ? ` · group of ${s.capacity}` : ''}`)),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Edit ${s.name}`, onclick: () => editService(s, clinicians) }, 'Edit')))) : h('p', { class: 'muted' }, 'No services yet.');
+  const form = h('form', { novalidate: true }, h('h3', {}, 'Add a service'), message,
+    serviceFields(input),
+    h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Add service')));
+  form.addEventListener('submit', submitter(form, message, async () => {
+    await post('/services', serviceBody(input));
+    toast('Service added', 'success');
+    rerender();
+  }));
+  return h('section', { class: 'card', id: 'services' }, h('h2', {}, 'Services'), listing, form);
 }
 
 export async function clinicSetupView() {
   const [settings, centres, services, clinicians] = await Promise.all([
     get('/settings/booking'), list('/centres'), list('/services'), list('/clinicians'),
   ]);
-  const rerender = () => window.dispatchEvent(new PopStateEvent('popstate'));
-
-  // Booking policy
-  const policy = {
-    min_notice_minutes: h('input', { type: 'number', min: 0, value: settings.min_notice_minutes, dataset: { field: 'min_notice_minutes' } }),
-    booking_window_days: h('input', { type: 'number', min: 1, value: settings.booking_window_days, dataset: { field: 'booking_window_days' } }),
-    cancellation_notice_hours: h('input', { type: 'number', min: 0, value: settings.cancellation_notice_hours, dataset: { field: 'cancellation_notice_hours' } }),
-    calendar_show_surnames: h('input', { type: 'checkbox', checked: settings.calendar_show_surnames }),
-  };
-  const policyMessage = h('div', { class: 'form-message' });
-  const policyForm = h('form', {
-    class: 'card', novalidate: true,
-    onsubmit: async (e) => {
-      e.preventDefault();
-      clearFieldErrors(policyForm);
-      try {
-        await patch('/settings/booking', {
-          min_notice_minutes: Number(policy.min_notice_minutes.value),
-          booking_window_days: Number(policy.booking_window_days.value),
-          cancellation_notice_hours: Number(policy.cancellation_notice_hours.value),
-          calendar_show_surnames: policy.calendar_show_surnames.checked,
-        });
-        toast('Booking policy saved', 'success');
-      } catch (error) { errorBanner(policyMessage, error, policyForm); }
-    },
-  }, h('h2', {}, 'Booking policy'), policyMessage,
-  h('div', { class: 'grid' },
-    field('Minimum notice (minutes)', policy.min_notice_minutes),
-    field('Booking window (days)', policy.booking_window_days),
-    field('Cancellation notice (hours)', policy.cancellation_notice_hours)),
-  h('label', { class: 'check' }, policy.calendar_show_surnames, ' Show patients’ family names in calendar feeds'),
-  h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Save policy')));
-
-  // Centres
-  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
-  const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const centre = {
-    name: h('input', { dataset: { field: 'name' }, required: true }),
-    timezone: h('select', { dataset: { field: 'timezone' } }, zones.map((z) => h('option', { value: z, selected: z === here }, z))),
-    phone: h('input', { type: 'tel', dataset: { field: 'phone' } }),
-    address: h('input', { dataset: { field: 'address' } }),
-  };
-  const centreMessage = h('div', { class: 'form-message' });
-  const centreForm = h('form', {
-    class: 'card', novalidate: true,
-    onsubmit: async (e) => {
-      e.preventDefault();
-      clearFieldErrors(centreForm);
-      try {
-        await post('/centres', { name: centre.name.value, timezone: centre.timezone.value, phone: centre.phone.value || null, address: centre.address.value || null });
-        toast('Centre added', 'success');
-        rerender();
-      } catch (error) { errorBanner(centreMessage, error, centreForm); }
-    },
-  }, h('h2', {}, 'Centres'),
-  centres.length ? h('table', { class: 'table compact' }, h('tbody', {}, centres.map((c) => h('tr', {}, h('td', { class: 'strong' }, c.name), h('td', {}, c.timezone), h('td', {}, c.phone || '—'))))) : h('p', { class: 'muted' }, 'No centres yet.'),
-  centreMessage,
-  h('div', { class: 'grid' }, field('Centre name', centre.name), field('Time zone', centre.timezone), field('Centre phone', centre.phone), field('Address', centre.address)),
-  h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Add centre')));
-
-  // Clinicians
-  const clinician = {
-    display_name: h('input', { dataset: { field: 'display_name' } }),
-    specialties: h('input', { placeholder: 'physiotherapy, sports injuries', dataset: { field: 'specialties' } }),
-    centres: centres.map((c) => h('input', { type: 'checkbox', value: c.id, checked: centres.length === 1 })),
-  };
-  const clinicianMessage = h('div', { class: 'form-message' });
-  const clinicianForm = h('form', {
-    class: 'card', novalidate: true,
-    onsubmit: async (e) => {
-      e.preventDefault();
-      clearFieldErrors(clinicianForm);
-      try {
-        await post('/clinicians', {
-          display_name: clinician.display_name.value,
-          specialties: clinician.specialties.value.split(',').map((s) => s.trim()).filter(Boolean),
-          centre_ids: clinician.centres.filter((c) => c.checked).map((c) => Number(c.value)),
-        });
-        toast('Clinician added', 'success');
-        rerender();
-      } catch (error) { errorBanner(clinicianMessage, error, clinicianForm); }
-    },
-  }, h('h2', {}, 'Clinicians'),
-  clinicians.length ? h('div', { class: 'stack' }, clinicians.map((c) => clinicianRow(c, centres))) : h('p', { class: 'muted' }, 'No clinicians yet.'),
-  clinicianMessage,
-  h('div', { class: 'grid' }, field('Clinician name', clinician.display_name), field('Specialties', clinician.specialties, 'Separated by commas.')),
-  h('fieldset', { class: 'checks' }, h('legend', {}, 'Works at'), centres.map((c, i) => h('label', { class: 'check' }, clinician.centres[i], ` ${c.name}`))),
-  h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Add clinician')));
-
-  // Services
-  const service = {
-    name: h('input', { dataset: { field: 'name' } }),
-    duration_minutes: h('input', { type: 'number', min: 5, value: 60, dataset: { field: 'duration_minutes' } }),
-    price: h('input', { type: 'number', min: 0, step: '0.01', value: '0', dataset: { field: 'price.amount_minor' } }),
-    currency: h('input', { value: 'GBP', maxlength: 3, dataset: { field: 'price.currency' } }),
-    modality: h('select', {}, h('option', { value: 'in_person' }, 'In person'), h('option', { value: 'video' }, 'Video')),
-    capacity: h('input', { type: 'number', min: 1, value: 1, dataset: { field: 'capacity' } }),
-    buffer_after_minutes: h('input', { type: 'number', min: 0, value: 0, dataset: { field: 'buffer_after_minutes' } }),
-    clinicians: clinicians.map((c) => h('input', { type: 'checkbox', value: c.id, checked: true })),
-  };
-  const serviceMessage = h('div', { class: 'form-message' });
-  const serviceForm = h('form', {
-    class: 'card', novalidate: true,
-    onsubmit: async (e) => {
-      e.preventDefault();
-      clearFieldErrors(serviceForm);
-      const currency = service.currency.value.trim().toUpperCase();
-      try {
-        await post('/services', {
-          name: service.name.value,
-          duration_minutes: Number(service.duration_minutes.value),
-          price: { amount_minor: Math.round(Number(service.price.value) * minorFactor(currency)), currency },
-          modality: service.modality.value,
-          capacity: Number(service.capacity.value),
-          buffer_after_minutes: Number(service.buffer_after_minutes.value),
-          clinician_ids: service.clinicians.filter((c) => c.checked).map((c) => Number(c.value)),
-        });
-        toast('Service added', 'success');
-        rerender();
-      } catch (error) { errorBanner(serviceMessage, error, serviceForm); }
-    },
-  }, h('h2', {}, 'Services'),
-  services.length ? h('table', { class: 'table compact' }, h('tbody', {}, services.map((s) => h('tr', {},
-    h('td', { class: 'strong' }, s.colour ? h('span', { class: 'swatch', style: `background: ${s.colour}` }) : null, s.name),
-    h('td', {}, `${s.duration_minutes} min`), h('td', {}, money(s.price)),
-    h('td', {}, s.modality === 'video' ? 'Video' : 'In person'), h('td', {}, s.capacity > 1 ? `Group of ${s.capacity}` : 'Individual'))))) : h('p', { class: 'muted' }, 'No services yet.'),
-  serviceMessage,
-  h('div', { class: 'grid' }, field('Service name', service.name), field('Duration (minutes)', service.duration_minutes), field('Price', service.price),
-    field('Currency', service.currency), field('Modality', service.modality), field('Seats', service.capacity, '1 for individual appointments.'),
-    field('Break after (minutes)', service.buffer_after_minutes)),
-  clinicians.length ? h('fieldset', { class: 'checks' }, h('legend', {}, 'Offered by'), clinicians.map((c, i) => h('label', { class: 'check' }, service.clinicians[i], ` ${c.display_name}`))) : null,
-  h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, 'Add service')));
-
   return h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Clinic setup'), h('p', { class: 'muted' }, 'Centres, clinicians and their hours, services, and the booking policy.'))),
-    h('div', { class: 'setup-grid' }, centreForm, clinicianForm, serviceForm, policyForm));
-}
-
-function clinicianRow(c, centres) {
-  const editor = h('div', { class: 'availability', hidden: true });
-  const toggle = h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-expanded': 'false' }, 'Weekly hours');
-  toggle.addEventListener('click', async () => {
-    const open = editor.hidden;
-    editor.hidden = !open;
-    toggle.setAttribute('aria-expanded', String(open));
-    if (open) await loadEditor(c, centres, editor);
-  });
-  return h('div', { class: 'clinician-row' },
-    h('div', { class: 'row-between' },
-      h('span', {}, h('span', { class: 'strong' }, c.display_name), h('span', { class: 'muted' }, ` · ${c.specialties.join(', ') || 'no specialties listed'}`)),
-      toggle),
-    editor);
-}
-
-async function loadEditor(c, centres, editor) {
-  const { data: rules } = await get(`/clinicians/${c.id}/availability`);
-  const rows = h('div', { class: 'rules' });
-  const mine = centres.filter((x) => c.centre_ids.includes(x.id));
-  const addRow = (rule = { weekday: 1, start: '09:00', end: '17:00', centre_id: mine[0]?.id }) => {
-    const row = h('div', { class: 'rule' },
-      h('select', { 'aria-label': 'Day', name: 'weekday' }, WEEKDAYS.map((d, i) => h('option', { value: i + 1, selected: rule.weekday === i + 1 }, d))),
-      h('input', { type: 'time', name: 'start', value: rule.start, 'aria-label': 'From' }),
-      h('input', { type: 'time', name: 'end', value: rule.end === '24:00' ? '23:59' : rule.end, 'aria-label': 'Until' }),
-      h('select', { 'aria-label': 'Centre', name: 'centre' }, mine.map((x) => h('option', { value: x.id, selected: x.id === rule.centre_id }, x.name))),
-      h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': 'Remove this block', onclick: () => row.remove() }, '✕'));
-    rows.append(row);
-  };
-  rules.forEach(addRow);
-  const message = h('div', { class: 'form-message' });
-  editor.replaceChildren(
-    mine.length ? null : h('p', { class: 'muted' }, 'Choose the centres this clinician works at first.'),
-    rows, message,
-    h('div', { class: 'form-actions' },
-      h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => addRow() }, '+ Add hours'),
-      h('button', {
-        type: 'button', class: 'btn btn-primary btn-small',
-        onclick: async () => {
-          const body = [...rows.children].map((row) => ({
-            weekday: Number(row.querySelector('[name=weekday]').value),
-            start: row.querySelector('[name=start]').value,
-            end: row.querySelector('[name=end]').value,
-            centre_id: Number(row.querySelector('[name=centre]').value),
-          }));
-          try {
-            await api('PUT', `/clinicians/${c.id}/availability`, body);
-            message.replaceChildren();
-            toast(`Hours saved for ${c.display_name}`, 'success');
-          } catch (error) {
-            const fields = error.details?.fields || {};
-            message.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' },
-              Object.keys(fields).length ? Object.entries(fields).map(([k, v]) => `${k.replace(/^\[(\d+)\]\./, (_, n) => `Row ${Number(n) + 1}: `)} ${v}`).join('; ') : error.message));
-          }
-        },
-      }, 'Save hours')));
+    h('div', { class: 'setup-grid' }, centresCard(centres), cliniciansCard(clinicians, centres), servicesCard(services, clinicians), policyCard(settings)));
 }
