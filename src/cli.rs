@@ -85,7 +85,7 @@ enum Command {
     },
     /// Restore a backup, or a copy of a data directory, into an empty directory.
     Restore {
-        /// A backup directory, or a plain copy of a data directory.
+        /// A backup directory, a downloaded backup (`.tar`), or a plain copy of a data directory.
         src: PathBuf,
         #[command(flatten)]
         data: DataArg,
@@ -161,7 +161,11 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Command::Restore { src, data } => {
-            let report = crate::backup::restore(&src, &data.dir, SystemClock.now())?;
+            let report = if src.is_file() {
+                crate::backup::download::restore_archive(&src, &data.dir, SystemClock.now())?
+            } else {
+                crate::backup::restore(&src, &data.dir, SystemClock.now())?
+            };
             println!("{} into {}", report.summary, data.dir.display());
             println!("the search index is rebuilt when the server starts");
             Ok(())

@@ -1,5 +1,7 @@
+use poem::Body;
 use poem::web::Data;
-use poem_openapi::payload::Json;
+use poem_openapi::param::Path;
+use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::App;
@@ -20,6 +22,14 @@ enum BackupTaken {
     Created(Json<BackupInfo>),
 }
 
+#[derive(ApiResponse)]
+enum BackupArchive {
+    /// The snapshot as one tar file (a folder with the database, the
+    /// attachments and `manifest.json`); `clinicbox restore FILE` takes it back.
+    #[oai(status = 200, content_type = "application/x-tar")]
+    Archive(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+}
+
 #[OpenApi(tag = "ApiTags::Backups")]
 impl BackupsApi {
     /// List the snapshots kept in the data directory, newest first
@@ -31,6 +41,25 @@ impl BackupsApi {
     async fn list(&self, app: Data<&App>, auth: StaffAuth) -> Result<Json<BackupList>> {
         auth.caller().require(Action::BackupManage)?;
         Ok(Json(BackupList { data: service::list(&app).await? }))
+    }
+
+    /// Download a snapshot
+    ///
+    /// For a copy kept off this machine: the snapshot named by `name` (from the list) as a tar
+    /// archive, streamed. Audited as `backup.download`.
+    #[oai(path = "/admin/backups/:name/archive", method = "get", operation_id = "download_backup")]
+    async fn download(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        #[oai(validator(max_length = 40, pattern = "^[0-9]{8}T[0-9]{6}\\.[0-9]{3}Z$"))] name: Path<String>,
+    ) -> Result<BackupArchive> {
+        auth.caller().require(Action::BackupManage)?;
+        let (filename, stream) = service::download(&app, auth.caller(), &name.0).await?;
+        Ok(BackupArchive::Archive(
+            Binary(Body::from_bytes_stream(stream)),
+            format!("attachment; filename=\"{filename}\""),
+        ))
     }
 
     /// Take a snapshot now
@@ -49,4 +78,5 @@ impl BackupsApi {
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("list_backups", Access::Requires(&[Action::BackupManage])),
     Operation::new("create_backup", Access::Requires(&[Action::BackupManage])),
+    Operation::new("download_backup", Access::Requires(&[Action::BackupManage])),
 ];

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod archive;
+pub mod download;
 pub mod model;
 pub mod service;
 pub mod snapshots;

@@ -24,6 +24,28 @@ pub async fn list(app: &App) -> Result<Vec<BackupInfo>> {
     Ok(found.iter().enumerate().map(|(i, s)| info(s, i == 0)).collect())
 }
 
+/// A kept snapshot as a tar stream, audited: it holds every record.
+pub async fn download(
+    app: &App,
+    caller: &Caller,
+    name: &str,
+) -> Result<(String, impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static)> {
+    let data_dir = app.config.data_dir.clone();
+    let found = tokio::task::spawn_blocking(move || snapshots::list(&data_dir)).await??;
+    let snapshot =
+        found.into_iter().find(|s| s.name == name).ok_or(crate::kit::error::Error::NotFound { entity: "backup" })?;
+    let caller = caller.clone();
+    let (now, audited) = (app.clock.now(), snapshot.name.clone());
+    app.db
+        .write(move |tx| {
+            let details = serde_json::json!({ "snapshot": audited });
+            audit::record(tx, now, Actor::from(&caller), "backup.download", "backup", None, Some(details))
+        })
+        .await?;
+    let root = format!("clinicbox-backup-{}", snapshot.name);
+    Ok((format!("{root}.tar"), crate::backup::download::tar_stream(snapshot.path, root)))
+}
+
 /// Takes a verified snapshot now, makes it the latest, and audits who asked.
 pub async fn take(app: &App, caller: &Caller) -> Result<BackupInfo> {
     let snapshot = snapshots::take(app).await?;

@@ -116,6 +116,18 @@ pub async fn take(app: &App) -> Result<Snapshot> {
 }
 
 /// Keeps `latest` at most one interval old while the server runs.
+/// After a new clinic's first change, the wait before its first snapshot
+/// (a burst of writes, such as creating the first administrator, lands in one).
+const FIRST_SNAPSHOT_SETTLE: chrono::Duration = chrono::Duration::seconds(1);
+
+/// No one has set the clinic up yet: no staff account exists.
+async fn is_empty(app: &App) -> bool {
+    app.db
+        .read(|c| Ok(c.query_row("SELECT NOT EXISTS (SELECT 1 FROM staff)", [], |row| row.get::<_, bool>(0))?))
+        .await
+        .unwrap_or(false)
+}
+
 pub fn spawn(app: App, mut stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
     let interval_minutes = app.config.snapshot_interval_minutes;
     if interval_minutes == 0 {
@@ -127,10 +139,24 @@ pub fn spawn(app: App, mut stop: watch::Receiver<bool>) -> Option<JoinHandle<()>
         // Commits seen at the last snapshot; a snapshot of an unchanged
         // database would only rewrite the same data.
         let mut snapshot_at_commit: Option<u64> = None;
-        let mut next_due = list(&app.config.data_dir)
-            .ok()
-            .and_then(|s| s.first().map(|s| s.manifest.created_at + interval))
-            .unwrap_or_default();
+        let newest = list(&app.config.data_dir).ok().and_then(|s| s.first().map(|s| s.manifest.created_at));
+        let mut next_due = newest.map(|at| at + interval).unwrap_or_default();
+        // A new clinic has nothing worth a snapshot until its first change;
+        // then the first snapshot follows shortly, not an interval later.
+        if newest.is_none() && is_empty(&app).await {
+            // Housekeeping commits too (expired tokens): wait for a real change.
+            let mut commits = commits.clone();
+            loop {
+                tokio::select! {
+                    changed = commits.changed() => if changed.is_err() { return },
+                    _ = stop.changed() => return,
+                }
+                if !is_empty(&app).await {
+                    break;
+                }
+            }
+            next_due = app.clock.now() + FIRST_SNAPSHOT_SETTLE;
+        }
         loop {
             let wait = (next_due - app.clock.now()).to_std().unwrap_or(Duration::ZERO);
             tokio::select! {

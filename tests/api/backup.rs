@@ -137,7 +137,7 @@ async fn restore_refuses_a_non_empty_directory_and_an_altered_backup() {
 async fn the_server_keeps_a_latest_snapshot_and_admins_can_take_one() {
     let (server, admin) = TestServer::with_admin().await;
     let latest = server.data_dir().join("snapshots").join("latest");
-    server.eventually("a snapshot is taken at start", || async { latest.join("manifest.json").exists() }).await;
+    server.eventually("a snapshot follows the first change", || async { latest.join("manifest.json").exists() }).await;
 
     server.create_patient(&admin, json!({"given_name": "Snap", "family_name": "Shot"})).await;
     let taken = server.call(Method::POST, "/api/v1/admin/backups", Some(&admin), None).await;
@@ -149,7 +149,7 @@ async fn the_server_keeps_a_latest_snapshot_and_admins_can_take_one() {
     assert_eq!(patient_ids(&latest.join("clinicbox.db")).len(), 1, "the new snapshot holds the new patient");
     assert!(clinicbox::backup::verify_backup(&latest).is_ok());
 
-    // The start-up snapshot was from the same day, so only the newest stays.
+    // The first snapshot was from the same day, so only the newest stays.
     let list = server.get("/api/v1/admin/backups", &admin).await;
     let listed = list.body["data"].as_array().unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
@@ -213,4 +213,68 @@ async fn a_consistent_copy_of_a_stopped_server_restores_as_is() {
     assert!(ok, "{err}");
     assert!(out.contains("restored the copied data directory"), "{out}");
     assert_eq!(patient_ids(&restored.join("clinicbox.db")), [patient["id"].as_i64().unwrap()]);
+}
+
+#[tokio::test]
+async fn a_new_clinic_is_snapshotted_soon_after_its_first_change_and_not_before() {
+    let server = TestServer::start().await;
+    let latest = server.data_dir().join("snapshots").join("latest");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(!latest.exists(), "nothing worth keeping before the first change");
+    server.setup_admin().await;
+    server.eventually("a snapshot follows the first change", || async { latest.join("manifest.json").exists() }).await;
+    let conn = rusqlite::Connection::open(latest.join("clinicbox.db")).unwrap();
+    let staff: i64 = conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0)).unwrap();
+    assert_eq!(staff, 1, "the first snapshot holds the first administrator");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_downloads_as_one_file_that_restores_and_the_download_is_audited() {
+    let (server, admin) = TestServer::with_admin().await;
+    server.create_patient(&admin, json!({"given_name": "Off", "family_name": "Site"})).await;
+    let taken = server.call(Method::POST, "/api/v1/admin/backups", Some(&admin), None).await;
+    let name = taken.body["name"].as_str().unwrap().to_owned();
+
+    let reply = server
+        .client
+        .get(server.url(&format!("/api/v1/admin/backups/{name}/archive")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(reply.headers()["content-type"], "application/x-tar");
+    let disposition = reply.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert_eq!(disposition, format!("attachment; filename=\"clinicbox-backup-{name}.tar\""));
+    let bytes = reply.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("downloaded.tar");
+    std::fs::write(&file, &bytes).unwrap();
+
+    let target = dir.path().join("restored");
+    let (ok, stdout, stderr) = clinicbox(&["restore", path(&file), "--data", path(&target)]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("restored the backup of"), "{stdout}");
+    assert_eq!(patient_ids(&target.join("clinicbox.db")).len(), 1);
+    assert!(!dir.path().join(".restored-unpacking").exists(), "the unpacked copy is removed");
+
+    // An altered archive is refused like an altered backup directory.
+    let mut altered = bytes.to_vec();
+    let at = altered.len() / 2;
+    altered[at] ^= 0xff;
+    std::fs::write(&file, &altered).unwrap();
+    let (ok, _, stderr) = clinicbox(&["restore", path(&file), "--data", path(&dir.path().join("again"))]);
+    assert!(!ok, "an altered archive must not restore");
+    assert!(!stderr.is_empty());
+
+    let (_, manager) = server.staff_token(&admin, "manager").await;
+    let archive = format!("/api/v1/admin/backups/{name}/archive");
+    assert_eq!(server.get(&archive, &manager).await.status, StatusCode::FORBIDDEN);
+    let missing = server.get("/api/v1/admin/backups/20200101T000000.000Z/archive", &admin).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let escape = server.get("/api/v1/admin/backups/..%2F..%2Fsecret.key/archive", &admin).await;
+    assert_eq!(escape.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", escape.body);
+    let audit = server.get("/api/v1/audit?entity=backup", &admin).await;
+    assert_eq!(audit.body["data"][0]["action"], "backup.download");
+    assert_eq!(audit.body["data"][0]["details"]["snapshot"], name.as_str());
 }

@@ -235,6 +235,14 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.getByRole('button', { name: 'Take a snapshot now' }).click();
   await page.getByText(/taken and verified/).waitFor();
   await page.getByText('Latest').first().waitFor();
+  await page.getByText('These snapshots are on the same disk as Clinicbox.').waitFor();
+  // A snapshot downloads as one file for a copy kept elsewhere.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: /^Download the snapshot of/ }).first().click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^clinicbox-backup-\d{8}T\d{6}\.\d{3}Z\.tar$/);
+  assert.equal(await download.failure(), null);
   await page.screenshot({ path: join(artifacts, '8-backups.png') });
   assert.deepEqual(prompts, []);
   await admin.close();

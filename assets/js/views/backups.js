@@ -1,6 +1,14 @@
 import { get, post } from '../api.js';
 import { h, formatInstant, toast } from '../dom.js';
 
+function ago(iso) {
+  const minutes = Math.round((Date.now() - new Date(iso).getTime()) / 60000);
+  if (minutes < 1) return '(just now)';
+  if (minutes < 60) return `(${minutes} min ago)`;
+  if (minutes < 48 * 60) return `(${Math.round(minutes / 60)} h ago)`;
+  return `(${Math.round(minutes / 1440)} days ago)`;
+}
+
 function size(bytes) {
   if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -14,13 +22,17 @@ export async function backupsView() {
     try {
       const { data } = await get('/admin/backups');
       list.replaceChildren(data.length
-        ? h('table', { class: 'table' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Snapshot'), h('th', {}, 'Taken'), h('th', {}, 'Size'), h('th', {}, ''))),
+        ? h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Taken'), h('th', {}, 'Size'), h('th', { class: 'hide-sm' }, 'Snapshot'), h('th', {}, h('span', { class: 'visually-hidden' }, 'Download')))),
           h('tbody', {}, data.map((b) => h('tr', {},
-            h('td', { class: 'mono' }, b.name),
-            h('td', {}, formatInstant(b.created_at)),
-            h('td', {}, size(b.size_bytes)),
-            h('td', {}, b.latest ? h('span', { class: 'badge badge-active' }, 'Latest') : null)))))
+            h('td', {}, h('span', { class: 'strong' }, formatInstant(b.created_at)), ' ',
+              h('span', { class: 'muted small' }, ago(b.created_at)), b.latest ? h('span', { class: 'badge badge-active badge-gap' }, 'Latest') : null),
+            h('td', { class: 'nowrap' }, size(b.size_bytes)),
+            h('td', { class: 'mono muted small hide-sm' }, b.name),
+            h('td', {}, h('a', {
+              class: 'btn btn-ghost btn-small', href: `/api/v1/admin/backups/${encodeURIComponent(b.name)}/archive`, download: '',
+              'aria-label': `Download the snapshot of ${formatInstant(b.created_at)}`,
+            }, 'Download')))))))
         : h('div', { class: 'empty' }, h('p', {}, 'No snapshots yet.')));
     } catch (error) {
       list.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
@@ -46,11 +58,22 @@ export async function backupsView() {
   return h('section', { class: 'page' },
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Backups'),
-        h('p', { class: 'muted' }, 'Clinicbox keeps a verified snapshot of all data in the data directory, refreshed every few minutes, plus one per day for the past week. Copying the data directory to another disk is a complete backup.')),
+        h('p', { class: 'muted' }, 'A verified snapshot of all the clinic’s data, refreshed every few minutes after a change, and the last one of each day for the past week. Times are this computer’s.')),
       button),
+    h('div', { class: 'banner banner-warning', role: 'note' },
+      h('strong', {}, 'These snapshots are on the same disk as Clinicbox. '),
+      'A failed disk, a theft or a fire takes them with it. Keep a copy somewhere else too: download one here at least weekly onto a USB drive or another computer, or have your backup software copy the data directory every night.'),
     list,
-    h('article', { class: 'card help' },
-      h('h2', {}, 'Restoring'),
-      h('p', {}, 'On the server, restore any snapshot or backup into a new directory, then start Clinicbox on it:'),
-      h('pre', {}, 'clinicbox restore DATA/snapshots/latest --data NEW-DIRECTORY')));
+    h('div', { class: 'cards' },
+      h('article', { class: 'card help' },
+        h('h2', {}, 'Keeping a copy off this machine'),
+        h('ol', { class: 'steps' },
+          h('li', {}, 'Press Download on the newest snapshot: one file, clinicbox-backup-….tar.'),
+          h('li', {}, 'Save it on an encrypted USB drive or a computer in another place; it holds every patient record.'),
+          h('li', {}, 'Keep a few weeks of them, and try a restore now and then.'))),
+      h('article', { class: 'card help' },
+        h('h2', {}, 'Restoring'),
+        h('p', {}, 'On the server, restore a downloaded file, a snapshot or a backup into a new directory, then start Clinicbox on it:'),
+        h('pre', {}, 'clinicbox restore clinicbox-backup-….tar --data NEW-DIRECTORY'),
+        h('pre', {}, 'clinicbox restore DATA/snapshots/latest --data NEW-DIRECTORY'))));
 }
