@@ -12,7 +12,7 @@ import { daySheetView } from './js/views/daysheet.js';
 import { clinicSetupView } from './js/views/setup.js';
 import { checklistView, setupSteps, unfinished } from './js/views/welcome.js';
 import { quickSearch } from './js/quicksearch.js';
-import { can, currentUser, mfaState, navigate, onNavigate, signedIn, signedOut } from './js/session.js';
+import { can, clinicProfile, currentUser, mfaState, navigate, onNavigate, setClinicProfile, signedIn, signedOut } from './js/session.js';
 
 const routes = [
   { path: /^\/setup$/, view: setupView, public: true },
@@ -43,7 +43,9 @@ async function loadSession() {
     signedIn(await get('/auth/session'));
   } catch {
     signedOut();
+    return;
   }
+  setClinicProfile(await get('/settings/clinic').catch(() => null));
 }
 
 async function signOut() {
@@ -63,10 +65,12 @@ function navLink(href, label, key) {
 
 function shell(content) {
   const user = currentUser();
+  const clinic = clinicProfile();
+  const brandName = clinic?.name || 'Clinicbox';
   return h('div', { class: 'shell' },
     h('header', { class: 'topbar' },
-      h('a', { href: '/patients', class: 'brand', 'aria-label': 'Clinicbox', dataset: { link: '' } },
-        h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), h('span', { class: 'brand-name' }, 'Clinicbox')),
+      h('a', { href: '/patients', class: 'brand', 'aria-label': brandName, dataset: { link: '' } },
+        h('img', { src: clinic?.logo_url || '/favicon.svg', alt: '', height: 28, class: 'brand-logo' }), h('span', { class: 'brand-name' }, brandName)),
       h('nav', { class: 'nav', 'aria-label': 'Main' },
         navLink('/calendar', 'Calendar'),
         navLink('/patients', 'Patients'),

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cli;
+pub mod clinic;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -48,6 +49,8 @@ pub struct AppState {
     /// Refresh exchanges of the last few seconds, for concurrent duplicates.
     pub refresh_grace: crate::auth::grace::RefreshGrace,
     pub setup: SetupGate,
+    /// Where phone numbers without a country code are read (the clinic profile's, else configured).
+    pub phone_region: crate::clinic::region::PhoneRegion,
     /// Held while this process owns the data directory.
     data_lock: Mutex<Option<File>>,
 }
@@ -76,8 +79,8 @@ impl AppState {
         let db = Db::open(&config.db_path(), DbOptions { synchronous_full: config.synchronous_full })?;
         let search = Arc::new(SearchIndex::open(&config.index_path())?);
         let secret = secret::SecretKey::load_or_create(&config.data_dir)?;
-        let patient_ranking =
-            Arc::new(IndexRanking { index: search.clone(), phone_region: config.phone_region.clone() });
+        let phone_region = crate::clinic::region::PhoneRegion::new(&config.phone_region);
+        let patient_ranking = Arc::new(IndexRanking { index: search.clone(), phone_region: phone_region.clone() });
         Ok(Arc::new(AppState {
             patient_ranking,
             patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
@@ -85,6 +88,7 @@ impl AppState {
             throttle: LoginThrottle::new(clock.clone()),
             refresh_grace: Default::default(),
             setup: SetupGate::default(),
+            phone_region,
             data_lock: Mutex::new(Some(data_lock)),
             config,
             db,

@@ -25,6 +25,7 @@ use crate::auth::api_keys::api::ApiKeysApi;
 use crate::auth::sign_in::StaffCredentials;
 use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
+use crate::clinic::api::ClinicApi;
 use crate::http::auth::{Credentials, optional_caller};
 use crate::http::operations::Operation;
 use crate::http::tls::Tls;
@@ -58,6 +59,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             AvailabilityApi,
             SlotsApi,
             AppointmentsApi,
+            ClinicApi,
         ),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
@@ -100,6 +102,7 @@ pub fn operations() -> Vec<Operation> {
         crate::scheduling::availability::api::OPERATIONS,
         crate::scheduling::slots::api::OPERATIONS,
         crate::scheduling::appointments::api::OPERATIONS,
+        crate::clinic::api::OPERATIONS,
     ]
     .concat()
 }
@@ -167,6 +170,9 @@ pub async fn serve(
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    if let Err(err) = crate::clinic::service::apply_saved_region(&app).await {
+        tracing::error!(error = %err, "cannot read the clinic's phone region; using the configured one");
+    }
     let background = Background::start(&app);
     let served = serve_http(app.clone(), listener, tls, shutdown).await;
     background.stop().await;

@@ -23,17 +23,21 @@ export function whenSignedOut(handler) {
 }
 
 export async function api(method, path, body) {
+  return request(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? null : 'application/json');
+}
+
+/** Sends a file as the body itself (a logo), typed as the file is. */
+export function upload(method, path, file) {
+  return request(method, path, file, file.type || 'application/octet-stream');
+}
+
+async function request(method, path, body, contentType) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (contentType) headers['Content-Type'] = contentType;
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response;
   try {
-    response = await fetch(`/api/v1${path}`, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', body });
   } catch {
     throw new ApiError(0, { error: { code: 'OFFLINE', message: 'The server cannot be reached. Check the connection and try again.' } });
   }

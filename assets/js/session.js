@@ -2,7 +2,7 @@
 // and navigation. Views import this, never app.js.
 import { setCsrf } from './api.js';
 
-const state = { user: null, actions: new Set(), mfa: { enabled: false, required: false, mustEnrol: false } };
+const state = { user: null, actions: new Set(), mfa: { enabled: false, required: false, mustEnrol: false }, clinic: null };
 let renderer = () => {};
 
 export function currentUser() {
@@ -29,6 +29,16 @@ export function signedIn(session) {
 /** After a change to one's own account (`/auth/me`): keep the CSRF token. */
 export function refreshedMe(me) {
   signedIn({ ...me, user: me });
+}
+
+/** The clinic's profile (name, logo, currency…), read after sign-in. */
+export function clinicProfile() {
+  return state.clinic;
+}
+
+export function setClinicProfile(profile) {
+  state.clinic = profile;
+  document.title = profile?.name ? `${profile.name} · Clinicbox` : 'Clinicbox';
 }
 
 export function signedOut() {

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_change_log_by_entity.sql"),
     migration!(7, "0007_front_desk_rules.sql"),
     migration!(8, "0008_slot_interval.sql"),
+    migration!(9, "0009_clinic_profile.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

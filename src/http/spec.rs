@@ -44,6 +44,7 @@ pub const CLEARABLE: &[(&str, &[&str])] = &[
     ("CentrePatch", &["address", "phone", "email"]),
     ("ClinicianPatch", &["staff_id", "bio", "default_fee"]),
     ("ServicePatch", &["colour"]),
+    ("ClinicProfilePatch", &["address", "phone", "email", "tax_number"]),
 ];
 
 /// Marks a clearable property `nullable`. A reference is wrapped in `allOf`

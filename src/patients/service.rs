@@ -220,7 +220,7 @@ fn not_found() -> Error {
 }
 
 pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplicate: bool) -> Result<Patient> {
-    let fields = normalise(&input, &app.config.phone_region, app.clock.now().date_naive())?;
+    let fields = normalise(&input, &app.phone_region.get(), app.clock.now().date_naive())?;
     let now = app.clock.now();
     let caller = caller.clone();
     app.db
@@ -290,7 +290,7 @@ pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<Patient> {
 
 pub async fn update(app: &App, caller: &Caller, id: i64, patch: PatientPatch) -> Result<Patient> {
     let (now, booked_with) = (app.clock.now(), app.patients_booked_with);
-    let region = app.config.phone_region.clone();
+    let region = app.phone_region.get();
     let caller = caller.clone();
     app.db
         .write(move |tx| {
@@ -439,7 +439,7 @@ pub async fn list(app: &App, caller: &Caller, request: ListRequest, page: Page) 
         }
         if query.ranked_ids.is_none() {
             // The index is being rebuilt: the database searches.
-            (query.terms, query.phone_digits) = interpret_query(text, &app.config.phone_region);
+            (query.terms, query.phone_digits) = interpret_query(text, &app.phone_region.get());
         }
     }
     let (counts, scoped_caller) = (app.counts.clone(), caller.clone());

@@ -84,7 +84,7 @@ pub async fn search(
     if state != IndexState::Ready {
         return Err(unavailable(state));
     }
-    let (index, region) = (app.search.clone(), app.config.phone_region.clone());
+    let (index, region) = (app.search.clone(), app.phone_region.get());
     let (scoped_caller, booked_with) = (caller.clone(), app.patients_booked_with);
     let scope = app.db.read(move |conn| Scope::of(conn, &scoped_caller, booked_with)).await?;
     let hits = if scope == Scope::All {
@@ -130,14 +130,14 @@ async fn run_page(
 /// Ranks the patient list's search-box matches with the index.
 pub struct IndexRanking {
     pub index: Arc<SearchIndex>,
-    pub phone_region: String,
+    pub phone_region: crate::clinic::region::PhoneRegion,
 }
 
 impl PatientRanking for IndexRanking {
     /// `None` while the index is not ready, so the list falls back to a
     /// plain database search.
     fn rank(&self, text: String, include_archived: bool) -> RankFuture {
-        let (index, region) = (self.index.clone(), self.phone_region.clone());
+        let (index, region) = (self.index.clone(), self.phone_region.get());
         Box::pin(async move {
             if !index.is_ready() {
                 return Ok(None);
@@ -148,7 +148,7 @@ impl PatientRanking for IndexRanking {
     }
 
     fn page(&self, text: String, include_archived: bool, offset: usize, limit: usize) -> PageFuture {
-        let (index, region) = (self.index.clone(), self.phone_region.clone());
+        let (index, region) = (self.index.clone(), self.phone_region.get());
         Box::pin(async move {
             if !index.is_ready() {
                 return Ok(None);

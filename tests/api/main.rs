@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod backup;
 mod cli;
+mod clinic;
 mod contract;
 mod crash;
 mod http;

@@ -598,6 +598,24 @@ test('a manager keeps the clinic set up: hours copied from Monday, time off, edi
   await page.getByRole('link', { name: 'Clinic setup' }).click();
   await page.getByRole('heading', { name: 'Clinic setup' }).waitFor();
 
+  // The clinic's own details: its name then heads every page.
+  await page.getByLabel('Clinic name').fill('Riverside Physio');
+  await page.getByLabel('Tax number').fill('GB123456789');
+  await page.locator('#clinic').getByLabel('Phone', { exact: true }).fill('020 7946 0000');
+  await page.getByRole('button', { name: 'Save clinic details' }).click();
+  await page.getByText('Clinic details saved').waitFor();
+  await page.getByRole('link', { name: 'Riverside Physio' }).waitFor();
+  assert.equal(await page.locator('#clinic').getByLabel('Phone', { exact: true }).inputValue(), '+442079460000');
+  assert.equal(await page.title(), 'Riverside Physio · Clinicbox');
+  // Markup dressed as a PNG is refused; a real PNG becomes the logo in the top bar.
+  await page.locator('#logo-file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('<svg onload="alert(1)"/>') });
+  await page.getByText('The logo must be a PNG, JPEG or WebP image.').waitFor();
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  await page.locator('#logo-file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png });
+  await page.getByText('Logo saved').waitFor();
+  assert.match(await page.locator('.brand-logo').getAttribute('src'), /^\/api\/v1\/settings\/clinic\/logo\?v=[0-9a-f]{16}$/);
+  assert.ok(await page.locator('.brand-logo').evaluate((img) => img.complete && img.naturalWidth === 1), 'the logo loads');
+
   // A new clinician: Monday's hours copied to the other weekdays, summed up on one line.
   await page.getByLabel('Clinician name').fill('Dr Nia Adeyemi');
   await page.locator('#clinicians').getByLabel('Riverside').check();

@@ -1,6 +1,6 @@
 import { get, post } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors } from '../dom.js';
-import { signedIn, currentUser } from '../session.js';
+import { signedIn, currentUser, setClinicProfile } from '../session.js';
 
 function authCard(title, lead, form) {
   return h('div', { class: 'auth' },
@@ -60,8 +60,9 @@ export async function loginView({ query, navigate }) {
       }
     },
   }, message, field('Email', email), field('Password', password), submit);
-  function done(session) {
+  async function done(session) {
     signedIn(session);
+    setClinicProfile(await get('/settings/clinic').catch(() => null));
     const next = query.get('next');
     const target = session.mfa_enrolment_required ? '/account' : next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
     navigate(target, { replace: true });

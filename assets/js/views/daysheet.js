@@ -4,6 +4,7 @@ import { get, query } from '../api.js';
 import { h } from '../dom.js';
 import { zoneName } from '../zone.js';
 import { STATUS_LABEL } from './appointment.js';
+import { clinicProfile } from '../session.js';
 
 const addDays = (s, n) => {
   const [y, m, d] = s.split('-').map(Number);
@@ -26,7 +27,11 @@ export async function daySheetView({ query: params }) {
   const rows = data.filter((a) => a.start.slice(0, 10) === date && a.status !== 'cancelled');
   const [y, m, d] = date.split('-').map(Number);
   const longDate = new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const clinic = clinicProfile();
   return h('section', { class: 'page day-sheet' },
+    clinic?.name || clinic?.logo_url ? h('div', { class: 'sheet-clinic' },
+      clinic.logo_url ? h('img', { src: clinic.logo_url, alt: '' }) : null,
+      h('div', {}, h('p', { class: 'strong' }, clinic.name), centre.address ? h('p', { class: 'muted small' }, centre.address) : null)) : null,
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, `${clinician.display_name}: ${longDate}`),
         h('p', { class: 'muted' }, `${centre.name} · all times in ${zoneName(centre.timezone)} · ${rows.length} appointment${rows.length === 1 ? '' : 's'}`)),

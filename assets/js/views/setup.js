@@ -3,6 +3,7 @@
 import { get, post, patch } from '../api.js';
 import { h, field, modal, showFieldErrors, clearFieldErrors, toast } from '../dom.js';
 import { clinicianRow, activeToggle } from './setup/clinicians.js';
+import { clinicCard } from './setup/clinic.js';
 
 async function list(path) {
   return (await get(`${path}?page_size=100`)).data;
@@ -39,6 +40,8 @@ function submitter(form, box, send) {
 }
 
 const rerender = () => window.dispatchEvent(new PopStateEvent('popstate'));
+/** New prices are in the clinic's currency. */
+let defaultCurrency = 'GBP';
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const zones = () => {
   const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -80,7 +83,7 @@ function editCentre(c) {
 }
 
 function serviceInputs(s = {}, clinicians = []) {
-  const price = s.price || { amount_minor: 0, currency: 'GBP' };
+  const price = s.price || { amount_minor: 0, currency: defaultCurrency };
   return {
     name: h('input', { value: s.name || '', dataset: { field: 'name' }, maxlength: 100 }),
     duration_minutes: h('input', { type: 'number', min: 5, max: 720, value: s.duration_minutes ?? 60, dataset: { field: 'duration_minutes' } }),
@@ -235,10 +238,11 @@ function servicesCard(services, clinicians) {
 }
 
 export async function clinicSetupView() {
-  const [settings, centres, services, clinicians] = await Promise.all([
-    get('/settings/booking'), list('/centres'), list('/services'), list('/clinicians'),
+  const [settings, centres, services, clinicians, profile] = await Promise.all([
+    get('/settings/booking'), list('/centres'), list('/services'), list('/clinicians'), get('/settings/clinic'),
   ]);
+  defaultCurrency = profile.currency;
   return h('section', { class: 'page' },
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Clinic setup'), h('p', { class: 'muted' }, 'Centres, clinicians and their hours, services, and the booking policy.'))),
-    h('div', { class: 'setup-grid' }, centresCard(centres), cliniciansCard(clinicians, centres), servicesCard(services, clinicians), policyCard(settings)));
+    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Clinic setup'), h('p', { class: 'muted' }, 'The clinic’s details, centres, clinicians and their hours, services, and the booking policy.'))),
+    h('div', { class: 'setup-grid' }, clinicCard(profile, rerender), centresCard(centres), cliniciansCard(clinicians, centres), servicesCard(services, clinicians), policyCard(settings)));
 }

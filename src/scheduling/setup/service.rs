@@ -44,7 +44,7 @@ fn centre_fields(input: NewCentre, active: bool, region: &str) -> Result<CentreF
 }
 
 pub async fn create_centre(app: &App, caller: &Caller, input: NewCentre) -> Result<Centre> {
-    let fields = centre_fields(input, true, &app.config.phone_region)?;
+    let fields = centre_fields(input, true, &app.phone_region.get())?;
     let (now, caller) = (app.clock.now(), caller.clone());
     app.db
         .write(move |tx| {
@@ -56,7 +56,7 @@ pub async fn create_centre(app: &App, caller: &Caller, input: NewCentre) -> Resu
 }
 
 pub async fn update_centre(app: &App, caller: &Caller, id: i64, patch: CentrePatch) -> Result<Centre> {
-    let (now, caller, region) = (app.clock.now(), caller.clone(), app.config.phone_region.clone());
+    let (now, caller, region) = (app.clock.now(), caller.clone(), app.phone_region.get());
     app.db
         .write(move |tx| {
             let current = store::get_centre(tx, id)?.ok_or_else(|| not_found("centre"))?;
