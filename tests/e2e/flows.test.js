@@ -700,6 +700,90 @@ test('a manager keeps the clinic set up: hours copied from Monday, time off, edi
   await context.close();
 });
 
+test('reception books a weekly series and sees what was skipped, then fills a group session and its waitlist', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  })).json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res.json();
+  };
+  const isoDay = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(ms));
+  // A week after tomorrow, on the weekday Dr Ada Osei works.
+  const first = isoDay(Date.now() + 8 * 24 * 3600 * 1000);
+  const third = isoDay(Date.now() + 22 * 24 * 3600 * 1000);
+  const { data: services } = await call('GET', '/services?page_size=100');
+  const checkUp = services.find((x) => x.name === 'Check-up');
+  const { data: clinicians } = await call('GET', '/clinicians?page_size=100');
+  const ada = clinicians.find((c) => c.display_name === 'Dr Ada Osei');
+  const slotAt = async (serviceId, date, time) => {
+    const { data } = await call('GET', `/slots?service_id=${serviceId}&clinician_id=${ada.id}&from=${date}&to=${date}`);
+    return data.find((x) => x.start.slice(11, 16) === time);
+  };
+  const ama = await call('POST', '/patients', { given_name: 'Ama', family_name: 'Mensah' });
+  // The third week's 09:00 is already taken: that occurrence must be skipped.
+  const taken = await slotAt(checkUp.id, third, '09:00');
+  await call('POST', '/appointments', { patient_id: ama.id, service_id: checkUp.id, clinician_id: ada.id, start: taken.start, centre_id: taken.centre_id });
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'owner@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  await page.goto(`${base}/calendar?date=${first}`);
+  await page.getByRole('button', { name: 'Book with Dr Ada Osei' }).click();
+  let dialog = page.getByRole('dialog', { name: 'Book with Dr Ada Osei' });
+  await dialog.getByLabel('Find patient').fill('okafor');
+  await dialog.getByRole('button', { name: /Zoë Okafor/ }).click();
+  await dialog.getByLabel('Service').selectOption({ label: 'Check-up (30 min)' });
+  await dialog.getByRole('button', { name: '09:00' }).click();
+  await dialog.getByLabel('Repeat').selectOption('Every week');
+  await dialog.getByLabel('Number of appointments').fill('4');
+  await dialog.getByRole('button', { name: 'Book series' }).click();
+  const result = page.getByRole('dialog', { name: 'Series for Zoë Okafor' });
+  await result.getByText('3 booked, 1 could not be booked:').waitFor();
+  assert.equal(await result.locator('.occurrence-booked').count(), 3);
+  assert.equal(await result.locator('.occurrence-skipped').count(), 1);
+  await result.locator('.occurrence-skipped').getByText(/taken|booked|overlap/i).waitFor();
+  await page.screenshot({ path: join(artifacts, '16-series.png') });
+  await result.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('button', { name: /^09:00 Zoë Okafor, Check-up/ }).waitFor();
+  const { data: hers } = await call('GET', `/patients/${(await call('GET', '/patients?q=okafor')).data[0].id}/appointments?page_size=100`);
+  assert.equal(hers.filter((x) => x.start.slice(11, 16) === '09:00' && x.start.slice(0, 10) >= first).length, 3, 'three weekly visits stored');
+
+  // A group class of two seats: two join, a third waits, and takes the seat someone leaves.
+  const group = await call('POST', '/services', { name: 'Back class', duration_minutes: 60, price: { amount_minor: 1500, currency: 'GBP' }, modality: 'in_person', capacity: 2, clinician_ids: [ada.id] });
+  const { data: people } = await call('GET', '/patients?page_size=100');
+  const zoe = people.find((p) => p.family_name === 'Okafor');
+  const session = await slotAt(group.id, first, '13:00');
+  await call('POST', '/appointments', { patient_id: zoe.id, service_id: group.id, clinician_id: ada.id, start: session.start, centre_id: session.centre_id });
+  await page.reload();
+  await page.getByRole('button', { name: /^13:00 Zoë Okafor, Back class/ }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: 'Attendees: 1 of 2 seats' }).waitFor();
+  await dialog.getByLabel('Add a patient', { exact: true }).fill('boateng');
+  await dialog.getByRole('button', { name: /Kofi Boateng/ }).click();
+  await dialog.getByRole('heading', { name: 'Attendees: 2 of 2 seats' }).waitFor();
+  await dialog.getByText('The session is full').waitFor();
+  await dialog.getByLabel('Add a patient to the waitlist').fill('mensah');
+  await dialog.getByRole('button', { name: /Ama Mensah/ }).click();
+  await dialog.getByRole('heading', { name: 'Waitlist (1)' }).waitFor();
+  await page.screenshot({ path: join(artifacts, '17-group-session.png') });
+  await dialog.getByRole('button', { name: 'Remove Zoë Okafor' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Remove Zoë Okafor?' });
+  await confirm.getByText('Ama Mensah from the waitlist takes the seat.').waitFor();
+  await confirm.getByRole('button', { name: 'Remove' }).click();
+  await page.getByText('Zoë Okafor removed').waitFor();
+  const attendees = page.getByRole('region', { name: 'Attendees' });
+  await attendees.getByRole('heading', { name: 'Attendees: 2 of 2 seats' }).waitFor();
+  await attendees.getByRole('link', { name: 'Ama Mensah' }).waitFor();
+  assert.equal(await attendees.getByRole('heading', { name: /Waitlist/ }).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');

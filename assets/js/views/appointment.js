@@ -4,6 +4,7 @@
 import { get, post, patch, query } from '../api.js';
 import { h, modal, sentence, toast } from '../dom.js';
 import { formatIn } from '../zone.js';
+import { attendeesPanel } from './attendees.js';
 
 export const STATUS_LABEL = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
 const STEPS = {
@@ -88,12 +89,13 @@ export function openAppointment(a, context) {
   const panel = h('div', { class: 'dialog-panel' });
   const historyList = h('ol', { class: 'history' }, h('li', { class: 'muted' }, 'Loading…'));
   const d = dialog(
-    h('h2', {}, label),
+    h('h2', {}, service?.capacity > 1 ? `${service.name}: group session` : label),
     h('p', { class: 'muted' }, `${when} · ${service?.name || ''} with ${clinician?.display_name || ''}`),
     h('p', {}, h('span', { class: `badge status-badge status-${a.status}` }, STATUS_LABEL[a.status])),
     a.status === 'cancelled' && a.cancel_reason ? h('p', { class: 'cancel-reason' }, `Reason: ${a.cancel_reason}`) : null,
     a.video_url ? h('p', {}, h('a', { href: a.video_url, target: '_blank', rel: 'noopener' }, 'Open the video room')) : null,
     a.notes ? h('p', {}, a.notes) : null,
+    service?.capacity > 1 ? attendeesPanel(a, service, { canChange, onChanged }) : null,
     message,
     panel,
     h('details', { class: 'history-box' }, h('summary', {}, 'History'), historyList));
@@ -125,7 +127,7 @@ export function openAppointment(a, context) {
       canChange && movable(a.status) ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: reschedule }, 'Reschedule') : null,
       canChange && movable(a.status) && started ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => step('no-show') }, 'Mark no-show') : null,
       canChange && movable(a.status) ? h('button', { type: 'button', class: 'btn btn-ghost btn-danger', onclick: cancel }, 'Cancel appointment') : null,
-      a.attendees.length === 1 ? h('a', { class: 'btn btn-ghost', href: `/patients/${a.attendees[0].patient_id}`, dataset: { link: '' }, onclick: () => d.close() }, 'Patient record') : null,
+      a.attendees.length === 1 && !(service?.capacity > 1) ? h('a', { class: 'btn btn-ghost', href: `/patients/${a.attendees[0].patient_id}`, dataset: { link: '' }, onclick: () => d.close() }, 'Patient record') : null,
       h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
   }
 

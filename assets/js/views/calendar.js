@@ -1,11 +1,12 @@
 // The calendar: a day with a column per clinician at a centre, or a week
 // for one clinician. Appointment times come from the API in the centre's
 // offset, so their wall time is read straight from the string.
-import { get, post, patch, query } from '../api.js';
-import { h, toast, debounce } from '../dom.js';
+import { get, patch, query } from '../api.js';
+import { h, toast } from '../dom.js';
 import { can, currentUser } from '../session.js';
 import { nowIn, wallIn, wallToRfc, zoneName } from '../zone.js';
-import { STATUS_LABEL, dialog, openAppointment, slotPicker } from './appointment.js';
+import { STATUS_LABEL, openAppointment } from './appointment.js';
+import { bookingDialog } from './booking.js';
 
 const FIRST_HOUR = 7;
 const LAST_HOUR = 20;
@@ -256,82 +257,14 @@ export async function calendarView({ query: params }) {
   }
 
   function openBooking({ clinician, date, near }) {
-    const offered = services.filter((s) => s.active && s.clinician_ids.includes(clinician));
-    let patient = carriedPatient;
+    const patient = carriedPatient;
     carriedPatient = null;
     carryBanner?.remove();
-    const chosen = h('p', { class: 'strong', id: 'booking-patient' }, patient ? patient.label : 'No patient chosen');
-    const results = h('div', { class: 'pick-list' });
-    const search = h('input', { type: 'search', placeholder: 'Search by name or phone', 'aria-label': 'Find patient', autocomplete: 'off' });
-    const service = h('select', { 'aria-label': 'Service' }, offered.map((s) => h('option', { value: s.id }, `${s.name} (${s.duration_minutes} min)`)));
-    const day = h('input', { type: 'date', value: date, 'aria-label': 'Date' });
-    const notes = h('textarea', { rows: 2, 'aria-label': 'Notes', placeholder: 'Notes for the clinician (optional)' });
-    const message = h('div', { class: 'form-message' });
-    let slot = null;
-    let pastNoticeAgreed = false;
-    let bookButton = null;
-    const picker = slotPicker({
-      serviceId: () => service.value, clinicianId: clinician, date, near,
-      serviceLabel: () => service.selectedOptions[0]?.textContent || 'this service',
-      onPick: (s) => { slot = s; pastNoticeAgreed = false; if (bookButton) bookButton.textContent = 'Book'; },
+    bookingDialog({
+      clinicianId: clinician, clinicianName: clinicianById.get(clinician)?.display_name || '', date, near, patient, timeZone: zone(),
+      services: services.filter((s) => s.active && s.clinician_ids.includes(clinician)),
+      onBooked: (booked) => { state.date = booked; load(); },
     });
-
-    search.addEventListener('input', debounce(async () => {
-      const text = search.value.trim();
-      if (!text) { results.replaceChildren(); return; }
-      try {
-        const { data } = await get(`/search${query({ q: text, types: 'patient', limit: 6 })}`);
-        results.replaceChildren(...data.map((hit) => h('button', {
-          type: 'button', class: 'pick',
-          onclick: () => { patient = { id: hit.id, label: hit.title }; chosen.textContent = hit.title; results.replaceChildren(); search.value = ''; },
-        }, h('span', { class: 'strong' }, hit.title), h('span', { class: 'muted small' }, hit.subtitle))));
-      } catch (error) {
-        results.replaceChildren(h('p', { class: 'muted' }, error.message));
-      }
-    }, 150));
-
-    const reload = () => (service.value ? picker.load(day.value) : picker.element.replaceChildren(h('p', { class: 'muted' }, 'This clinician offers no services yet.')));
-    service.addEventListener('change', reload);
-    day.addEventListener('change', reload);
-
-    const d = dialog(
-      h('h2', {}, `Book with ${clinicianById.get(clinician)?.display_name || ''}`),
-      message,
-      h('div', { class: 'field' }, h('label', {}, 'Patient'), chosen, search, results),
-      h('div', { class: 'grid' }, h('div', { class: 'field' }, h('label', {}, 'Service'), service), h('div', { class: 'field' }, h('label', {}, 'Date'), day)),
-      h('div', { class: 'field' }, h('label', {}, 'Time'), picker.element),
-      h('div', { class: 'field' }, h('label', {}, 'Notes'), notes),
-      h('div', { class: 'form-actions dialog-actions' },
-        bookButton = h('button', {
-          type: 'button', class: 'btn btn-primary',
-          onclick: async () => {
-            message.replaceChildren();
-            if (!patient) { message.append(h('div', { class: 'banner banner-error', role: 'alert' }, 'Choose a patient first.')); return; }
-            if (!slot) { message.append(h('div', { class: 'banner banner-error', role: 'alert' }, 'Choose a time.')); return; }
-            if (slot.within_notice && !pastNoticeAgreed) {
-              // Patients could not book this time; reception may, once they mean it.
-              pastNoticeAgreed = true;
-              message.append(h('div', { class: 'banner banner-warning', role: 'alert' },
-                `${wallTime(slot.start)} is inside the notice patients must give. Book it anyway?`));
-              bookButton.textContent = 'Book anyway';
-              return;
-            }
-            try {
-              await post('/appointments', { patient_id: patient.id, service_id: Number(service.value), clinician_id: clinician, start: slot.start, centre_id: slot.centre_id, notes: notes.value.trim() || null });
-              toast(`Booked ${patient.label} at ${wallTime(slot.start)}`, 'success');
-              d.close();
-              state.date = day.value;
-              load();
-            } catch (error) {
-              const plain = error.code === 'SLOT_TAKEN' ? 'That time was just taken. Pick another one.' : error.message;
-              message.append(h('div', { class: 'banner banner-error', role: 'alert' }, plain));
-              if (error.code === 'SLOT_TAKEN') picker.load(day.value);
-            }
-          },
-        }, 'Book'),
-        h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
-    (patient ? service : search).focus();
-    if (!service.value) reload();
   }
 
   const carryBanner = carriedPatient

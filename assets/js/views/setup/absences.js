@@ -28,8 +28,8 @@ export async function absencesPanel(clinician, centres, zone) {
             onclick: async () => {
               if (!await ask({ title: 'Remove this time off?', text: `${clinician.display_name}: ${span(x)}. They become bookable in their usual hours again.`, yes: 'Remove time off' })) return;
               await del(`/clinicians/${clinician.id}/time-off/${x.id}`);
+              await draw();
               toast('Time off removed', 'success');
-              draw();
             },
           }, 'Remove'))))
         : h('p', { class: 'muted' }, 'None coming up.'),
@@ -77,8 +77,8 @@ function spanForm(title, path, clinician, centres, zone, done, allDay) {
       if (path === 'extra-availability') body.centre_id = Number(input.centre.value);
       try {
         await post(`/clinicians/${clinician.id}/${path}`, body);
+        await done();
         toast(allDay ? 'Time off added' : 'Extra hours added', 'success');
-        done();
       } catch (error) {
         if (!showFieldErrors(form, error)) message.append(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
       }
