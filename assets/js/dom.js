@@ -124,9 +124,29 @@ export function field(label, input, hint) {
     hint ? h('p', { class: 'hint' }, hint) : null);
 }
 
+/**
+ * Whether the person has typed into `root` since it was drawn: Esc then asks
+ * before throwing their typing away.
+ */
+export function tracksTyping(root) {
+  let typed = false;
+  root.addEventListener('input', () => { typed = true; });
+  return { typed: () => typed, reset: () => { typed = false; } };
+}
+
+/** Asks whether to throw away what was typed; resolves true to discard. */
+export const askDiscard = () => ask({ title: 'Discard what you typed?', text: 'What you entered here is not saved yet.', yes: 'Discard', no: 'Keep editing', danger: true });
+
 /** A modal dialog in the page (never the browser's prompt or confirm); removed when closed. */
 export function modal(...children) {
   const d = h('dialog', { class: 'dialog', onclose: () => d.remove() }, ...children);
+  // Esc closes a dialog, but not over typing without asking.
+  const typing = tracksTyping(d);
+  d.addEventListener('cancel', (event) => {
+    if (!typing.typed()) return;
+    event.preventDefault();
+    askDiscard().then((discard) => { if (discard) d.close(); else d.querySelector('input, textarea, select')?.focus(); });
+  });
   // Named by its heading, so a screen reader says what the dialog is for.
   const heading = d.querySelector('h1, h2');
   if (heading) {

@@ -14,6 +14,19 @@ pub fn normalise(raw: &str, region: &str) -> Result<String, &'static str> {
     Ok(e164)
 }
 
+/// A stored (E.164) number as the clinic writes it: in national format when
+/// it is of the clinic's region (`07911 123456`), else international (`+1
+/// 202-555-0143`). A number that no longer parses is shown as stored.
+pub fn display(e164: &str, region: &str) -> String {
+    let Ok(number) = phonenumber::parse(None, e164) else {
+        return e164.to_owned();
+    };
+    // Same calling code as the clinic's region (the UK's +44, North America's +1).
+    let home = phonenumber::metadata::DATABASE.by_id(region.to_ascii_uppercase().as_str()).map(|m| m.country_code());
+    let mode = if home == Some(number.code().value()) { Mode::National } else { Mode::International };
+    number.format().mode(mode).to_string()
+}
+
 /// Ofcom's ranges for drama, training and testing (never allocated to a
 /// line): the metadata calls them unassigned, but a clinic's demo data and
 /// staff training use them, so they are accepted.
@@ -52,6 +65,15 @@ pub fn digits_of(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_of_the_clinics_region_are_shown_nationally_and_others_internationally() {
+        assert_eq!(display("+447911123456", "GB"), "07911 123456");
+        assert_eq!(display("+12025550143", "GB"), "+1 202-555-0143");
+        assert_eq!(display("+12025550143", "US"), "(202) 555-0143");
+        assert_eq!(display("+447700900123", "GB"), "07700 900123", "drama numbers too");
+        assert_eq!(display("not a number", "GB"), "not a number");
+    }
 
     #[test]
     fn numbers_in_other_formats_and_regions() {

@@ -43,7 +43,9 @@ impl PatientsApi {
         allow_duplicate: Query<Option<bool>>,
     ) -> Result<PatientCreated> {
         auth.caller().require(Action::PatientWrite)?;
-        let patient = service::create(&app, auth.caller(), body.0, allow_duplicate.0.unwrap_or(false)).await?;
+        let patient = service::create(&app, auth.caller(), body.0, allow_duplicate.0.unwrap_or(false))
+            .await?
+            .shown(&app.phone_region.get());
         let location = format!("/api/v1/patients/{}", patient.id);
         Ok(PatientCreated::Created(Json(patient), location))
     }
@@ -78,7 +80,8 @@ impl PatientsApi {
         let page = Page::from_query(page.0, page_size.0)?;
         let request = ListRequest { q: q.0, status: status.0, lead_source: lead_source.0, sort: sort.0 };
         let (rows, total) = service::list(&app, auth.caller(), request, page).await?;
-        Ok(Json(page.wrap(rows, total)))
+        let region = app.phone_region.get();
+        Ok(Json(page.wrap(rows.into_iter().map(|p| p.shown(&region)).collect(), total)))
     }
 
     /// Count patients by status and by lead source
@@ -97,7 +100,7 @@ impl PatientsApi {
     #[oai(path = "/patients/:id", method = "get", operation_id = "get_patient")]
     async fn get(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
         auth.caller().require(Action::PatientRead)?;
-        Ok(Json(service::get(&app, auth.caller(), id.0).await?))
+        Ok(Json(service::get(&app, auth.caller(), id.0).await?.shown(&app.phone_region.get())))
     }
 
     /// Change a patient's record
@@ -112,7 +115,7 @@ impl PatientsApi {
         body: Json<PatientPatch>,
     ) -> Result<Json<Patient>> {
         auth.caller().require(Action::PatientWrite)?;
-        Ok(Json(service::update(&app, auth.caller(), id.0, body.0).await?))
+        Ok(Json(service::update(&app, auth.caller(), id.0, body.0).await?.shown(&app.phone_region.get())))
     }
 
     /// Archive a patient
@@ -121,7 +124,11 @@ impl PatientsApi {
     #[oai(path = "/patients/:id/archive", method = "post", operation_id = "archive_patient")]
     async fn archive(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
         auth.caller().require(Action::PatientWrite)?;
-        Ok(Json(service::set_status(&app, auth.caller(), id.0, PatientStatus::Archived).await?))
+        Ok(Json(
+            service::set_status(&app, auth.caller(), id.0, PatientStatus::Archived)
+                .await?
+                .shown(&app.phone_region.get()),
+        ))
     }
 
     /// Restore an archived patient
@@ -131,7 +138,9 @@ impl PatientsApi {
     #[oai(path = "/patients/:id/restore", method = "post", operation_id = "restore_patient")]
     async fn restore(&self, app: Data<&App>, auth: StaffAuth, id: Path<i64>) -> Result<Json<Patient>> {
         auth.caller().require(Action::PatientWrite)?;
-        Ok(Json(service::set_status(&app, auth.caller(), id.0, PatientStatus::Active).await?))
+        Ok(Json(
+            service::set_status(&app, auth.caller(), id.0, PatientStatus::Active).await?.shown(&app.phone_region.get()),
+        ))
     }
 
     /// List who a patient is shared with

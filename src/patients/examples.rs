@@ -25,6 +25,7 @@ pub fn patient() -> Value {
         "id": 1,
         "lead_source": "referral",
         "phone": "+447911123456",
+        "phone_display": "07911 123456",
         "sex": "female",
         "status": "active",
         "updated_at": "2027-06-01T08:00:00Z"
@@ -44,6 +45,7 @@ pub fn patched_patient() -> Value {
         "id": 1,
         "lead_source": "referral",
         "phone": "+447911123456",
+        "phone_display": "07911 123456",
         "preferred_name": "Amazing Grace",
         "sex": "female",
         "status": "active",

@@ -72,6 +72,10 @@ pub struct Patient {
     pub sex: Option<Sex>,
     /// E.164, e.g. `+447911123456`.
     pub phone: Option<String>,
+    /// `phone` as the clinic writes it, for showing (not for storing): national format for a
+    /// number of the clinic's region (`07911 123456`), international otherwise (`+1
+    /// 202-555-0143`).
+    pub phone_display: Option<String>,
     pub email: Option<String>,
     pub address: Option<Address>,
     pub emergency_contact: Option<EmergencyContact>,
@@ -82,6 +86,14 @@ pub struct Patient {
     pub created_at: DateTime<Utc>,
     #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub updated_at: DateTime<Utc>,
+}
+
+impl Patient {
+    /// Adds how the clinic writes the phone number (`region`: the clinic's).
+    pub fn shown(mut self, region: &str) -> Self {
+        self.phone_display = self.phone.as_deref().map(|p| crate::kit::phone::display(p, region));
+        self
+    }
 }
 
 /// A new patient. Dates are `YYYY-MM-DD`; phone numbers may be written as

@@ -56,6 +56,8 @@ fn read_patient(row: &Row) -> rusqlite::Result<Patient> {
         date_of_birth: optional_date(row, 4)?,
         sex: row.get(5)?,
         phone: row.get(6)?,
+        // Added as the patient leaves the API, in the clinic's region.
+        phone_display: None,
         email: row.get(7)?,
         address: (address != Address::default()).then_some(address),
         emergency_contact: (emergency_contact != EmergencyContact::default()).then_some(emergency_contact),

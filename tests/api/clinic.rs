@@ -69,6 +69,7 @@ async fn the_profile_is_kept_and_its_phone_region_reads_later_numbers_even_after
         .create_patient(&admin, json!({"given_name": "Ann", "family_name": "Lee", "phone": "(202) 555-0143"}))
         .await;
     assert_eq!(patient["phone"], "+12025550143");
+    assert_eq!(patient["phone_display"], "(202) 555-0143", "shown as an American clinic writes it");
 
     let dir = server.data_dir();
     server.shut_down().await;

@@ -104,6 +104,11 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.keyboard.press('n');
   await page.getByRole('heading', { name: 'New patient' }).waitFor();
   await page.getByLabel('Given name').fill('Zoë');
+  // Esc over typing asks before throwing it away.
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: 'Discard what you typed?' }).getByRole('button', { name: 'Keep editing' }).click();
+  assert.equal(await page.getByLabel('Given name').inputValue(), 'Zoë');
+  await page.getByRole('heading', { name: 'New patient' }).waitFor();
   await page.getByLabel('Family name').fill('Okafor');
   await page.getByLabel('Date of birth').fill('1984-03-07');
   await page.getByLabel('Phone', { exact: true }).fill('07911 123456');
@@ -118,7 +123,9 @@ test('setup, sign in, register a patient, find them and open their record', asyn
 
   // The record opens.
   await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
-  await page.getByText('+447911123456').waitFor();
+  // The phone reads as the clinic writes it, and calls on a tap.
+  const call = page.getByRole('link', { name: 'Call 07911 123456' });
+  assert.equal(await call.getAttribute('href'), 'tel:+447911123456');
   await page.screenshot({ path: join(artifacts, '3-detail.png') });
 
   // Search follows writes within a second; wait for it as any client would.
@@ -739,6 +746,10 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
   await dialog.getByRole('button', { name: /Zoë Okafor/ }).click();
   await dialog.getByLabel('Service').selectOption({ label: 'Check-up (30 min)' });
   await dialog.getByRole('button', { name: '09:00' }).click();
+  await dialog.getByLabel('Notes').fill('Weekly rehab');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: 'Discard what you typed?' }).getByRole('button', { name: 'Keep editing' }).click();
+  assert.equal(await dialog.getByLabel('Notes').inputValue(), 'Weekly rehab', 'Esc kept the booking being typed');
   await dialog.getByLabel('Repeat').selectOption('Every week');
   await dialog.getByLabel('Number of appointments').fill('4');
   await dialog.getByRole('button', { name: 'Book series' }).click();

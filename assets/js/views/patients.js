@@ -1,5 +1,5 @@
 import { get, post, patch, del, query } from '../api.js';
-import { h, ask, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
+import { h, ask, askDiscard, tracksTyping, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
 import { can } from '../session.js';
 
 const SORTS = [
@@ -76,7 +76,7 @@ export async function patientListView({ query: params, navigate }) {
         h('td', {}, h('a', { href: `/patients/${p.id}`, dataset: { link: '' }, class: 'strong' }, `${p.family_name}, ${p.given_name}`),
           p.preferred_name ? h('span', { class: 'muted' }, ` “${p.preferred_name}”`) : null),
         h('td', {}, p.date_of_birth ? `${formatDate(p.date_of_birth)} (${ageFrom(p.date_of_birth)})` : '—'),
-        h('td', { class: 'mono' }, p.phone || '—'),
+        h('td', { class: 'mono nowrap' }, phoneLink(p)),
         h('td', { class: 'hide-sm' }, p.email || '—'),
         h('td', {}, statusBadge(p.status))))));
   }
@@ -123,6 +123,11 @@ export async function patientListView({ query: params, navigate }) {
     results);
 }
 
+/** The number as the clinic writes it, a tap away from a call on a phone. */
+function phoneLink(p) {
+  return p.phone ? h('a', { href: `tel:${p.phone}`, class: 'tel', 'aria-label': `Call ${p.phone_display || p.phone}` }, p.phone_display || p.phone) : '—';
+}
+
 function definition(label, value) {
   return [h('dt', {}, label), h('dd', {}, value || '—')];
 }
@@ -161,7 +166,7 @@ export async function patientDetailView({ params, navigate }) {
           : h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => changeStatus('restore') }, 'Restore')) : null),
     h('div', { class: 'cards' },
       h('article', { class: 'card' }, h('h2', {}, 'Contact'),
-        h('dl', { class: 'dl' }, definition('Phone', patient.phone), definition('Email', patient.email), definition('Address', address))),
+        h('dl', { class: 'dl' }, definition('Phone', patient.phone ? phoneLink(patient) : null), definition('Email', patient.email), definition('Address', address))),
       h('article', { class: 'card' }, h('h2', {}, 'Details'),
         h('dl', { class: 'dl' }, definition('Sex', SEXES.find(([v]) => v === patient.sex)?.[1]), definition('Lead source', patient.lead_source),
           definition('Registered', formatInstant(patient.created_at)), definition('Last changed', formatInstant(patient.updated_at)))),
@@ -271,7 +276,8 @@ export async function patientFormView({ params, navigate }) {
     preferred_name: input('preferred_name', { autocomplete: 'off' }),
     date_of_birth: input('date_of_birth', { type: 'date', max: new Date().toISOString().slice(0, 10) }),
     sex: select('sex', SEXES, v('sex'), { dataset: { field: 'sex' } }),
-    phone: input('phone', { type: 'tel', autocomplete: 'off' }),
+    // Edited as the clinic writes it; saved back in E.164 whatever the format.
+    phone: input('phone', { type: 'tel', autocomplete: 'off', value: existing?.phone_display || v('phone') }),
     email: input('email', { type: 'email', autocomplete: 'off' }),
     'address.line1': input('address.line1'),
     'address.line2': input('address.line2'),
@@ -336,7 +342,11 @@ export async function patientFormView({ params, navigate }) {
     class: 'form',
     novalidate: true,
     onsubmit: (e) => { e.preventDefault(); save(false); },
-    onkeydown: (e) => { if (e.key === 'Escape') navigate(cancelTo); },
+    onkeydown: async (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      if (!typing.typed() || await askDiscard()) navigate(cancelTo);
+    },
   },
   message,
   h('fieldset', {}, h('legend', {}, 'Patient'),
@@ -354,6 +364,7 @@ export async function patientFormView({ params, navigate }) {
   h('fieldset', {}, h('legend', {}, 'How they found us'),
     h('div', { class: 'grid' }, field('Lead source', inputs.lead_source, 'For example referral, website, walk-in.'), sources)),
   h('div', { class: 'form-actions' }, submit, h('a', { class: 'btn btn-ghost', href: cancelTo, dataset: { link: '' } }, 'Cancel'), h('span', { class: 'muted small' }, 'Esc to cancel')));
+  const typing = tracksTyping(form);
 
   return h('section', { class: 'page page-narrow' },
     h('a', { href: cancelTo, dataset: { link: '' }, class: 'back' }, existing ? `← ${fullName(existing)}` : '← Patients'),
