@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 import { TOTP } from 'otpauth';
+import { contrastProblems } from './contrast.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.env.CLINICBOX_BIN || join(here, '../../target/debug/clinicbox');
@@ -79,6 +80,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByText('Password must be at least 12 characters').waitFor();
   await page.getByLabel('Password').fill(password);
   await page.screenshot({ path: join(artifacts, '1-setup.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the first-setup page');
   await page.getByRole('button', { name: 'Create administrator' }).click();
 
   // Sign in (the email is carried over).
@@ -95,6 +97,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   assert.deepEqual((await steps.allInnerTexts()).map((t) => t.split('\n')[1]),
     ['Add your centre', 'Add your clinicians', 'Add your services', 'Set working hours', 'Invite your staff']);
   assert.equal(await page.getByText('(to do)').count(), 5);
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the checklist');
   await page.getByRole('link', { name: 'Go to patients' }).click();
   await page.getByRole('heading', { name: 'Patients' }).waitFor();
   await page.getByText('No patients yet.').waitFor();
@@ -127,6 +130,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   const call = page.getByRole('link', { name: 'Call 07911 123456' });
   assert.equal(await call.getAttribute('href'), 'tel:+447911123456');
   await page.screenshot({ path: join(artifacts, '3-detail.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the detail page');
 
   // Search follows writes within a second; wait for it as any client would.
   for (let i = 0; i < 100; i += 1) {
@@ -146,6 +150,14 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await row.waitFor();
   assert.equal(await page.getByText('null', { exact: true }).count(), 0);
   await page.screenshot({ path: join(artifacts, '4-list.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the list page');
+  // On a phone the list and the top bar fit without sideways scrolling, and who is signed in stays in view.
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll at 390');
+  await page.getByRole('link', { name: 'Your account: Olivia Owner' }).waitFor();
+  assert.equal(await page.locator('.initials').innerText(), 'OO');
+  await page.screenshot({ path: join(artifacts, '4c-list-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 820 });
   await row.click();
   await page.getByRole('heading', { name: /Zoë Okafor/ }).waitFor();
   assert.match(page.url(), /\/patients\/\d+$/);
@@ -197,6 +209,7 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.getByRole('button', { name: 'Add staff member' }).click();
   await page.getByRole('cell', { name: 'fatima@clinic.test' }).waitFor();
   await page.screenshot({ path: join(artifacts, '6-staff.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the staff page');
 
   const staff = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   const desk = await signIn(staff, 'fatima@clinic.test');
@@ -251,6 +264,7 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   assert.match(download.suggestedFilename(), /^clinicbox-backup-\d{8}T\d{6}\.\d{3}Z\.tar$/);
   assert.equal(await download.failure(), null);
   await page.screenshot({ path: join(artifacts, '8-backups.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the backups page');
   assert.deepEqual(prompts, []);
   await admin.close();
   await staff.close();
@@ -312,6 +326,7 @@ test('set up the clinic and book from the calendar; a visit tomorrow is too earl
   assert.equal(await page.getByText('null', { exact: true }).count(), 0);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
   await page.screenshot({ path: join(artifacts, '9-clinic-setup.png'), fullPage: true });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the setup page');
 
   // The calendar for tomorrow, one column per clinician.
   const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
@@ -759,6 +774,7 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
   assert.equal(await result.locator('.occurrence-skipped').count(), 1);
   await result.locator('.occurrence-skipped').getByText(/taken|booked|overlap/i).waitFor();
   await page.screenshot({ path: join(artifacts, '16-series.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the series page');
   await result.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('button', { name: /^09:00 Zoë Okafor, Check-up/ }).waitFor();
   const { data: hers } = await call('GET', `/patients/${(await call('GET', '/patients?q=okafor')).data[0].id}/appointments?page_size=100`);
@@ -782,6 +798,7 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
   await dialog.getByRole('button', { name: /Ama Mensah/ }).click();
   await dialog.getByRole('heading', { name: 'Waitlist (1)' }).waitFor();
   await page.screenshot({ path: join(artifacts, '17-group-session.png') });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the group page');
   await dialog.getByRole('button', { name: 'Remove Zoë Okafor' }).click();
   const confirm = page.getByRole('dialog', { name: 'Remove Zoë Okafor?' });
   await confirm.getByText('Ama Mensah from the waitlist takes the seat.').waitFor();

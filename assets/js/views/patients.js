@@ -70,12 +70,12 @@ export async function patientListView({ query: params, navigate }) {
   }
 
   function table(rows) {
-    return h('table', { class: 'table' },
+    return h('table', { class: 'table patient-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Date of birth'), h('th', { scope: 'col' }, 'Phone'), h('th', { scope: 'col', class: 'hide-sm' }, 'Email'), h('th', { scope: 'col' }, 'Status'))),
       h('tbody', {}, rows.map((p) => h('tr', { class: 'row-link', onclick: (e) => { if (!e.target.closest('a')) navigate(`/patients/${p.id}`); } },
         h('td', {}, h('a', { href: `/patients/${p.id}`, dataset: { link: '' }, class: 'strong' }, `${p.family_name}, ${p.given_name}`),
           p.preferred_name ? h('span', { class: 'muted' }, ` “${p.preferred_name}”`) : null),
-        h('td', {}, p.date_of_birth ? `${formatDate(p.date_of_birth)} (${ageFrom(p.date_of_birth)})` : '—'),
+        h('td', { class: 'dob' }, p.date_of_birth ? `${formatDate(p.date_of_birth)} (${ageFrom(p.date_of_birth)})` : '—'),
         h('td', { class: 'mono nowrap' }, phoneLink(p)),
         h('td', { class: 'hide-sm' }, p.email || '—'),
         h('td', {}, statusBadge(p.status))))));
