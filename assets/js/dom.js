@@ -51,6 +51,13 @@ export function toast(message, kind = 'info') {
   setTimeout(() => item.remove(), 4000);
 }
 
+/** A lead source as shown everywhere: stored lower-case, shown as a label ("walk-in" → "Walk-in"). */
+export function leadSourceLabel(value) {
+  if (!value) return '—';
+  const text = value.replace(/_/g, ' ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
 export function formatDate(iso) {
   if (!iso) return '—';
   const [y, m, d] = iso.split('-').map(Number);

@@ -129,6 +129,8 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   // The phone reads as the clinic writes it, and calls on a tap.
   const call = page.getByRole('link', { name: 'Call 07911 123456' });
   assert.equal(await call.getAttribute('href'), 'tel:+447911123456');
+  // The lead source is stored lower-case and shown as a label, the same on every page.
+  await page.locator('dd', { hasText: /^Referral$/ }).waitFor();
   await page.screenshot({ path: join(artifacts, '3-detail.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the detail page');
 
@@ -228,6 +230,8 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await row.getByLabel('Role of Fatima Frontdesk').selectOption('clinician');
   await page.getByRole('dialog').getByRole('heading', { name: 'Make Fatima Frontdesk Clinician?' }).waitFor();
   await page.getByRole('dialog').getByRole('button', { name: 'Keep as it is' }).click();
+  // The choice goes back once the dialog has closed.
+  await page.waitForFunction(() => document.querySelector('[aria-label="Role of Fatima Frontdesk"]')?.value === 'front_desk');
   assert.equal(await row.getByLabel('Role of Fatima Frontdesk').inputValue(), 'front_desk', 'kept');
   await page.getByRole('row', { name: /Olivia Owner/ }).getByLabel('Role of Olivia Owner').selectOption('manager');
   await page.getByRole('dialog').getByText('This is your own account').waitFor();
@@ -635,6 +639,8 @@ test('a manager keeps the clinic set up: hours copied from Monday, time off, edi
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
   await page.locator('#logo-file').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png });
   await page.getByText('Logo saved').waitFor();
+  // The page redraws after the toast: wait for the top bar to carry the new logo.
+  await page.locator('.brand-logo[src^="/api/v1/settings/clinic/logo?v="]').waitFor();
   assert.match(await page.locator('.brand-logo').getAttribute('src'), /^\/api\/v1\/settings\/clinic\/logo\?v=[0-9a-f]{16}$/);
   assert.ok(await page.locator('.brand-logo').evaluate((img) => img.complete && img.naturalWidth === 1), 'the logo loads');
 

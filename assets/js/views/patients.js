@@ -1,5 +1,5 @@
 import { get, post, patch, del, query } from '../api.js';
-import { h, ask, askDiscard, tracksTyping, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
+import { h, ask, askDiscard, tracksTyping, leadSourceLabel, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
 import { can } from '../session.js';
 
 const SORTS = [
@@ -110,7 +110,7 @@ export async function patientListView({ query: params, navigate }) {
     facetsLine.replaceChildren(
       h('span', { class: 'chip' }, `${count('active').toLocaleString()} active`),
       h('span', { class: 'chip' }, `${count('archived').toLocaleString()} archived`),
-      ...facets.lead_source.slice(0, 4).map((s) => h('span', { class: 'chip chip-soft' }, `${s.value}: ${s.count}`)));
+      ...facets.lead_source.slice(0, 4).map((s) => h('span', { class: 'chip chip-soft' }, `${leadSourceLabel(s.value)}: ${s.count}`)));
   }).catch(() => {});
 
   load();
@@ -168,7 +168,7 @@ export async function patientDetailView({ params, navigate }) {
       h('article', { class: 'card' }, h('h2', {}, 'Contact'),
         h('dl', { class: 'dl' }, definition('Phone', patient.phone ? phoneLink(patient) : null), definition('Email', patient.email), definition('Address', address))),
       h('article', { class: 'card' }, h('h2', {}, 'Details'),
-        h('dl', { class: 'dl' }, definition('Sex', SEXES.find(([v]) => v === patient.sex)?.[1]), definition('Lead source', patient.lead_source),
+        h('dl', { class: 'dl' }, definition('Sex', SEXES.find(([v]) => v === patient.sex)?.[1]), definition('Lead source', patient.lead_source && leadSourceLabel(patient.lead_source)),
           definition('Registered', formatInstant(patient.created_at)), definition('Last changed', formatInstant(patient.updated_at)))),
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
