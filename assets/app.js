@@ -4,6 +4,7 @@ import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
 import { staffView } from './js/views/staff.js';
+import { duplicatesView } from './js/views/duplicates.js';
 import { accountView } from './js/views/account.js';
 import { apiKeysView } from './js/views/apikeys.js';
 import { backupsView } from './js/views/backups.js';
@@ -12,6 +13,7 @@ import { daySheetView } from './js/views/daysheet.js';
 import { clinicSetupView } from './js/views/setup.js';
 import { checklistView, setupSteps, unfinished } from './js/views/welcome.js';
 import { quickSearch } from './js/quicksearch.js';
+import { centreZones } from './js/zone.js';
 import { can, clinicProfile, currentUser, mfaState, navigate, onNavigate, setClinicProfile, signedIn, signedOut } from './js/session.js';
 
 const routes = [
@@ -21,6 +23,7 @@ const routes = [
   { path: /^\/patients$/, view: patientListView },
   { path: /^\/welcome$/, view: async () => checklistView(await setupSteps() || []), action: 'scheduling_setup' },
   { path: /^\/patients\/new$/, view: patientFormView },
+  { path: /^\/patients\/duplicates$/, view: duplicatesView, action: 'patient_merge' },
   { path: /^\/patients\/(\d+)$/, view: patientDetailView },
   { path: /^\/patients\/(\d+)\/edit$/, view: patientFormView },
   { path: /^\/staff$/, view: staffView, action: 'staff_manage' },
@@ -45,7 +48,8 @@ async function loadSession() {
     signedOut();
     return;
   }
-  setClinicProfile(await get('/settings/clinic').catch(() => null));
+  const [profile] = await Promise.all([get('/settings/clinic').catch(() => null), centreZones(get)]);
+  setClinicProfile(profile);
 }
 
 async function signOut() {

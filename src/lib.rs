@@ -43,6 +43,8 @@ pub struct AppState {
     pub counts: Arc<crate::db::counts::CountCache>,
     /// Whom a clinician is booked with, for the clinician scope.
     pub patients_booked_with: crate::patients::scope::PatientsBookedWith,
+    /// What other features keep about a patient, moved by a merge.
+    pub patient_records_elsewhere: &'static [crate::patients::merging::HeldRecords],
     pub secret: secret::SecretKey,
     pub clock: SharedClock,
     pub throttle: LoginThrottle,
@@ -84,6 +86,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             patient_ranking,
             patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
+            patient_records_elsewhere: &[crate::scheduling::appointments::merging::ATTENDANCE],
             counts: Default::default(),
             throttle: LoginThrottle::new(clock.clone()),
             refresh_grace: Default::default(),

@@ -33,6 +33,7 @@ use crate::http::{MAX_BODY_BYTES, assets, body_errors, context, error, ratelimit
 use crate::kit::error::Error;
 use crate::kit::permissions::Action;
 use crate::patients::api::PatientsApi;
+use crate::patients::merging::api::PatientMergingApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
 use crate::scheduling::availability::api::AvailabilityApi;
 use crate::scheduling::feeds::api::FeedsApi;
@@ -51,6 +52,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             StaffApi,
             ApiKeysApi,
             PatientsApi,
+            PatientMergingApi,
             AuditApi,
             SearchApi,
             BackupsApi,
@@ -94,6 +96,7 @@ pub fn operations() -> Vec<Operation> {
         crate::auth::staff_api::OPERATIONS,
         crate::auth::api_keys::api::OPERATIONS,
         crate::patients::api::OPERATIONS,
+        crate::patients::merging::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,

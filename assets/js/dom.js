@@ -1,5 +1,6 @@
 // A tiny element builder. Text always goes in as text nodes, never as HTML,
 // so patient data cannot inject markup.
+import { clinicZone } from './zone.js';
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -64,8 +65,9 @@ export function formatDate(iso) {
   return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 }
 
+/** An instant in the clinic's zone (its first centre's), whatever the browser's zone. */
 export function formatInstant(iso) {
-  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+  return iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: clinicZone(), hourCycle: 'h23' }) : '—';
 }
 
 export function ageFrom(iso) {

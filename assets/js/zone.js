@@ -48,3 +48,26 @@ export function wallIn(iso, timeZone) {
   const p = partsIn(new Date(iso), timeZone);
   return { date: `${p.year}-${pad(p.month)}-${pad(p.day)}`, minutes: p.hour * 60 + p.minute };
 }
+
+let zones = null;
+let zonesRead = 0;
+let clinic;
+
+/** The clinic's zone once read (after sign-in); undefined until then: the browser's. */
+export const clinicZone = () => clinic;
+
+/**
+ * Each centre's zone by id, and the clinic's (its first active centre's):
+ * what the pages outside the calendar show times in. Read at most every
+ * half minute, so a centre set up a moment ago counts.
+ */
+export function centreZones(get) {
+  if (!zones || Date.now() - zonesRead > 30000) {
+    zonesRead = Date.now();
+    zones = get('/centres?page_size=100').then(({ data }) => {
+      clinic = (data.find((c) => c.active) || data[0])?.timezone;
+      return { of: (id) => data.find((c) => c.id === id)?.timezone || clinic, clinic };
+    }).catch(() => ({ of: () => undefined, clinic: undefined }));
+  }
+  return zones;
+}

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_front_desk_rules.sql"),
     migration!(8, "0008_slot_interval.sql"),
     migration!(9, "0009_clinic_profile.sql"),
+    migration!(10, "0010_patient_merges.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

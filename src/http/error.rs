@@ -77,6 +77,9 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         | C::PossibleDuplicate
         | C::AlreadyArchived
         | C::NotArchived
+        | C::PatientMerged
+        | C::AlreadyResolved
+        | C::MergeUndone
         | C::SlotTaken
         | C::AlreadyBooked
         | C::Full

@@ -103,6 +103,12 @@ error_codes! {
     AlreadyArchived = "ALREADY_ARCHIVED",
     /// The patient is not archived.
     NotArchived = "NOT_ARCHIVED",
+    /// The record was merged into another (`merged_into_id`): work on that one, or undo the merge first.
+    PatientMerged = "PATIENT_MERGED",
+    /// The possible duplicate was already dismissed or merged.
+    AlreadyResolved = "ALREADY_RESOLVED",
+    /// The merge was already undone.
+    MergeUndone = "MERGE_UNDONE",
     /// The patient is archived; restore them first.
     PatientArchived = "PATIENT_ARCHIVED",
     /// The time is taken; `details` has the clashing `appointment_id` and its `start`. Offer another slot.

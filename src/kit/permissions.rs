@@ -13,6 +13,7 @@ use crate::kit::principal::{Caller, Role};
 pub enum Action {
     PatientRead,
     PatientWrite,
+    PatientMerge,
     StaffManage,
     AuditRead,
     BackupManage,
@@ -25,6 +26,7 @@ impl Action {
     pub const ALL: &[Action] = &[
         Action::PatientRead,
         Action::PatientWrite,
+        Action::PatientMerge,
         Action::StaffManage,
         Action::AuditRead,
         Action::BackupManage,
@@ -37,6 +39,7 @@ impl Action {
         match self {
             Action::PatientRead => "read patients",
             Action::PatientWrite => "change patients",
+            Action::PatientMerge => "review possible duplicates and merge patient records",
             Action::StaffManage => "manage staff accounts, API keys and security settings",
             Action::AuditRead => "read the audit log",
             Action::BackupManage => "manage backups",
@@ -51,6 +54,7 @@ impl Action {
 const TABLE: &[(Action, &[Role])] = &[
     (Action::PatientRead, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk, Role::Billing]),
     (Action::PatientWrite, &[Role::Admin, Role::Manager, Role::Clinician, Role::FrontDesk]),
+    (Action::PatientMerge, &[Role::Admin, Role::Manager]),
     (Action::StaffManage, &[Role::Admin]),
     (Action::AuditRead, &[Role::Admin]),
     (Action::BackupManage, &[Role::Admin]),

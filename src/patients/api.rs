@@ -197,7 +197,7 @@ pub const OPERATIONS: &[Operation] = &[
         .errors(&[C::PossibleDuplicate])
         .example(Some(examples::patient_patch), examples::patched_patient),
     Operation::new("archive_patient", WRITE).errors(&[C::AlreadyArchived]),
-    Operation::new("restore_patient", WRITE).errors(&[C::NotArchived]),
+    Operation::new("restore_patient", WRITE).errors(&[C::NotArchived, C::PatientMerged]),
     Operation::new("list_patient_shares", READ),
     Operation::new("share_patient", WRITE),
     Operation::new("unshare_patient", WRITE),

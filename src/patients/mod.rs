@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod examples;
+pub mod merging;
 pub mod model;
 pub mod scope;
 pub mod service;

@@ -82,6 +82,8 @@ pub struct Patient {
     /// How the patient found the clinic, e.g. `referral`, `website`.
     pub lead_source: Option<String>,
     pub status: PatientStatus,
+    /// Set when this record was merged into another (it is archived then): the record kept.
+    pub merged_into_id: Option<i64>,
     #[oai(serialize_with = "crate::kit::time::instant_json")]
     pub created_at: DateTime<Utc>,
     #[oai(serialize_with = "crate::kit::time::instant_json")]

@@ -225,19 +225,19 @@ pub async fn create(app: &App, caller: &Caller, input: NewPatient, allow_duplica
     let caller = caller.clone();
     app.db
         .write(move |tx| {
-            if !allow_duplicate {
-                let matches = store::find_duplicates(tx, &fields)?;
-                if !matches.is_empty() {
-                    return Err(Error::Conflict {
-                        code: ErrorCode::PossibleDuplicate,
-                        message: "this looks like a patient who is already registered; \
-                                  repeat with allow_duplicate=true to register anyway"
-                            .into(),
-                        details: Some(ErrorDetails::PossibleDuplicate(PossibleDuplicateDetails { matches })),
-                    });
-                }
+            let matches = store::find_duplicates(tx, &fields)?;
+            if !allow_duplicate && !matches.is_empty() {
+                return Err(Error::Conflict {
+                    code: ErrorCode::PossibleDuplicate,
+                    message: "this looks like a patient who is already registered; \
+                              repeat with allow_duplicate=true to register anyway"
+                        .into(),
+                    details: Some(ErrorDetails::PossibleDuplicate(PossibleDuplicateDetails { matches })),
+                });
             }
             let id = store::insert(tx, &fields, now)?;
+            // Registered anyway: a manager reviews the pair later.
+            crate::patients::merging::service::flag_registered_anyway(tx, id, &matches, &caller, now)?;
             // A clinician keeps seeing whom they registered, whatever the scope.
             if let (Role::Clinician, Some(staff_id)) = (caller.role, caller.staff_id) {
                 scope::share(tx, id, staff_id, None, now)?;
@@ -316,6 +316,12 @@ pub async fn set_status(app: &App, caller: &Caller, id: i64, target: PatientStat
     app.db
         .write(move |tx| {
             let current = visible(tx, &caller, booked_with, id)?;
+            if let (Some(into), PatientStatus::Active) = (current.merged_into_id, target) {
+                return Err(Error::conflict(
+                    ErrorCode::PatientMerged,
+                    format!("this record was merged into patient {into}; undo the merge to restore it"),
+                ));
+            }
             if current.status == target {
                 let (code, message) = match target {
                     PatientStatus::Archived => (ErrorCode::AlreadyArchived, "the patient is already archived"),

@@ -32,7 +32,7 @@ pub struct PatientFields {
 const COLUMNS: &str = "id, given_name, family_name, preferred_name, date_of_birth, sex, phone, email, \
     address_line1, address_line2, address_city, address_region, address_postal_code, address_country, \
     emergency_contact_name, emergency_contact_phone, emergency_contact_relationship, lead_source, status, \
-    created_at, updated_at";
+    created_at, updated_at, merged_into";
 
 fn from_row(row: &Row) -> rusqlite::Result<Patient> {
     named_row("patients", row, read_patient)
@@ -65,6 +65,7 @@ fn read_patient(row: &Row) -> rusqlite::Result<Patient> {
         status: row.get(18)?,
         created_at: instant(row, 19)?,
         updated_at: instant(row, 20)?,
+        merged_into_id: row.get(21)?,
     })
 }
 

@@ -16,6 +16,7 @@ mod clinic;
 mod contract;
 mod crash;
 mod http;
+mod merging;
 mod mfa;
 mod patients;
 mod scheduling;

@@ -1,6 +1,7 @@
 import { get, post } from '../api.js';
 import { h, field, showFieldErrors, clearFieldErrors } from '../dom.js';
 import { signedIn, currentUser, setClinicProfile } from '../session.js';
+import { centreZones } from '../zone.js';
 
 function authCard(title, lead, form) {
   return h('div', { class: 'auth' },
@@ -62,7 +63,8 @@ export async function loginView({ query, navigate }) {
   }, message, field('Email', email), field('Password', password), submit);
   async function done(session) {
     signedIn(session);
-    setClinicProfile(await get('/settings/clinic').catch(() => null));
+    const [profile] = await Promise.all([get('/settings/clinic').catch(() => null), centreZones(get)]);
+    setClinicProfile(profile);
     const next = query.get('next');
     const target = session.mfa_enrolment_required ? '/account' : next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
     navigate(target, { replace: true });

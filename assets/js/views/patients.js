@@ -1,6 +1,8 @@
 import { get, post, patch, del, query } from '../api.js';
 import { h, ask, askDiscard, tracksTyping, leadSourceLabel, field, showFieldErrors, clearFieldErrors, formatDate, formatInstant, ageFrom, debounce, toast } from '../dom.js';
 import { can } from '../session.js';
+import { centreZones, formatIn, wallIn } from '../zone.js';
+import { duplicateNotices, mergesCard, reviewLink } from './duplicates.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -110,7 +112,8 @@ export async function patientListView({ query: params, navigate }) {
     facetsLine.replaceChildren(
       h('span', { class: 'chip' }, `${count('active').toLocaleString()} active`),
       h('span', { class: 'chip' }, `${count('archived').toLocaleString()} archived`),
-      ...facets.lead_source.slice(0, 4).map((s) => h('span', { class: 'chip chip-soft' }, `${leadSourceLabel(s.value)}: ${s.count}`)));
+      ...facets.lead_source.slice(0, 4).map((s) => h('span', { class: 'chip chip-soft' }, `${leadSourceLabel(s.value)}: ${s.count}`)),
+      reviewLink());
   }).catch(() => {});
 
   load();
@@ -150,6 +153,8 @@ export async function patientDetailView({ params, navigate }) {
       toast(error.message, 'error');
     }
   };
+  // Times as the clinic reads them, in its centre's zone, whatever the browser's.
+  await centreZones(get);
   const address = patient.address ? [patient.address.line1, patient.address.line2, patient.address.city, patient.address.region, patient.address.postal_code, patient.address.country].filter(Boolean).join(', ') : null;
   const ec = patient.emergency_contact;
   return h('section', { class: 'page' },
@@ -161,9 +166,10 @@ export async function patientDetailView({ params, navigate }) {
           patient.date_of_birth ? `Born ${formatDate(patient.date_of_birth)} · ${ageFrom(patient.date_of_birth)} years` : null].filter(Boolean).join(' · '))),
       canWrite() ? h('div', { class: 'actions' },
         h('a', { class: 'btn btn-primary', href: `/patients/${id}/edit`, dataset: { link: '' } }, 'Edit'),
-        patient.status === 'active'
+        patient.merged_into_id ? null : patient.status === 'active'
           ? h('button', { class: 'btn btn-ghost', type: 'button', onclick: async () => { if (await ask({ title: `Archive ${fullName(patient)}?`, text: 'The record is kept and can be restored.', yes: 'Archive' })) changeStatus('archive'); } }, 'Archive')
           : h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => changeStatus('restore') }, 'Restore')) : null),
+    duplicateNotices(patient, navigate),
     h('div', { class: 'cards' },
       h('article', { class: 'card' }, h('h2', {}, 'Contact'),
         h('dl', { class: 'dl' }, definition('Phone', patient.phone ? phoneLink(patient) : null), definition('Email', patient.email), definition('Address', address))),
@@ -173,6 +179,7 @@ export async function patientDetailView({ params, navigate }) {
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
     appointmentsCard(patient),
+    mergesCard(patient, navigate),
     canWrite() ? sharesCard(patient) : null);
 }
 
@@ -239,12 +246,12 @@ const STATUS = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checke
 
 function appointmentsCard(patient) {
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading appointments…'));
-  get(`/patients/${patient.id}/appointments?page_size=50`).then(({ data }) => {
+  Promise.all([get(`/patients/${patient.id}/appointments?page_size=50`), centreZones(get)]).then(([{ data }, zones]) => {
     const now = new Date().toISOString();
     const upcoming = data.filter((a) => new Date(a.start).toISOString() >= now);
     const past = data.filter((a) => new Date(a.start).toISOString() < now).reverse();
     const row = (a) => h('tr', {},
-      h('td', {}, h('a', { href: `/calendar?date=${a.start.slice(0, 10)}&centre=${a.centre_id}`, dataset: { link: '' } }, `${formatDate(a.start.slice(0, 10))} ${a.start.slice(11, 16)}`)),
+      h('td', {}, h('a', { href: `/calendar?date=${wallIn(a.start, zones.of(a.centre_id)).date}&centre=${a.centre_id}`, dataset: { link: '' } }, formatIn(a.start, zones.of(a.centre_id)))),
       h('td', {}, h('span', { class: `badge status-badge status-${a.status}` }, STATUS[a.status] || a.status)));
     body.replaceChildren(data.length
       ? h('table', { class: 'table compact' }, h('tbody', {}, [...upcoming, ...past].map(row)))

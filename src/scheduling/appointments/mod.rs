@@ -6,6 +6,7 @@ pub mod api;
 pub mod booking;
 pub mod examples;
 pub mod lifecycle;
+pub mod merging;
 pub mod model;
 pub mod scope;
 pub mod series;
