@@ -818,6 +818,184 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
   await context.close();
 });
 
+test('a receptionist\'s morning on a phone: register, book a walk-in now, check in, complete, move by dragging, cancel with a reason', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  });
+  const { access_token: token } = await login.json();
+  const call = async (method, path, body) => {
+    const reply = await fetch(`${base}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    const text = await reply.text();
+    assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  // A clinician who takes walk-ins this morning, from a few minutes ago.
+  const kwesi = await call('POST', '/clinicians', { display_name: 'Dr Kwesi Appiah', centre_ids: [1] });
+  const checkUp = (await call('GET', '/services?page_size=100')).data.find((s) => s.name === 'Check-up');
+  await call('PATCH', `/services/${checkUp.id}`, { clinician_ids: [...checkUp.clinician_ids, kwesi.id] });
+  const nowMs = Date.now();
+  const londonWall = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+  const [hour, minute] = londonWall(new Date(nowMs)).split(':').map(Number);
+  const minutesToday = hour * 60 + minute;
+  const back = Math.min((minutesToday % 5) + 1, minutesToday);
+  const opens = new Date(Math.floor(nowMs / 60000) * 60000 - back * 60000);
+  await call('POST', `/clinicians/${kwesi.id}/extra-availability`, { start: opens.toISOString(), end: new Date(opens.getTime() + 3 * 3600000).toISOString(), centre_id: 1, reason: 'walk-ins' });
+  await call('POST', '/staff', { email: 'rita@clinic.test', name: 'Rita Reception', role: 'front_desk', password });
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await signIn(context, 'rita@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  const noSidewaysScroll = async (where) => assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), `no sideways scroll on ${where}`);
+
+  // A new patient, registered from the phone.
+  await page.getByRole('link', { name: '+ New patient' }).click();
+  await page.getByLabel('Given name').fill('Kofi');
+  await page.getByLabel('Family name').fill('Asante');
+  await page.getByLabel('Phone', { exact: true }).fill('07700 900777');
+  await noSidewaysScroll('the patient form');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await page.getByRole('heading', { name: /Kofi Asante/ }).waitFor();
+  await page.getByRole('link', { name: 'Call 07700 900777' }).waitFor();
+
+  // Booked from his page as a walk-in, now: the day has most of the screen.
+  await page.getByRole('link', { name: 'Book', exact: true }).click();
+  await page.getByText('Booking for Kofi Asante').waitFor();
+  await page.getByRole('region', { name: 'Dr Kwesi Appiah' }).waitFor();
+  const grid = await page.locator('.cal-grid').boundingBox();
+  assert.ok(grid.y < 844 * 0.55, `the day starts in the upper half of the screen (at ${grid.y} px)`);
+  assert.ok(grid.y + grid.height > 844 * 0.95, 'and fills the screen below');
+  await noSidewaysScroll('the calendar');
+  await page.screenshot({ path: join(artifacts, '18-calendar-phone.png') });
+  await page.getByRole('button', { name: 'Book with Dr Kwesi Appiah' }).click();
+  let dialog = page.getByRole('dialog');
+  assert.equal(await dialog.locator('#booking-patient').textContent(), 'Kofi Asante');
+  const walkIn = londonWall(opens);
+  await dialog.getByRole('button', { name: walkIn, exact: true }).click();
+  await dialog.getByRole('button', { name: 'Book', exact: true }).click();
+  await dialog.getByRole('button', { name: 'Book anyway' }).click();
+  await page.getByText(`Booked Kofi Asante at ${walkIn}`).waitFor();
+
+  // Seen through: checked in, then completed.
+  await page.getByRole('button', { name: new RegExp(`^${walkIn} Kofi Asante, Check-up`) }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Check in' }).click();
+  await page.getByRole('button', { name: new RegExp(`^${walkIn} Kofi Asante, Check-up, Checked in`) }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Complete' }).click();
+  await page.getByRole('button', { name: new RegExp(`^${walkIn} Kofi Asante, Check-up, Completed`) }).waitFor();
+
+  // A follow-up later this morning (past the notice), dragged half an hour on, then cancelled with a reason.
+  const later = londonWall(new Date(opens.getTime() + 90 * 60000));
+  const moved = londonWall(new Date(opens.getTime() + 120 * 60000));
+  if (later > walkIn && moved > later) { // not across midnight
+    await page.getByRole('button', { name: 'Book with Dr Kwesi Appiah' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Find patient').fill('asante');
+    await dialog.getByRole('button', { name: /Kofi Asante/ }).click();
+    await dialog.getByRole('button', { name: later, exact: true }).click();
+    await dialog.getByRole('button', { name: 'Book', exact: true }).click();
+    await page.getByText(`Booked Kofi Asante at ${later}`).waitFor();
+    const card = page.getByRole('button', { name: new RegExp(`^${later} Kofi Asante`) });
+    // 90 px an hour: grabbed 5 px below its top, dropped 45 px lower.
+    await card.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const box = await card.boundingBox();
+    await page.mouse.move(box.x + 10, box.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 12, box.y + 5 + 45, { steps: 6 });
+    await page.mouse.up();
+    await page.getByText(`Appointment moved to ${moved}`).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^${moved} Kofi Asante`) }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel appointment' }).click();
+    await dialog.getByLabel('Patient unwell').check();
+    for (const button of await dialog.getByRole('button').all()) {
+      const b = await button.boundingBox();
+      assert.ok(b.x >= 0 && b.x + b.width <= 390, `${await button.textContent()} fits the width`);
+    }
+    await dialog.getByRole('button', { name: 'Cancel appointment' }).click();
+    await page.getByText('Appointment cancelled').waitFor();
+    await page.getByRole('button', { name: new RegExp(`^${moved} Kofi Asante, Check-up, Cancelled`) }).click();
+    await page.getByRole('dialog').getByText('Reason: Patient unwell').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a patient registered anyway is flagged; a manager compares, merges, undoes and dismisses the pair', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'owner@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  });
+  const { access_token: token } = await login.json();
+  const first = await fetch(`${base}/api/v1/patients`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ given_name: 'Samuel', family_name: 'Adjei', phone: '07700 900555', email: 'sam@example.com' }),
+  });
+  const created = await first.text();
+  assert.equal(first.status, 201, created);
+  const kept = JSON.parse(created).id;
+
+  // Registered again at the desk, anyway: the record says it may be a duplicate.
+  await page.goto(new URL('/patients/new', page.url()).href);
+  await page.getByLabel('Given name').fill('Sam');
+  await page.getByLabel('Family name').fill('Adjei');
+  await page.getByLabel('Phone', { exact: true }).fill('+44 7700 900555');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await page.getByText('This may be a patient who is already registered:').waitFor();
+  await page.getByRole('button', { name: 'Register as a new patient anyway' }).click();
+  await page.getByRole('heading', { name: /Sam Adjei/ }).waitFor();
+  const notice = page.locator('.duplicate-notice');
+  await notice.getByText('This may be the same person as Samuel Adjei (same phone number).').waitFor();
+
+  // The list points a manager to the pairs waiting for review.
+  await page.getByRole('link', { name: 'Patients', exact: true }).click();
+  await page.getByRole('link', { name: '1 possible duplicate to review' }).click();
+  await page.getByRole('heading', { name: 'Possible duplicates' }).waitFor();
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the review list');
+  await page.getByRole('button', { name: 'Compare and merge' }).click();
+  const compare = page.getByRole('dialog', { name: 'Compare and merge' });
+  assert.equal(await compare.getByRole('radio', { name: 'Keep this record' }).first().isChecked(), true, 'the older record is offered to keep');
+  assert.equal(await compare.locator('tr.differs').count() >= 2, true, 'name and email differ and are marked');
+  await page.screenshot({ path: join(artifacts, '21-compare-and-merge.png') });
+  await compare.getByRole('button', { name: 'Merge records' }).click();
+  await page.getByText('Records merged: 0 appointments moved').waitFor();
+  await page.getByRole('heading', { name: /Samuel Adjei/ }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/patients/${kept}`);
+  const merges = page.locator('.merges-card');
+  await merges.getByRole('heading', { name: 'Merged records' }).waitFor();
+
+  // The merged record is kept, archived, says where it went, and the merge can be undone from it.
+  await merges.getByRole('link', { name: /^Record #\d+$/ }).click();
+  await page.getByText('This record was merged into').waitFor();
+  await page.getByRole('link', { name: 'Samuel Adjei' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Restore' }).count(), 0, 'a merged record is not restored on its own');
+  await page.getByRole('button', { name: 'Undo merge' }).click();
+  await page.getByRole('dialog', { name: 'Undo this merge?' }).getByRole('button', { name: 'Undo merge' }).click();
+  await page.getByText('Merge undone').waitFor();
+  await notice.getByText(/same person as Samuel Adjei/).waitFor();
+  await notice.getByRole('button', { name: 'Not the same person' }).click();
+  await page.getByRole('dialog', { name: 'Not the same person?' }).getByRole('button', { name: 'Not the same person' }).click();
+  await page.getByText('Marked as two different people').waitFor();
+  await page.getByRole('heading', { name: /Sam Adjei/ }).waitFor();
+  assert.equal(await notice.count(), 0, 'the notice is gone once dismissed');
+
+  // On a phone the comparison fits the width.
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(new URL(`/patients/${kept}`, page.url()).href);
+  await phone.getByRole('heading', { name: /Samuel Adjei/ }).waitFor();
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scroll on the record');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');

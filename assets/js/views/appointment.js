@@ -14,7 +14,7 @@ const STEPS = {
 };
 const DONE = { confirm: 'Appointment confirmed', 'check-in': 'Checked in', complete: 'Appointment completed', 'no-show': 'Marked as a no-show' };
 export const CANCEL_REASONS = ['Patient asked to cancel', 'Patient unwell', 'Clinician unavailable', 'Booked by mistake', 'Other'];
-const CHANGE_LABEL = { created: 'Booked', confirm: 'Confirmed', check_in: 'Checked in', complete: 'Completed', cancel: 'Cancelled', no_show: 'Marked as a no-show', rescheduled: 'Moved' };
+const CHANGE_LABEL = { created: 'Booked', confirm: 'Confirmed', check_in: 'Checked in', complete: 'Completed', cancel: 'Cancelled', no_show: 'Marked as a no-show', rescheduled: 'Moved', patient_merged: 'Moved to the record kept by a merge', patient_merge_undone: 'Back to its own record (merge undone)' };
 
 const movable = (status) => status === 'pending' || status === 'confirmed';
 const wallTime = (rfc) => rfc.slice(11, 16);

@@ -8,8 +8,9 @@ import { nowIn, wallIn, wallToRfc, zoneName } from '../zone.js';
 import { STATUS_LABEL, openAppointment } from './appointment.js';
 import { bookingDialog } from './booking.js';
 
-const FIRST_HOUR = 7;
-const LAST_HOUR = 20;
+// The hours always drawn; a day with earlier or later hours or appointments draws those too.
+const DAY_STARTS = 7;
+const DAY_ENDS = 20;
 const PX_PER_MIN = 1.5; // 90px an hour
 /** Where a drop or a click lands: minutes since midnight, on a 5-minute grid. */
 const SNAP_MINUTES = 5;
@@ -114,22 +115,28 @@ export async function calendarView({ query: params }) {
   clinicianSelect.addEventListener('change', () => { state.clinician = Number(clinicianSelect.value); load(); });
   const shift = (n) => { state.date = addDays(state.date, state.view === 'week' ? 7 * n : n); load(); };
 
+  const narrow = matchMedia('(max-width: 600px)');
+  let firstHour = DAY_STARTS;
+  let lastHour = DAY_ENDS;
   async function load() {
     const url = `/calendar${query({ view: state.view === 'week' ? 'week' : '', date: state.date, centre: state.centre, clinician: state.view === 'week' ? state.clinician : '', team: me && !state.mine ? '1' : '' })}`;
     history.replaceState(null, '', url);
     teamSelect.hidden = !me || state.view === 'week';
     teamSelect.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String((b.dataset.mine === '1') === state.mine)));
     viewSelect.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.textContent.toLowerCase() === state.view)));
-    centreSelect.hidden = state.view === 'week';
+    // One centre needs no choosing: the room goes to the day.
+    centreSelect.hidden = state.view === 'week' || centres.length < 2;
     clinicianSelect.hidden = state.view !== 'week';
     datePicker.value = state.date;
     zoneLabel.textContent = `All times in ${zoneName(zone())} (${zone()})`;
     board.setAttribute('aria-busy', 'true');
     const first = state.view === 'week' ? mondayOf(state.date) : state.date;
     const days = state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
+    // A phone gives the day its screen: the title fits one line.
+    const month = narrow.matches ? 'short' : 'long';
     title.textContent = state.view === 'week'
-      ? `Week of ${dayLabel(first, { day: 'numeric', month: 'long', year: 'numeric' })}`
-      : dayLabel(first, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+      ? `Week of ${dayLabel(first, { day: 'numeric', month, year: 'numeric' })}`
+      : dayLabel(first, { weekday: narrow.matches ? 'short' : 'long', day: 'numeric', month, year: 'numeric' });
     const filter = state.view === 'week' ? { clinician_id: state.clinician } : { centre_id: state.centre };
     // A day either side covers any centre offset; the wall date then picks the day.
     const from = `${addDays(days[0], -1)}T00:00:00Z`;
@@ -145,13 +152,16 @@ export async function calendarView({ query: params }) {
       closedToggle.hidden = state.view !== 'week' || !closed.length;
       closedToggle.textContent = showClosedDays ? 'Hide closed days' : `Show closed days (${closed.length})`;
       if (state.view === 'week' && !showClosedDays) columns = columns.filter((col) => !closed.includes(col));
+      const spans = columns.flatMap((col) => [...col.open, ...col.items.map((a) => [wallMinutes(a.start), wallMinutes(a.end) || 24 * 60])]);
+      firstHour = Math.min(DAY_STARTS, ...spans.map(([from]) => Math.floor(from / 60)));
+      lastHour = Math.min(24, Math.max(DAY_ENDS, ...spans.map(([, until]) => Math.ceil(until / 60))));
       const rendered = grid(columns);
       board.replaceChildren(rendered);
       if (!scrolled) {
         // Open on the working day: now when it is today, else the morning.
         const now = nowIn(zone());
         const target = days.includes(now.date) ? now.minutes - 60 : 8 * 60;
-        rendered.scrollTop = Math.max(0, (target - FIRST_HOUR * 60) * PX_PER_MIN);
+        rendered.scrollTop = Math.max(0, (target - firstHour * 60) * PX_PER_MIN);
         scrolled = true;
       }
     } catch (error) {
@@ -164,7 +174,7 @@ export async function calendarView({ query: params }) {
   /** Minutes since midnight at a pointer's height in a column, on the grid. */
   const minutesAt = (column, clientY) => {
     const y = clientY - column.getBoundingClientRect().top;
-    return FIRST_HOUR * 60 + Math.round(y / PX_PER_MIN / SNAP_MINUTES) * SNAP_MINUTES;
+    return firstHour * 60 + Math.round(y / PX_PER_MIN / SNAP_MINUTES) * SNAP_MINUTES;
   };
   const hhmm = (minutes) => `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
   let dragging = null;
@@ -185,8 +195,8 @@ export async function calendarView({ query: params }) {
   }
 
   function grid(columns) {
-    const hours = [...Array(LAST_HOUR - FIRST_HOUR)].map((_, i) => FIRST_HOUR + i);
-    const height = (LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN;
+    const hours = [...Array(lastHour - firstHour)].map((_, i) => firstHour + i);
+    const height = (lastHour - firstHour) * 60 * PX_PER_MIN;
     const now = nowIn(zone());
     return h('div', { class: 'cal-grid', style: `--cols: ${columns.length}` },
       h('div', { class: 'cal-head' }, h('div', { class: 'cal-gutter' }), columns.map((col) => h('div', { class: 'cal-col-head' }, col.label,
@@ -195,7 +205,7 @@ export async function calendarView({ query: params }) {
           dataset: { link: '' }, 'aria-label': `Day sheet of ${clinicianById.get(col.clinician)?.display_name} for ${col.date}`,
         }, 'Day sheet')))),
       h('div', { class: 'cal-body', style: `height: ${height}px` },
-        h('div', { class: 'cal-gutter' }, hours.map((hr) => h('div', { class: 'cal-hour', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` }, `${pad(hr)}:00`))),
+        h('div', { class: 'cal-gutter' }, hours.map((hr) => h('div', { class: 'cal-hour', style: `top: ${(hr - firstHour) * 60 * PX_PER_MIN}px` }, `${pad(hr)}:00`))),
         columns.map((col) => h('div', {
           class: 'cal-col',
           role: 'region',
@@ -203,7 +213,7 @@ export async function calendarView({ query: params }) {
           dataset: { date: col.date, clinician: col.clinician },
           onclick: (e) => {
             if (e.target !== e.currentTarget || !canBook()) return;
-            const minutes = FIRST_HOUR * 60 + Math.floor(e.offsetY / PX_PER_MIN / 15) * 15;
+            const minutes = firstHour * 60 + Math.floor(e.offsetY / PX_PER_MIN / 15) * 15;
             openBooking({ clinician: col.clinician, date: col.date, near: hhmm(minutes) });
           },
           ondragover: (e) => { if (dragging) { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; } },
@@ -211,22 +221,22 @@ export async function calendarView({ query: params }) {
         },
         col.open.map(([from, until]) => h('div', {
           class: 'cal-open', 'aria-hidden': 'true',
-          style: `top: ${Math.max(0, (from - FIRST_HOUR * 60) * PX_PER_MIN)}px; height: ${Math.max(0, (Math.min(until, LAST_HOUR * 60) - Math.max(from, FIRST_HOUR * 60)) * PX_PER_MIN)}px`,
+          style: `top: ${Math.max(0, (from - firstHour * 60) * PX_PER_MIN)}px; height: ${Math.max(0, (Math.min(until, lastHour * 60) - Math.max(from, firstHour * 60)) * PX_PER_MIN)}px`,
         })),
         col.off.map(([from, until]) => h('div', {
           class: 'cal-off',
-          style: `top: ${Math.max(0, (from - FIRST_HOUR * 60) * PX_PER_MIN)}px; height: ${Math.max(0, (Math.min(until, LAST_HOUR * 60) - Math.max(from, FIRST_HOUR * 60)) * PX_PER_MIN)}px`,
+          style: `top: ${Math.max(0, (from - firstHour * 60) * PX_PER_MIN)}px; height: ${Math.max(0, (Math.min(until, lastHour * 60) - Math.max(from, firstHour * 60)) * PX_PER_MIN)}px`,
         }, 'Time off')),
         col.open.length ? null : h('div', { class: 'cal-closed-label' }, 'Closed'),
-        hours.map((hr) => h('div', { class: 'cal-line', style: `top: ${(hr - FIRST_HOUR) * 60 * PX_PER_MIN}px` })),
-        col.date === now.date && now.minutes >= FIRST_HOUR * 60 && now.minutes < LAST_HOUR * 60
-          ? h('div', { class: 'cal-now', style: `top: ${(now.minutes - FIRST_HOUR * 60) * PX_PER_MIN}px`, 'aria-hidden': 'true' }) : null,
+        hours.map((hr) => h('div', { class: 'cal-line', style: `top: ${(hr - firstHour) * 60 * PX_PER_MIN}px` })),
+        col.date === now.date && now.minutes >= firstHour * 60 && now.minutes < lastHour * 60
+          ? h('div', { class: 'cal-now', style: `top: ${(now.minutes - firstHour * 60) * PX_PER_MIN}px`, 'aria-hidden': 'true' }) : null,
         col.items.map((a) => card(a)),
         canBook() ? h('button', { type: 'button', class: 'cal-add', 'aria-label': `Book with ${col.label}`, onclick: () => openBooking({ clinician: col.clinician, date: col.date }) }, '+') : null))));
   }
 
   function card(a) {
-    const top = Math.max(0, (wallMinutes(a.start) - FIRST_HOUR * 60) * PX_PER_MIN);
+    const top = Math.max(0, (wallMinutes(a.start) - firstHour * 60) * PX_PER_MIN);
     const height = Math.max(22, (wallMinutes(a.end) - wallMinutes(a.start)) * PX_PER_MIN - 2);
     const service = serviceById.get(a.service_id);
     const who = a.attendees.filter((t) => t.status === 'booked').map((t) => t.name);
@@ -276,7 +286,7 @@ export async function calendarView({ query: params }) {
   }, 'Show closed days');
   const firstBookable = () => clinicians.find((c) => c.active && (state.view === 'week' ? c.id === state.clinician : c.centre_ids.includes(state.centre)));
   load();
-  return h('section', { class: 'page page-wide' },
+  return h('section', { class: 'page page-wide calendar-page' },
     h('div', { class: 'page-head' }, h('div', {}, title, zoneLabel),
       h('div', { class: 'toolbar cal-toolbar' },
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => shift(-1), 'aria-label': 'Previous' }, '←'),
