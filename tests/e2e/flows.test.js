@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 import { TOTP } from 'otpauth';
 import { contrastProblems } from './contrast.js';
+import { unlabelledControls } from './labels.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.env.CLINICBOX_BIN || join(here, '../../target/debug/clinicbox');
@@ -81,6 +82,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByLabel('Password').fill(password);
   await page.screenshot({ path: join(artifacts, '1-setup.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the first-setup page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the first-setup page');
   await page.getByRole('button', { name: 'Create administrator' }).click();
 
   // Sign in (the email is carried over).
@@ -98,6 +100,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
     ['Add your centre', 'Add your clinicians', 'Add your services', 'Set working hours', 'Invite your staff']);
   assert.equal(await page.getByText('(to do)').count(), 5);
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the checklist');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the checklist');
   await page.getByRole('link', { name: 'Go to patients' }).click();
   await page.getByRole('heading', { name: 'Patients' }).waitFor();
   await page.getByText('No patients yet.').waitFor();
@@ -119,6 +122,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByRole('button', { name: 'Register patient' }).click();
   await page.getByText('Email is not a valid email address').waitFor();
   assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'email', 'focus goes to the first invalid field');
   await page.screenshot({ path: join(artifacts, '2-form-errors.png'), fullPage: true });
   await page.getByLabel('Email').fill('zoe@example.com');
   await page.getByLabel('Lead source').fill('Referral');
@@ -133,6 +137,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.locator('dd', { hasText: /^Referral$/ }).waitFor();
   await page.screenshot({ path: join(artifacts, '3-detail.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the detail page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the detail page');
 
   // Search follows writes within a second; wait for it as any client would.
   for (let i = 0; i < 100; i += 1) {
@@ -153,6 +158,7 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   assert.equal(await page.getByText('null', { exact: true }).count(), 0);
   await page.screenshot({ path: join(artifacts, '4-list.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the list page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the list page');
   // On a phone the list and the top bar fit without sideways scrolling, and who is signed in stays in view.
   await page.setViewportSize({ width: 390, height: 844 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll at 390');
@@ -212,6 +218,7 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.getByRole('cell', { name: 'fatima@clinic.test' }).waitFor();
   await page.screenshot({ path: join(artifacts, '6-staff.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the staff page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the staff page');
 
   const staff = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   const desk = await signIn(staff, 'fatima@clinic.test');
@@ -241,8 +248,10 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   await page.getByText('Fatima Frontdesk is now Billing').waitFor();
   await row.getByRole('button', { name: 'Reset password' }).click();
   await page.getByRole('dialog').getByLabel('New password').fill('short');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the password dialog');
   await page.getByRole('dialog').getByRole('button', { name: 'Set password' }).click();
   await page.getByRole('dialog').getByText(/at least 12 characters/).first().waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.type), 'password', 'focus goes to the field to correct');
   await page.getByRole('dialog').getByLabel('New password').fill(`${password} again`);
   await page.getByRole('dialog').getByRole('button', { name: 'Set password' }).click();
   await page.getByText('Password for Fatima Frontdesk changed').waitFor();
@@ -269,6 +278,7 @@ test('an admin adds a staff member, who signs in without the admin pages', async
   assert.equal(await download.failure(), null);
   await page.screenshot({ path: join(artifacts, '8-backups.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the backups page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the backups page');
   assert.deepEqual(prompts, []);
   await admin.close();
   await staff.close();
@@ -331,6 +341,7 @@ test('set up the clinic and book from the calendar; a visit tomorrow is too earl
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
   await page.screenshot({ path: join(artifacts, '9-clinic-setup.png'), fullPage: true });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the setup page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the setup page');
 
   // The calendar for tomorrow, one column per clinician.
   const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
@@ -400,6 +411,7 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   await dialog.getByLabel('Find patient').fill('okafor');
   await dialog.getByRole('button', { name: /Zoë Okafor/ }).click();
   await dialog.getByRole('button', { name: walkIn, exact: true }).click();
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the booking dialog');
   await dialog.getByRole('button', { name: 'Book', exact: true }).click();
   await dialog.getByText(`${walkIn} is inside the notice patients must give. Book it anyway?`).waitFor();
   await dialog.getByRole('button', { name: 'Book anyway' }).click();
@@ -479,6 +491,7 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   await dialog.getByRole('button', { name: 'Cancel appointment' }).click();
   await dialog.getByLabel('Patient unwell').check();
   await dialog.getByLabel('More about the reason').fill('flu');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the cancel dialog');
   await dialog.getByRole('button', { name: 'Keep appointment' }).waitFor();
   await dialog.getByRole('button', { name: 'Cancel appointment' }).click();
   await page.getByText('Appointment cancelled').waitFor();
@@ -682,6 +695,7 @@ test('a manager keeps the clinic set up: hours copied from Monday, time off, edi
   await row.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
   await edit.getByLabel('Signs in as').selectOption({ label: 'Nia Adeyemi (nia@clinic.test)' });
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the clinician dialog');
   await edit.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Dr Nia Adeyemi saved').waitFor();
 
@@ -781,6 +795,7 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
   await result.locator('.occurrence-skipped').getByText(/taken|booked|overlap/i).waitFor();
   await page.screenshot({ path: join(artifacts, '16-series.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the series page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the series page');
   await result.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('button', { name: /^09:00 Zoë Okafor, Check-up/ }).waitFor();
   const { data: hers } = await call('GET', `/patients/${(await call('GET', '/patients?q=okafor')).data[0].id}/appointments?page_size=100`);
@@ -805,6 +820,7 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
   await dialog.getByRole('heading', { name: 'Waitlist (1)' }).waitFor();
   await page.screenshot({ path: join(artifacts, '17-group-session.png') });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the group page');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the group page');
   await dialog.getByRole('button', { name: 'Remove Zoë Okafor' }).click();
   const confirm = page.getByRole('dialog', { name: 'Remove Zoë Okafor?' });
   await confirm.getByText('Ama Mensah from the waitlist takes the seat.').waitFor();
@@ -959,11 +975,13 @@ test('a patient registered anyway is flagged; a manager compares, merges, undoes
   await page.getByRole('link', { name: '1 possible duplicate to review' }).click();
   await page.getByRole('heading', { name: 'Possible duplicates' }).waitFor();
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the review list');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the review list');
   await page.getByRole('button', { name: 'Compare and merge' }).click();
   const compare = page.getByRole('dialog', { name: 'Compare and merge' });
   assert.equal(await compare.getByRole('radio', { name: 'Keep this record' }).first().isChecked(), true, 'the older record is offered to keep');
   assert.equal(await compare.locator('tr.differs').count() >= 2, true, 'name and email differ and are marked');
   await page.screenshot({ path: join(artifacts, '21-compare-and-merge.png') });
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the merge dialog');
   await compare.getByRole('button', { name: 'Merge records' }).click();
   await page.getByText('Records merged: 0 appointments moved').waitFor();
   await page.getByRole('heading', { name: /Samuel Adjei/ }).waitFor();
