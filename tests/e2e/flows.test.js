@@ -696,8 +696,11 @@ test('a manager keeps the clinic set up: hours copied from Monday, time off, edi
   const edit = page.getByRole('dialog');
   await edit.getByLabel('Signs in as').selectOption({ label: 'Nia Adeyemi (nia@clinic.test)' });
   assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the clinician dialog');
+  const drawnBefore = await page.locator('#services').elementHandle();
   await edit.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Dr Nia Adeyemi saved').waitFor();
+  // The page redraws after a save: type into the new one, not the old.
+  await page.waitForFunction((el) => !el.isConnected, drawnBefore);
 
   // A service is edited, then deactivated (asked first); it stays listed as inactive.
   await page.getByLabel('Service name').fill('Pilates class');
