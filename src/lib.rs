@@ -14,6 +14,7 @@ pub mod db;
 pub mod http;
 pub mod kit;
 pub mod patients;
+pub mod records;
 pub mod scheduling;
 pub mod search;
 pub mod secret;
@@ -86,7 +87,10 @@ impl AppState {
         Ok(Arc::new(AppState {
             patient_ranking,
             patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
-            patient_records_elsewhere: &[crate::scheduling::appointments::merging::ATTENDANCE],
+            patient_records_elsewhere: &[
+                crate::scheduling::appointments::merging::ATTENDANCE,
+                crate::records::notes::merging::NOTES,
+            ],
             counts: Default::default(),
             throttle: LoginThrottle::new(clock.clone()),
             refresh_grace: Default::default(),

@@ -34,6 +34,7 @@ use crate::kit::error::Error;
 use crate::kit::permissions::Action;
 use crate::patients::api::PatientsApi;
 use crate::patients::merging::api::PatientMergingApi;
+use crate::records::notes::api::NotesApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
 use crate::scheduling::availability::api::AvailabilityApi;
 use crate::scheduling::feeds::api::FeedsApi;
@@ -53,6 +54,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             ApiKeysApi,
             PatientsApi,
             PatientMergingApi,
+            NotesApi,
             AuditApi,
             SearchApi,
             BackupsApi,
@@ -97,6 +99,7 @@ pub fn operations() -> Vec<Operation> {
         crate::auth::api_keys::api::OPERATIONS,
         crate::patients::api::OPERATIONS,
         crate::patients::merging::api::OPERATIONS,
+        crate::records::notes::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,

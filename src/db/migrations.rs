@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_slot_interval.sql"),
     migration!(9, "0009_clinic_profile.sql"),
     migration!(10, "0010_patient_merges.sql"),
+    migration!(11, "0011_clinical_notes.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -78,6 +78,9 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         | C::AlreadyArchived
         | C::NotArchived
         | C::PatientMerged
+        | C::NoteSigned
+        | C::NoteDiscarded
+        | C::NoteNotSigned
         | C::AlreadyResolved
         | C::MergeUndone
         | C::SlotTaken

@@ -18,6 +18,8 @@ pub enum ApiTags {
     Settings,
     /// Patient records.
     Patients,
+    /// The clinical record: notes, signed and amended (clinical roles).
+    Records,
     /// The audit log of changes and record reads (administrators).
     Audit,
     /// Finding people across the clinic's records.

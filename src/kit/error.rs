@@ -109,6 +109,12 @@ error_codes! {
     AlreadyResolved = "ALREADY_RESOLVED",
     /// The merge was already undone.
     MergeUndone = "MERGE_UNDONE",
+    /// The note is signed and never changes: add an addendum to correct it.
+    NoteSigned = "NOTE_SIGNED",
+    /// The note was discarded by its author.
+    NoteDiscarded = "NOTE_DISCARDED",
+    /// Only a signed note takes addenda; change the draft instead.
+    NoteNotSigned = "NOTE_NOT_SIGNED",
     /// The patient is archived; restore them first.
     PatientArchived = "PATIENT_ARCHIVED",
     /// The time is taken; `details` has the clashing `appointment_id` and its `start`. Offer another slot.

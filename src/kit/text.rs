@@ -40,6 +40,18 @@ pub fn character_problem(text: &str) -> Option<&'static str> {
     }
 }
 
+/// The same for text of several lines (a clinical note): line breaks and
+/// tabs are allowed, other control characters are not.
+pub fn multiline_problem(text: &str) -> Option<&'static str> {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        Some("must not contain control characters")
+    } else if text.chars().any(changes_direction) {
+        Some("must not contain characters that change the text direction")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

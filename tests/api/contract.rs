@@ -121,6 +121,8 @@ fn sample(spec: &Value, schema: &Value, name: &str, fx: &Fixtures) -> Value {
             }
             Value::Object(object)
         }
+        // A list that needs items gets one.
+        "array" if schema["minItems"].as_u64().unwrap_or(0) > 0 => json!([sample(spec, &schema["items"], name, fx)]),
         "array" => json!([]),
         "integer" => json!(id_of(name).max(schema["minimum"].as_i64().unwrap_or(1))),
         "number" => json!(1.0),
@@ -132,6 +134,9 @@ fn sample(spec: &Value, schema: &Value, name: &str, fx: &Fixtures) -> Value {
             (_, "password") => json!(PASSWORD),
             (_, "timezone") => json!("Europe/London"),
             (_, "currency") => json!("GBP"),
+            // Patterned names: a template's id, a section's key.
+            (_, "id") => json!(format!("sample-{}", rand_suffix().to_lowercase())),
+            (_, "key") => json!("sample"),
             _ => json!("Sample"),
         },
     }

@@ -18,6 +18,7 @@ mod crash;
 mod http;
 mod merging;
 mod mfa;
+mod notes;
 mod patients;
 mod scheduling;
 mod scope;

@@ -89,7 +89,11 @@ async fn a_patient_registered_anyway_is_flagged_and_a_manager_merges_and_undoes_
 
     let merged = server.post(&merge_path, &manager, json!({"merged_patient_id": twin})).await;
     assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
-    assert_eq!(merged.body["moved"], json!({"appointments": 1, "shares": 1}), "the group place both hold stays");
+    assert_eq!(
+        merged.body["moved"],
+        json!({"appointments": 1, "notes": 0, "shares": 1}),
+        "the group place both hold stays"
+    );
     let merge_id = merged.body["id"].as_i64().unwrap();
 
     let twin_now = server.get(&format!("/api/v1/patients/{twin}"), &admin).await.body;

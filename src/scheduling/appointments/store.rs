@@ -467,3 +467,45 @@ pub fn patients_booked_with(conn: &Connection, staff_id: i64) -> Result<Vec<i64>
     let ids = stmt.query_map([staff_id], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
+
+/// A completed appointment: for the notes still to write.
+pub struct CompletedVisit {
+    pub appointment_id: i64,
+    pub clinician_id: i64,
+    pub service_id: i64,
+    pub patient_id: i64,
+    pub start: DateTime<Utc>,
+}
+
+/// Completed appointments since `since`, of one clinician or all, newest
+/// first, one row per patient booked (at most `limit`).
+pub fn completed_since(
+    conn: &Connection,
+    clinician_id: Option<i64>,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<CompletedVisit>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.clinician_id, a.service_id, t.patient_id, a.starts_at FROM appointments a
+         JOIN appointment_attendees t ON t.appointment_id = a.id AND t.status = 'booked'
+         WHERE a.status = 'completed' AND a.starts_at >= ?2 AND (?1 IS NULL OR a.clinician_id = ?1)
+         ORDER BY a.starts_at DESC, a.id DESC LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![clinician_id, to_millis(since), limit], |r| {
+            Ok(CompletedVisit {
+                appointment_id: r.get(0)?,
+                clinician_id: r.get(1)?,
+                service_id: r.get(2)?,
+                patient_id: r.get(3)?,
+                start: instant(r, 4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// The clinician who is staff member `staff_id`, if one is.
+pub fn clinician_of_staff(conn: &Connection, staff_id: i64) -> Result<Option<i64>> {
+    Ok(conn.query_row_cached("SELECT id FROM clinicians WHERE staff_id = ?1", [staff_id], |r| r.get(0)).optional()?)
+}
