@@ -45,6 +45,7 @@ pub const CLEARABLE: &[(&str, &[&str])] = &[
     ("ClinicianPatch", &["staff_id", "bio", "default_fee"]),
     ("ServicePatch", &["colour"]),
     ("ClinicProfilePatch", &["address", "phone", "email", "tax_number"]),
+    ("NotePatch", &["appointment_id"]),
 ];
 
 /// Marks a clearable property `nullable`. A reference is wrapped in `allOf`

@@ -92,6 +92,11 @@ async fn a_note_is_drafted_by_its_author_signed_once_and_corrected_by_addenda() 
         json!({"subjective": "Knee pain for three weeks.", "objective": "Swelling, left knee.", "plan": "Ice."})
     );
 
+    let unlinked = server.patch(&note_path, &author, json!({"appointment_id": null})).await;
+    assert!(unlinked.body.get("appointment_id").is_none(), "{:?}", unlinked.body);
+    let relinked = server.patch(&note_path, &author, json!({"appointment_id": visit})).await;
+    assert_eq!(relinked.body["appointment_id"].as_i64(), Some(visit));
+
     // Front desk and billing see that a note exists, never what it says.
     for token in [&front_desk, &billing] {
         let listed = server.get(&path, token).await;

@@ -942,6 +942,64 @@ test('a receptionist\'s morning on a phone: register, book a walk-in now, check 
   await context.close();
 });
 
+test('a manager writes a note, saves the draft, signs it and adds an addendum; an admin sees only that it exists', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  });
+  const { access_token: token } = await login.json();
+  const created = await fetch(`${base}/api/v1/staff`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'mia@clinic.test', name: 'Mia Manager', role: 'manager', password }),
+  });
+  assert.equal(created.status, 201, await created.text());
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'mia@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  await page.goto(new URL('/patients', page.url()).href);
+  await page.getByRole('link', { name: 'Okafor, Zoë' }).click();
+  const notes = page.locator('.notes-card');
+  await notes.getByText('No notes yet.').waitFor();
+  await notes.getByRole('button', { name: 'Write note' }).click();
+  let dialog = page.getByRole('dialog', { name: 'New note for Zoë Okafor' });
+  assert.equal(await dialog.getByLabel('Template').inputValue(), 'soap');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the note dialog');
+  await dialog.getByLabel('Subjective').fill('Knee pain for three weeks.');
+  await dialog.getByRole('button', { name: 'Save draft' }).click();
+  await page.getByText('Draft saved').waitFor();
+  await notes.getByText('Draft', { exact: true }).waitFor();
+  await notes.getByRole('button', { name: 'Edit draft' }).click();
+  dialog = page.getByRole('dialog', { name: 'Edit draft note' });
+  assert.equal(await dialog.getByLabel('Subjective').inputValue(), 'Knee pain for three weeks.');
+  await dialog.getByLabel('Plan').fill('Ice and rest.');
+  await dialog.getByRole('button', { name: 'Save and sign' }).click();
+  await page.getByText('Note signed').waitFor();
+  await notes.getByText('Signed', { exact: true }).waitFor();
+  await notes.getByText('Ice and rest.').waitFor();
+  assert.equal(await notes.getByRole('button', { name: 'Edit draft' }).count(), 0, 'a signed note is not edited');
+  await notes.getByRole('button', { name: 'Add addendum' }).click();
+  await page.getByRole('dialog', { name: 'Add an addendum' }).getByLabel('Addendum').fill('Correction: the right knee.');
+  await page.getByRole('dialog', { name: 'Add an addendum' }).getByRole('button', { name: 'Sign addendum' }).click();
+  await page.getByText('Addendum added').waitFor();
+  await notes.getByText('Correction: the right knee.').waitFor();
+  await notes.getByText(/^Addendum by you · /).waitFor();
+  await page.screenshot({ path: join(artifacts, '22-clinical-note.png'), fullPage: true });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the record with notes');
+
+  // An administrator is an IT role: the note is there, its words are not.
+  const owner = await signIn(await browser.newContext({ viewport: { width: 1366, height: 900 } }), 'owner@clinic.test');
+  await owner.goto(page.url());
+  await owner.locator('.notes-card').getByText('Clinical content is for clinicians and managers.').waitFor();
+  assert.equal(await owner.locator('.notes-card').getByText('Ice and rest.').count(), 0);
+  assert.equal(await owner.getByRole('button', { name: 'Write note' }).count(), 0);
+  await owner.context().close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a patient registered anyway is flagged; a manager compares, merges, undoes and dismisses the pair', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');

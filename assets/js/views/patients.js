@@ -3,6 +3,7 @@ import { h, ask, askDiscard, tracksTyping, leadSourceLabel, field, showFieldErro
 import { can } from '../session.js';
 import { centreZones, formatIn, wallIn } from '../zone.js';
 import { duplicateNotices, mergesCard, reviewLink } from './duplicates.js';
+import { notesCard } from './notes.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -179,6 +180,7 @@ export async function patientDetailView({ params, navigate }) {
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
     appointmentsCard(patient),
+    notesCard(patient),
     mergesCard(patient, navigate),
     canWrite() ? sharesCard(patient) : null);
 }
