@@ -90,6 +90,7 @@ impl AppState {
             patient_records_elsewhere: &[
                 crate::scheduling::appointments::merging::ATTENDANCE,
                 crate::records::notes::merging::NOTES,
+                crate::records::questionnaires::merging::RESPONSES,
             ],
             counts: Default::default(),
             throttle: LoginThrottle::new(clock.clone()),

@@ -35,6 +35,7 @@ use crate::kit::permissions::Action;
 use crate::patients::api::PatientsApi;
 use crate::patients::merging::api::PatientMergingApi;
 use crate::records::notes::api::NotesApi;
+use crate::records::questionnaires::api::QuestionnairesApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
 use crate::scheduling::availability::api::AvailabilityApi;
 use crate::scheduling::feeds::api::FeedsApi;
@@ -52,9 +53,8 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             AccountApi,
             StaffApi,
             ApiKeysApi,
-            PatientsApi,
-            PatientMergingApi,
-            NotesApi,
+            // Grouped: a tuple of APIs holds at most 16.
+            (PatientsApi, PatientMergingApi, NotesApi, QuestionnairesApi),
             AuditApi,
             SearchApi,
             BackupsApi,
@@ -100,6 +100,7 @@ pub fn operations() -> Vec<Operation> {
         crate::patients::api::OPERATIONS,
         crate::patients::merging::api::OPERATIONS,
         crate::records::notes::api::OPERATIONS,
+        crate::records::questionnaires::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_clinic_profile.sql"),
     migration!(10, "0010_patient_merges.sql"),
     migration!(11, "0011_clinical_notes.sql"),
+    migration!(12, "0012_questionnaire_responses.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

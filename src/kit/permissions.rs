@@ -46,7 +46,7 @@ impl Action {
             Action::PatientRead => "read patients",
             Action::PatientWrite => "change patients",
             Action::PatientMerge => "review possible duplicates and merge patient records",
-            Action::ClinicalRead => "read clinical content: note text and addenda",
+            Action::ClinicalRead => "read clinical content: notes and questionnaire answers and scores",
             Action::ClinicalWrite => "write, sign and amend clinical notes",
             Action::NoteTemplateManage => "add note templates",
             Action::StaffManage => "manage staff accounts, API keys and security settings",

@@ -1,6 +1,8 @@
-//! The clinical record: notes that are drafted, signed and amended (more
-//! parts, such as attachments and questionnaires, join as sub-folders).
+//! The clinical record: notes that are drafted, signed and amended, and
+//! questionnaires scored as they are entered (attachments and treatment
+//! programmes join as sub-folders).
 //! Clinical content is for clinicians and managers; every read of it is in
 //! the audit log.
 
 pub mod notes;
+pub mod questionnaires;

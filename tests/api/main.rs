@@ -20,6 +20,7 @@ mod merging;
 mod mfa;
 mod notes;
 mod patients;
+mod questionnaires;
 mod scheduling;
 mod scope;
 mod search;
