@@ -986,6 +986,20 @@ test('a manager writes a note, saves the draft, signs it and adds an addendum; a
   await page.getByText('Addendum added').waitFor();
   await notes.getByText('Correction: the right knee.').waitFor();
   await notes.getByText(/^Addendum by you · /).waitFor();
+  // Questionnaire answers are scored by the API; a self-harm answer is shown at the top in red.
+  const outcomes = page.locator('.outcomes-card');
+  await outcomes.getByText('No questionnaires answered yet.').waitFor();
+  for (const [answers, toastText] of [[[1, 1, 1, 1, 1, 1, 1, 1, 1], 'PHQ-9 (depression): 9 (Mild)'], [[0, 0, 1, 0, 0, 0, 0, 0, 0], 'PHQ-9 (depression): 1 (Minimal)']]) {
+    await outcomes.getByRole('button', { name: 'Enter answers' }).click();
+    const form = page.getByRole('dialog', { name: 'Enter questionnaire answers' });
+    await form.getByLabel('Questionnaire').selectOption('phq-9');
+    assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the questionnaire dialog');
+    for (const [i, score] of answers.entries()) await form.getByLabel(new RegExp(`^${i + 1}\\. `)).selectOption(String(score));
+    await form.getByRole('button', { name: 'Save and score' }).click();
+    await page.getByText(toastText).waitFor();
+  }
+  await outcomes.getByRole('alert').getByText(/^Self-harm risk:/).waitFor();
+  await outcomes.getByRole('img', { name: 'PHQ-9 (depression): 9, 1 (latest 1 of 27)' }).waitFor();
   await page.screenshot({ path: join(artifacts, '22-clinical-note.png'), fullPage: true });
   assert.deepEqual(await contrastProblems(page), [], 'contrast on the record with notes');
 

@@ -4,6 +4,7 @@ import { can } from '../session.js';
 import { centreZones, formatIn, wallIn } from '../zone.js';
 import { duplicateNotices, mergesCard, reviewLink } from './duplicates.js';
 import { notesCard } from './notes.js';
+import { outcomesCard } from './outcomes.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -181,6 +182,7 @@ export async function patientDetailView({ params, navigate }) {
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
     appointmentsCard(patient),
     notesCard(patient),
+    outcomesCard(patient),
     mergesCard(patient, navigate),
     canWrite() ? sharesCard(patient) : null);
 }
