@@ -239,7 +239,11 @@ impl TestServer {
 
     /// Creates a staff member with `role` and signs them in.
     pub async fn staff_token(&self, admin: &str, role: &str) -> (i64, String) {
-        let email = format!("{role}-{}@clinic.test", rand_suffix());
+        self.staff_member(admin, &format!("{role}-{}@clinic.test", rand_suffix()), role).await
+    }
+
+    /// A new member of staff with this email and role, signed in: their id and token.
+    pub async fn staff_member(&self, admin: &str, email: &str, role: &str) -> (i64, String) {
         let reply = self
             .post(
                 "/api/v1/staff",
@@ -248,7 +252,7 @@ impl TestServer {
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-        (reply.body["id"].as_i64().unwrap(), self.login(&email, PASSWORD).await)
+        (reply.body["id"].as_i64().unwrap(), self.login(email, PASSWORD).await)
     }
 
     pub async fn create_patient(&self, token: &str, body: Value) -> Value {

@@ -8,18 +8,6 @@ use serde_json::{Value, json};
 use crate::harness::{ADMIN_EMAIL, PASSWORD, TestServer};
 use crate::scheduling::{book_body, clinic, london};
 
-async fn person(server: &TestServer, admin: &str, email: &str, role: &str) -> (i64, String) {
-    let reply = server
-        .post(
-            "/api/v1/staff",
-            admin,
-            json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
-    (reply.body["id"].as_i64().unwrap(), server.login(email, PASSWORD).await)
-}
-
 fn soap(appointment: i64) -> Value {
     json!({"template": "soap", "appointment_id": appointment, "content": {"subjective": "Knee pain for three weeks."}})
 }
@@ -42,11 +30,11 @@ async fn a_note_is_drafted_by_its_author_signed_once_and_corrected_by_addenda() 
             server.call(Method::POST, &format!("/api/v1/appointments/{visit}/{step}"), Some(&admin), None).await;
         assert_eq!(reply.status, StatusCode::OK, "{step}: {:?}", reply.body);
     }
-    let (author_id, author) = person(&server, &admin, "ada@clinic.test", "clinician").await;
-    let (_, colleague) = person(&server, &admin, "ben@clinic.test", "clinician").await;
-    let (_, manager) = person(&server, &admin, "mo@clinic.test", "manager").await;
-    let (_, front_desk) = person(&server, &admin, "fd@clinic.test", "front_desk").await;
-    let (_, billing) = person(&server, &admin, "bill@clinic.test", "billing").await;
+    let (author_id, author) = server.staff_member(&admin, "ada@clinic.test", "clinician").await;
+    let (_, colleague) = server.staff_member(&admin, "ben@clinic.test", "clinician").await;
+    let (_, manager) = server.staff_member(&admin, "mo@clinic.test", "manager").await;
+    let (_, front_desk) = server.staff_member(&admin, "fd@clinic.test", "front_desk").await;
+    let (_, billing) = server.staff_member(&admin, "bill@clinic.test", "billing").await;
 
     let templates = server.get("/api/v1/note-templates", &author).await.body;
     let ids: Vec<&str> = templates["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
@@ -173,8 +161,8 @@ async fn a_note_is_drafted_by_its_author_signed_once_and_corrected_by_addenda() 
 #[tokio::test]
 async fn managers_add_templates_and_notes_follow_a_merged_patient() {
     let (server, admin) = TestServer::with_admin().await;
-    let (_, manager) = person(&server, &admin, "mo@clinic.test", "manager").await;
-    let (_, clinician) = person(&server, &admin, "ada@clinic.test", "clinician").await;
+    let (_, manager) = server.staff_member(&admin, "mo@clinic.test", "manager").await;
+    let (_, clinician) = server.staff_member(&admin, "ada@clinic.test", "clinician").await;
     let template = json!({"id": "physio-review", "name": "Physio review",
                           "sections": [{"key": "range", "label": "Range of motion"}, {"key": "plan", "label": "Plan"}]});
     assert_eq!(server.post("/api/v1/note-templates", &clinician, template.clone()).await.status, StatusCode::FORBIDDEN);

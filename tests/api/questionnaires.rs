@@ -5,21 +5,13 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{PASSWORD, TestServer};
+use crate::harness::TestServer;
 
 #[tokio::test]
 async fn answers_are_scored_banded_flagged_and_read_back_as_a_series_by_clinical_roles_only() {
     let (server, admin) = TestServer::with_admin().await;
-    let login = |email: &'static str, role: &'static str| {
-        let (server, admin) = (&server, admin.clone());
-        async move {
-            let body = json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD});
-            assert_eq!(server.post("/api/v1/staff", &admin, body).await.status, StatusCode::CREATED);
-            server.login(email, PASSWORD).await
-        }
-    };
-    let clinician = login("ada@clinic.test", "clinician").await;
-    let front_desk = login("fd@clinic.test", "front_desk").await;
+    let (_, clinician) = server.staff_member(&admin, "ada@clinic.test", "clinician").await;
+    let (_, front_desk) = server.staff_member(&admin, "fd@clinic.test", "front_desk").await;
     let patient = server.create_patient(&admin, json!({"given_name": "Ama", "family_name": "Mensah"})).await;
     let patient = patient["id"].as_i64().unwrap();
     let path = format!("/api/v1/patients/{patient}/questionnaire-responses");
