@@ -976,7 +976,7 @@ test('a manager writes a note, saves the draft, signs it and adds an addendum; a
   assert.equal(await dialog.getByLabel('Subjective').inputValue(), 'Knee pain for three weeks.');
   await dialog.getByLabel('Plan').fill('Ice and rest.');
   await dialog.getByRole('button', { name: 'Save and sign' }).click();
-  await page.getByText('Note signed').waitFor();
+  await page.getByText('Note signed', { exact: true }).waitFor();
   await notes.getByText('Signed', { exact: true }).waitFor();
   await notes.getByText('Ice and rest.').waitFor();
   assert.equal(await notes.getByRole('button', { name: 'Edit draft' }).count(), 0, 'a signed note is not edited');
