@@ -456,10 +456,12 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   // A click on a time offers that very time when free (starts every 15 minutes), and
   // otherwise says it is not free and points to the nearest free times.
   const column = page.getByRole('region', { name: 'Dr Ada Osei' });
-  await column.click({ position: { x: 60, y: (12 - 7) * 90 + 3 } });
+  // The grid starts at 07:00, or earlier when the day has earlier hours (walk-in hours past midnight).
+  const top = Number((await page.locator('.cal-hour').first().textContent()).slice(0, 2));
+  await column.click({ position: { x: 60, y: (12 - top) * 90 + 3 } });
   await page.getByRole('dialog').getByRole('button', { name: '12:00', pressed: true }).waitFor();
   await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-  await column.click({ position: { x: 60, y: (9.75 - 7) * 90 + 3 } });
+  await column.click({ position: { x: 60, y: (9.75 - top) * 90 + 3 } });
   await page.getByRole('dialog').getByText('09:45 is not free for Check-up (30 min)').waitFor();
   await page.getByRole('dialog').getByText('Nearest free: 09:30 or 10:30.').waitFor();
   assert.equal(await page.getByRole('dialog').getByRole('button', { pressed: true }).count(), 0, 'nothing chosen for them');
@@ -481,7 +483,7 @@ test('reception books a walk-in now and sees it through, books from a patient pa
 
   // Dragged to 15:00 (90 px an hour from 07:00; grabbed 5 px below its top).
   const card = page.getByRole('button', { name: /^14:00 Zoë Okafor/ });
-  await card.dragTo(page.getByRole('region', { name: 'Dr Ada Osei' }), { sourcePosition: { x: 10, y: 5 }, targetPosition: { x: 20, y: (15 - 7) * 90 + 5 } });
+  await card.dragTo(page.getByRole('region', { name: 'Dr Ada Osei' }), { sourcePosition: { x: 10, y: 5 }, targetPosition: { x: 20, y: (15 - top) * 90 + 5 } });
   await page.getByText('Appointment moved to 15:00').waitFor();
   await page.getByRole('button', { name: /^15:00 Zoë Okafor/ }).waitFor();
 
@@ -501,9 +503,11 @@ test('reception books a walk-in now and sees it through, books from a patient pa
   assert.deepEqual(dialogs, [], 'no browser prompt or confirm');
 
   // The week hides the days the clinician does not work (a toggle shows them), and closed hours are shaded.
-  const open = await page.getByRole('region', { name: 'Dr Ada Osei' }).locator('.cal-open').boundingBox();
+  // The working day's block (walk-in hours may spill past midnight into this day too).
+  const blocks = await Promise.all((await page.getByRole('region', { name: 'Dr Ada Osei' }).locator('.cal-open').all()).map((b) => b.boundingBox()));
+  const open = blocks.reduce((a, b) => (b.height > a.height ? b : a));
   const columnBox = await page.getByRole('region', { name: 'Dr Ada Osei' }).boundingBox();
-  assert.equal(Math.round(open.y - columnBox.y), (8 - 7) * 90, 'open from 08:00');
+  assert.equal(Math.round(open.y - columnBox.y), (8 - top) * 90, 'open from 08:00');
   assert.equal(Math.round(open.height), 10 * 90, 'until 18:00');
   await page.screenshot({ path: join(artifacts, '14-calendar-day.png') });
   await page.getByRole('button', { name: 'Week' }).click();
