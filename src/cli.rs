@@ -55,6 +55,9 @@ enum Command {
         /// The private key (PEM) of --tls-cert.
         #[arg(long, env = "CLINICBOX_TLS_KEY")]
         tls_key: Option<PathBuf>,
+        /// The largest attachment accepted, in MiB [default: 25].
+        #[arg(long, env = "CLINICBOX_MAX_UPLOAD_MB")]
+        max_upload_mb: Option<u64>,
     },
     /// Manage administrator accounts.
     Admin {
@@ -133,9 +136,20 @@ pub fn run() -> Result<()> {
         }
     };
     match cli.command {
-        Command::Serve { data, listen, public_url, synchronous, phone_region, tls, tls_cert, tls_key } => {
+        Command::Serve {
+            data,
+            listen,
+            public_url,
+            synchronous,
+            phone_region,
+            tls,
+            tls_cert,
+            tls_key,
+            max_upload_mb,
+        } => {
             init_logging();
-            let overrides = Overrides { listen, public_url, synchronous, phone_region, tls, tls_cert, tls_key };
+            let overrides =
+                Overrides { listen, public_url, synchronous, phone_region, tls, tls_cert, tls_key, max_upload_mb };
             let config = Config::load(&data.dir, &overrides)?;
             serve(config)
         }
@@ -226,11 +240,35 @@ fn check(dir: &Path) -> Result<()> {
         )));
     }
     println!("ok: the audit log's hash chain holds ({} rows)", chain.chained_rows);
+    check_attachments(&conn, &Config::for_data_dir(dir))?;
     // The index is derived: a problem there is repaired at the next start.
     match crate::search::index::verify(&Config::for_data_dir(dir).index_path()) {
         Ok(()) => println!("ok: the search index opens and its checksums match"),
         Err(reason) => println!("note: {reason}; the search index will be rebuilt at the next start"),
     }
+    Ok(())
+}
+
+/// Every attachment's file is there and still hashes to what its row says.
+fn check_attachments(conn: &Connection, config: &Config) -> Result<()> {
+    use crate::records::attachments::files::{FileState, FileStore};
+    let files = FileStore::new(config.files_path());
+    let mut problems = Vec::new();
+    let hashes = crate::records::attachments::store::hashes(conn)?;
+    for (sha256, rows) in &hashes {
+        let state = files.state_of(sha256)?;
+        if state != FileState::Whole {
+            let what = if state == FileState::Missing { "is missing" } else { "does not match its hash" };
+            problems.push(format!("the file {sha256} of {rows} attachment(s) {what}"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::internal(format!(
+            "{}; restore files/ from a backup (the rows are kept)",
+            problems.join("; ")
+        )));
+    }
+    println!("ok: the files of every attachment are there and match their hashes ({} files)", hashes.len());
     Ok(())
 }
 

@@ -46,6 +46,8 @@ pub struct Config {
     pub tls: TlsMode,
     /// The clinic's own certificate chain and key (PEM); both or neither.
     pub tls_files: Option<TlsFiles>,
+    /// The largest attachment accepted, in MiB (413 above it).
+    pub max_upload_mb: u64,
 }
 
 /// `tls` in the configuration.
@@ -84,6 +86,7 @@ struct FileConfig {
     tls: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    max_upload_mb: Option<u64>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -101,6 +104,7 @@ const KNOWN_KEYS: &[&str] = &[
     "tls",
     "tls_cert",
     "tls_key",
+    "max_upload_mb",
 ];
 
 /// Values already merged from flags and environment by clap.
@@ -113,6 +117,7 @@ pub struct Overrides {
     pub tls: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub max_upload_mb: Option<u64>,
 }
 
 impl Config {
@@ -132,6 +137,7 @@ impl Config {
             refresh_lifetime_days: 30,
             tls: TlsMode::Auto,
             tls_files: None,
+            max_upload_mb: 25,
         }
     }
 
@@ -212,6 +218,12 @@ impl Config {
                 other => return Err(invalid(format!("tls must be \"auto\", \"on\" or \"off\", not {other:?}"))),
             };
         }
+        if let Some(mb) = overrides.max_upload_mb.or(file.max_upload_mb) {
+            if !(1..=1024).contains(&mb) {
+                return Err(invalid("max_upload_mb must be from 1 to 1024"));
+            }
+            config.max_upload_mb = mb;
+        }
         // A relative path in the file is read from the data directory.
         let in_data_dir = |path: PathBuf| if path.is_relative() { data_dir.join(path) } else { path };
         let cert = overrides.tls_cert.clone().or(file.tls_cert.map(in_data_dir));
@@ -248,6 +260,15 @@ impl Config {
 
     pub fn index_path(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+
+    /// Where attachments are kept, by the SHA-256 of their bytes.
+    pub fn files_path(&self) -> PathBuf {
+        self.data_dir.join(crate::backup::archive::FILES)
+    }
+
+    pub fn max_upload_bytes(&self) -> usize {
+        usize::try_from(self.max_upload_mb.min(1024)).unwrap_or(1024) << 20
     }
 
     pub fn cookies_secure(&self) -> bool {

@@ -38,6 +38,8 @@ pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub search: Arc<SearchIndex>,
+    /// The bytes of attachments, by hash.
+    pub files: crate::records::attachments::files::FileStore,
     /// How the patient list ranks a search-box query (the index).
     pub patient_ranking: Arc<dyn PatientRanking>,
     /// Totals of list filters, kept until the change log moves on.
@@ -82,6 +84,8 @@ impl AppState {
         let db = Db::open(&config.db_path(), DbOptions { synchronous_full: config.synchronous_full })?;
         let search = Arc::new(SearchIndex::open(&config.index_path())?);
         let secret = secret::SecretKey::load_or_create(&config.data_dir)?;
+        let files = crate::records::attachments::files::FileStore::new(config.files_path());
+        files.prepare()?;
         let phone_region = crate::clinic::region::PhoneRegion::new(&config.phone_region);
         let patient_ranking = Arc::new(IndexRanking { index: search.clone(), phone_region: phone_region.clone() });
         Ok(Arc::new(AppState {
@@ -89,8 +93,9 @@ impl AppState {
             patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
             patient_records_elsewhere: &[
                 crate::scheduling::appointments::merging::ATTENDANCE,
-                crate::records::notes::merging::NOTES,
-                crate::records::questionnaires::merging::RESPONSES,
+                crate::records::notes::NOTES,
+                crate::records::questionnaires::RESPONSES,
+                crate::records::attachments::ATTACHMENTS,
             ],
             counts: Default::default(),
             throttle: LoginThrottle::new(clock.clone()),
@@ -101,6 +106,7 @@ impl AppState {
             config,
             db,
             search,
+            files,
             secret,
             clock,
         }))

@@ -34,6 +34,7 @@ use crate::kit::error::Error;
 use crate::kit::permissions::Action;
 use crate::patients::api::PatientsApi;
 use crate::patients::merging::api::PatientMergingApi;
+use crate::records::attachments::api::AttachmentsApi;
 use crate::records::notes::api::NotesApi;
 use crate::records::questionnaires::api::QuestionnairesApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
@@ -54,7 +55,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             StaffApi,
             ApiKeysApi,
             // Grouped: a tuple of APIs holds at most 16.
-            (PatientsApi, PatientMergingApi, NotesApi, QuestionnairesApi),
+            (PatientsApi, PatientMergingApi, NotesApi, QuestionnairesApi, AttachmentsApi),
             AuditApi,
             SearchApi,
             BackupsApi,
@@ -80,7 +81,8 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
          (`maxLength`, `minimum`, `maximum`, `maxItems`, `pattern`); a value outside them is a 422 \
          `VALIDATION_FAILED` naming the field, and a field a schema does not list is refused the same \
          way (`additionalProperties: false`). Bodies are at most 1 MiB (413 `PAYLOAD_TOO_LARGE`) and \
-         JSON (415 `UNSUPPORTED_MEDIA_TYPE`).\n\n\
+         JSON (415 `UNSUPPORTED_MEDIA_TYPE`), except a file upload: `multipart/form-data` whose \
+         file may be up to the server's `max_upload_mb` (25 MiB unless configured).\n\n\
          Besides each operation's own answers, any address can answer: 404 `NOT_FOUND` for an \
          address that does not exist; 405 `METHOD_NOT_ALLOWED`, with `Allow` naming the methods it \
          takes; 414 `URI_TOO_LONG` for an address and query longer than 8 KiB. Each is the same \
@@ -101,6 +103,7 @@ pub fn operations() -> Vec<Operation> {
         crate::patients::merging::api::OPERATIONS,
         crate::records::notes::api::OPERATIONS,
         crate::records::questionnaires::api::OPERATIONS,
+        crate::records::attachments::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,
@@ -149,9 +152,14 @@ pub fn endpoint(app: App) -> impl Endpoint {
     });
     let limiter = Arc::new(ratelimit::PublicLimiter::default());
     let hsts = app.config.sends_hsts();
+    let limits = context::BodyLimits {
+        json: MAX_BODY_BYTES,
+        upload: app.config.max_upload_bytes(),
+        upload_dir: app.files.incoming_dir(),
+    };
     let credentials = Credentials(Arc::new(StaffCredentials(app.clone())));
     Route::new()
-        .nest("/api/v1", api.around(|next, req| context::limit_body(next, req, MAX_BODY_BYTES)))
+        .nest("/api/v1", api.around(move |next, req| context::limit_body(next, req, limits.clone())))
         .at("/api/openapi.json", get(cached(spec, "application/json")))
         .at("/api/docs", get(cached(docs, "text/html; charset=utf-8")))
         .at("/health", get(alive))

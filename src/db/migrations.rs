@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_patient_merges.sql"),
     migration!(11, "0011_clinical_notes.sql"),
     migration!(12, "0012_questionnaire_responses.sql"),
+    migration!(13, "0013_attachments.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -2,14 +2,16 @@
 //! and the headers every response carries.
 
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use poem::http::{HeaderValue, header};
 use poem::{Endpoint, Request, Response};
 use tracing::Instrument;
 
-use crate::http::body_errors;
 use crate::http::ratelimit::{self, PublicLimiter};
+use crate::http::{body_errors, uploads};
 use crate::kit::context::RequestContext;
 use poem_openapi::error::ParseRequestPayloadError;
 
@@ -173,13 +175,40 @@ pub async fn around<E: Endpoint>(
     Ok(response)
 }
 
-/// Refuses request bodies over `max` bytes with 413, whether the size is
+/// How large a request body may be.
+#[derive(Clone, Debug)]
+pub struct BodyLimits {
+    /// Any body but a file upload.
+    pub json: usize,
+    /// The file of a `multipart/form-data` upload.
+    pub upload: usize,
+    /// Where uploads are written as they arrive.
+    pub upload_dir: std::path::PathBuf,
+}
+
+/// Refuses request bodies over their limit with 413, whether the size is
 /// declared up front or the body arrives chunked. Keeps the body it read,
 /// so a JSON body the framework refuses can be answered field by field.
-pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> poem::Result<E::Output> {
+pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, limits: BodyLimits) -> poem::Result<E::Output> {
     let too_large = || poem::Error::from_status(poem::http::StatusCode::PAYLOAD_TOO_LARGE);
     let declared = req.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     let chunked = req.header(header::TRANSFER_ENCODING).is_some();
+    if req.header(header::CONTENT_TYPE).is_some_and(|t| t.starts_with("multipart/form-data")) {
+        // A file upload streams to disk, cut off at the upload limit.
+        let limit = limits.upload + uploads::FORM_OVERHEAD;
+        if declared.is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        let exceeded = Arc::new(AtomicBool::new(false));
+        let body = uploads::limited(req.take_body(), limit, exceeded.clone());
+        req.set_body(body);
+        let answer = uploads::writing_to(limits.upload_dir, next.call(req)).await;
+        return match exceeded.load(Ordering::Relaxed) {
+            true => Err(too_large()),
+            false => answer,
+        };
+    }
+    let max = limits.json;
     if declared.is_some_and(|length| length > max) {
         return Err(too_large());
     }

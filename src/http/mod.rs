@@ -17,6 +17,7 @@ pub mod responses;
 pub mod spec;
 pub mod tags;
 pub mod tls;
+pub mod uploads;
 pub mod words;
 
 pub use tags::ApiTags;

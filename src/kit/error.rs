@@ -85,7 +85,7 @@ error_codes! {
     PayloadTooLarge = "PAYLOAD_TOO_LARGE",
     /// The address with its query is longer than 8 KiB; send long values in a body.
     UriTooLong = "URI_TOO_LONG",
-    /// The body is not of a type this operation accepts: send `Content-Type: application/json`.
+    /// The body is not of a type this operation accepts: JSON where JSON is asked for, or a file whose bytes are not one of the accepted types.
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
     /// Too many attempts; wait `details.retry_after_seconds` (also `Retry-After`).
     TooManyRequests = "TOO_MANY_REQUESTS",

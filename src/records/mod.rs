@@ -4,5 +4,6 @@
 //! Clinical content is for clinicians and managers; every read of it is in
 //! the audit log.
 
+pub mod attachments;
 pub mod notes;
 pub mod questionnaires;

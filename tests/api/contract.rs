@@ -163,8 +163,8 @@ async fn sign_in_browser(server: &TestServer, email: &str) -> Credential {
     Credential::Session(cookie, reply.body["csrf_token"].as_str().unwrap().to_owned())
 }
 
-/// A body that is not JSON (an image upload) stands in the loop as
-/// `{RAW_BODY: media type}` and is sent as a small valid file of that type.
+/// A body that is not JSON (an image or a form with a file) stands in the
+/// loop as `{RAW_BODY: media type}` and is sent as a small valid file of that type.
 const RAW_BODY: &str = "$raw";
 
 fn raw_sample(media_type: &str) -> Vec<u8> {
@@ -185,6 +185,10 @@ async fn send(method: &str, url: &str, body: Option<&Value>, credential: &Creden
         Credential::Session(cookie, csrf) => request = request.header("cookie", cookie).header("x-csrf-token", csrf),
     }
     match body.and_then(|b| b.get(RAW_BODY)).and_then(Value::as_str) {
+        Some("multipart/form-data") => {
+            let file = reqwest::multipart::Part::bytes(b"%PDF-1.7\n1 0 obj".to_vec()).file_name("letter.pdf");
+            request = request.multipart(reqwest::multipart::Form::new().part("file", file));
+        }
         Some(media_type) => request = request.header("content-type", media_type).body(raw_sample(media_type)),
         None => {
             if let Some(body) = body {
@@ -258,9 +262,9 @@ async fn every_operation_admits_exactly_the_roles_its_description_names() {
                 url = format!("{url}?{}", required_query.join("&"));
             }
             let body = operation["requestBody"]["content"].as_object().and_then(|content| content.iter().next()).map(
-                |(media_type, media)| match media_type.starts_with("image/") {
-                    false => sample(&spec, &media["schema"], "", &fx),
-                    true => json!({ RAW_BODY: media_type }),
+                |(media_type, media)| match media_type.starts_with("application/json") {
+                    true => sample(&spec, &media["schema"], "", &fx),
+                    false => json!({ RAW_BODY: media_type }),
                 },
             );
             let signs_out = operation["operationId"] == "logout" || operation["operationId"] == "delete_session";

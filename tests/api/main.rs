@@ -8,6 +8,7 @@ mod harness;
 
 mod account;
 mod api_keys;
+mod attachments;
 mod audit;
 mod auth;
 mod backup;

@@ -78,6 +78,9 @@ async fn a_patient_registered_anyway_is_flagged_and_a_manager_merges_and_undoes_
         server.post(&format!("/api/v1/patients/{twin}/shares"), &admin, json!({"staff_id": clinician_staff})).await;
     assert_eq!(shared.status, StatusCode::CREATED, "{:?}", shared.body);
 
+    let file = crate::attachments::upload(&server, &manager, twin, "letter.pdf", crate::attachments::PDF, &[]).await;
+    assert_eq!(file.status, StatusCode::CREATED, "{:?}", file.body);
+
     let merge_path = format!("/api/v1/patients/{kept}/merge");
     let by_front_desk = server.post(&merge_path, &front_desk, json!({"merged_patient_id": twin})).await;
     assert_eq!(by_front_desk.status, StatusCode::FORBIDDEN);
@@ -91,7 +94,7 @@ async fn a_patient_registered_anyway_is_flagged_and_a_manager_merges_and_undoes_
     assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
     assert_eq!(
         merged.body["moved"],
-        json!({"appointments": 1, "notes": 0, "questionnaire_responses": 0, "shares": 1}),
+        json!({"appointments": 1, "notes": 0, "questionnaire_responses": 0, "attachments": 1, "shares": 1}),
         "the group place both hold stays"
     );
     let merge_id = merged.body["id"].as_i64().unwrap();
@@ -109,6 +112,15 @@ async fn a_patient_registered_anyway_is_flagged_and_a_manager_merges_and_undoes_
     );
     let shares = server.get(&format!("/api/v1/patients/{kept}/shares"), &admin).await.body;
     assert_eq!(shares["data"][0]["staff_id"].as_i64(), Some(clinician_staff));
+    let files_of = |patient: i64| {
+        let (server, manager) = (&server, &manager);
+        async move {
+            let listed = server.get(&format!("/api/v1/patients/{patient}/attachments"), manager).await.body;
+            listed["data"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    let file_id = file.body["id"].as_i64().unwrap();
+    assert_eq!((files_of(kept).await, files_of(twin).await), (vec![file_id], vec![]), "the file follows");
     let open = server.get("/api/v1/patients/duplicates", &manager).await.body;
     assert_eq!(open["pagination"]["total"], 0, "the pair's flag closed");
     let closed = server.get("/api/v1/patients/duplicates?status=merged", &manager).await.body;
@@ -139,6 +151,7 @@ async fn a_patient_registered_anyway_is_flagged_and_a_manager_merges_and_undoes_
     assert_eq!(appointment_patients(&server, &admin, session).await, [kept, twin]);
     let shares = server.get(&format!("/api/v1/patients/{kept}/shares"), &admin).await.body;
     assert_eq!(shares["data"], json!([]), "the copied share was taken away again");
+    assert_eq!((files_of(kept).await, files_of(twin).await), (vec![], vec![file_id]), "the file went back");
     let reopened = server.get("/api/v1/patients/duplicates", &manager).await.body;
     assert_eq!(reopened["pagination"]["total"], 1, "the pair is open for review again");
     let twice = server.post(&undo_path, &manager, json!({})).await;

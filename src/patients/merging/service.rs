@@ -132,7 +132,7 @@ pub async fn merge(app: &App, caller: &Caller, kept_id: i64, merged_id: i64) -> 
             let mut moved = Moved::new();
             moved.insert(SHARES.into(), store::copy_shares(tx, step)?);
             for holder in holders {
-                moved.insert(holder.kind.into(), (holder.move_onto)(tx, step)?);
+                moved.insert(holder.kind.into(), holder.move_onto(tx, step)?);
             }
             let flags = store::open_flags_between(tx, kept_id, merged_id)?;
             for flag in &flags {
@@ -192,7 +192,7 @@ pub async fn undo(app: &App, caller: &Caller, merge_id: i64) -> Result<PatientMe
             let step = MergeStep { merge_id, from: merged_id, onto: kept_id, at: now, actor_id: caller.staff_id };
             let keys = |kind: &str| row.moved.get(kind).cloned().unwrap_or_default();
             for holder in holders.iter().rev() {
-                (holder.move_back)(tx, step, &keys(holder.kind))?;
+                holder.move_back(tx, step, &keys(holder.kind))?;
             }
             store::remove_copied_shares(tx, step, &keys(SHARES))?;
             store::reopen_flags(tx, &keys(FLAGS))?;

@@ -251,3 +251,24 @@ pub fn remove_copied_shares(tx: &Transaction, step: super::MergeStep, staff: &[i
     }
     Ok(())
 }
+
+/// Hands `table`'s rows from one patient to another; their ids. `table` is
+/// a constant a feature names (never input), so it is spliced in.
+pub fn move_rows(tx: &Transaction, table: &str, from: i64, to: i64) -> Result<Vec<i64>> {
+    let mut stmt = tx.prepare_cached(&format!("SELECT id FROM {table} WHERE patient_id = ?1 ORDER BY id"))?;
+    let ids: Vec<i64> = stmt.query_map([from], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    move_rows_back(tx, table, &ids, from, to)?;
+    Ok(ids)
+}
+
+/// Hands exactly the rows `ids` (still `from`'s) to `to`.
+pub fn move_rows_back(tx: &Transaction, table: &str, ids: &[i64], from: i64, to: i64) -> Result<()> {
+    let ids = serde_json::to_string(ids).map_err(|e| Error::internal_from("row ids", e))?;
+    tx.execute_cached(
+        &format!(
+            "UPDATE {table} SET patient_id = ?3 WHERE id IN (SELECT value FROM json_each(?1)) AND patient_id = ?2"
+        ),
+        params![ids, from, to],
+    )?;
+    Ok(())
+}

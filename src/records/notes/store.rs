@@ -198,19 +198,3 @@ pub fn notes_for_appointments(conn: &Connection, appointment_ids: &[i64]) -> Res
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
-
-/// Notes of `patient_id`, for a merge to move.
-pub fn ids_of_patient(conn: &Connection, patient_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM clinical_notes WHERE patient_id = ?1 ORDER BY id")?;
-    let ids = stmt.query_map([patient_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok(ids)
-}
-
-pub fn move_to_patient(tx: &Transaction, ids: &[i64], from: i64, to: i64) -> Result<()> {
-    let ids = serde_json::to_string(ids).map_err(|e| Error::internal_from("note ids", e))?;
-    tx.execute_cached(
-        "UPDATE clinical_notes SET patient_id = ?3 WHERE id IN (SELECT value FROM json_each(?1)) AND patient_id = ?2",
-        params![ids, from, to],
-    )?;
-    Ok(())
-}

@@ -4,7 +4,10 @@
 
 pub mod api;
 pub mod builtin;
-pub mod merging;
 pub mod model;
 pub mod service;
 pub mod store;
+
+/// Responses follow a patient's record into a merge and back out of its undo.
+pub const RESPONSES: crate::patients::merging::HeldRecords =
+    crate::patients::merging::HeldRecords::rows("questionnaire_responses", "questionnaire_responses");

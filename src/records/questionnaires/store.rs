@@ -103,19 +103,3 @@ pub fn series(conn: &Connection, patient_id: i64, questionnaire: &str) -> Result
     let rows = stmt.query_map(params![patient_id, questionnaire], from_row)?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
-
-pub fn ids_of_patient(conn: &Connection, patient_id: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM questionnaire_responses WHERE patient_id = ?1 ORDER BY id")?;
-    let ids = stmt.query_map([patient_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok(ids)
-}
-
-pub fn move_to_patient(tx: &Transaction, ids: &[i64], from: i64, to: i64) -> Result<()> {
-    let ids = serde_json::to_string(ids).map_err(|e| Error::internal_from("response ids", e))?;
-    tx.execute_cached(
-        "UPDATE questionnaire_responses SET patient_id = ?3
-         WHERE id IN (SELECT value FROM json_each(?1)) AND patient_id = ?2",
-        params![ids, from, to],
-    )?;
-    Ok(())
-}

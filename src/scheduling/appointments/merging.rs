@@ -11,7 +11,7 @@ use crate::patients::merging::{HeldRecords, MergeStep};
 use crate::scheduling::appointments::store::record_history;
 
 /// Appointment places, keyed by appointment id.
-pub const ATTENDANCE: HeldRecords = HeldRecords { kind: "appointments", move_onto, move_back };
+pub const ATTENDANCE: HeldRecords = HeldRecords::custom("appointments", move_onto, move_back);
 
 fn json_ids(ids: &[i64]) -> Result<String> {
     serde_json::to_string(ids).map_err(|e| Error::internal_from("appointment ids", e))
