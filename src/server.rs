@@ -36,6 +36,7 @@ use crate::patients::api::PatientsApi;
 use crate::patients::merging::api::PatientMergingApi;
 use crate::records::attachments::api::AttachmentsApi;
 use crate::records::notes::api::NotesApi;
+use crate::records::programmes::api::ProgrammesApi;
 use crate::records::questionnaires::api::QuestionnairesApi;
 use crate::scheduling::appointments::api::AppointmentsApi;
 use crate::scheduling::availability::api::AvailabilityApi;
@@ -55,7 +56,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             StaffApi,
             ApiKeysApi,
             // Grouped: a tuple of APIs holds at most 16.
-            (PatientsApi, PatientMergingApi, NotesApi, QuestionnairesApi, AttachmentsApi),
+            (PatientsApi, PatientMergingApi, NotesApi, QuestionnairesApi, AttachmentsApi, ProgrammesApi),
             AuditApi,
             SearchApi,
             BackupsApi,
@@ -104,6 +105,7 @@ pub fn operations() -> Vec<Operation> {
         crate::records::notes::api::OPERATIONS,
         crate::records::questionnaires::api::OPERATIONS,
         crate::records::attachments::api::OPERATIONS,
+        crate::records::programmes::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,

@@ -34,6 +34,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_clinical_notes.sql"),
     migration!(12, "0012_questionnaire_responses.sql"),
     migration!(13, "0013_attachments.sql"),
+    migration!(14, "0014_questionnaire_assignments.sql"),
+    migration!(15, "0015_programmes.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -264,7 +264,11 @@ impl<'a> Checker<'a> {
                 None => Some("must be a number".into()),
             },
             Some("boolean") if !value.is_boolean() => Some("must be true or false".into()),
-            Some("array") if !value.is_array() => Some("must be a list".into()),
+            Some("array") => match value.as_array() {
+                None => Some("must be a list".into()),
+                Some(_) if self.types_only => None,
+                Some(items) => count_problem(schema, items.len() as u64),
+            },
             Some("object") if !value.is_object() => Some("must be an object".into()),
             _ => None,
         }
@@ -287,6 +291,16 @@ fn length_problem(schema: &Value, text: &str) -> Option<String> {
     }
     if let Some(min) = schema.get("minLength").and_then(Value::as_u64).filter(|min| length < *min) {
         return Some(format!("must be at least {min} characters"));
+    }
+    None
+}
+
+fn count_problem(schema: &Value, count: u64) -> Option<String> {
+    if let Some(min) = schema.get("minItems").and_then(Value::as_u64).filter(|min| count < *min) {
+        return Some(format!("must hold at least {min} entries"));
+    }
+    if let Some(max) = schema.get("maxItems").and_then(Value::as_u64).filter(|max| count > *max) {
+        return Some(format!("may hold at most {max} entries"));
     }
     None
 }

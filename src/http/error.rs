@@ -82,6 +82,8 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         | C::NoteDiscarded
         | C::NoteNotSigned
         | C::AlreadyResolved
+        | C::AlreadyAssigned
+        | C::AlreadyEnrolled
         | C::MergeUndone
         | C::SlotTaken
         | C::AlreadyBooked

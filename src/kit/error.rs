@@ -81,6 +81,10 @@ error_codes! {
     NotFound = "NOT_FOUND",
     /// The address does not accept this method.
     MethodNotAllowed = "METHOD_NOT_ALLOWED",
+    /// The patient already has this questionnaire assigned and active; end that assignment first.
+    AlreadyAssigned = "ALREADY_ASSIGNED",
+    /// The patient is already enrolled in this programme and active in it.
+    AlreadyEnrolled = "ALREADY_ENROLLED",
     /// The request body is larger than the server accepts.
     PayloadTooLarge = "PAYLOAD_TOO_LARGE",
     /// The address with its query is longer than 8 KiB; send long values in a body.

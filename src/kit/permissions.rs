@@ -16,7 +16,7 @@ pub enum Action {
     PatientMerge,
     ClinicalRead,
     ClinicalWrite,
-    NoteTemplateManage,
+    ClinicalSetup,
     StaffManage,
     AuditRead,
     BackupManage,
@@ -32,7 +32,7 @@ impl Action {
         Action::PatientMerge,
         Action::ClinicalRead,
         Action::ClinicalWrite,
-        Action::NoteTemplateManage,
+        Action::ClinicalSetup,
         Action::StaffManage,
         Action::AuditRead,
         Action::BackupManage,
@@ -46,9 +46,13 @@ impl Action {
             Action::PatientRead => "read patients",
             Action::PatientWrite => "change patients",
             Action::PatientMerge => "review possible duplicates and merge patient records",
-            Action::ClinicalRead => "read clinical content: notes and questionnaire answers and scores",
-            Action::ClinicalWrite => "write, sign and amend clinical notes",
-            Action::NoteTemplateManage => "add note templates",
+            Action::ClinicalRead => {
+                "read clinical content: notes, attachments, questionnaire answers and scores, programme goals"
+            }
+            Action::ClinicalWrite => {
+                "write, sign and amend notes, upload files, enter answers and enrol patients in programmes"
+            }
+            Action::ClinicalSetup => "add note templates, questionnaires and treatment programmes",
             Action::StaffManage => "manage staff accounts, API keys and security settings",
             Action::AuditRead => "read the audit log",
             Action::BackupManage => "manage backups",
@@ -68,7 +72,7 @@ const TABLE: &[(Action, &[Role])] = &[
     // billing and front desk see that a note exists, not what it says.
     (Action::ClinicalRead, &[Role::Manager, Role::Clinician]),
     (Action::ClinicalWrite, &[Role::Manager, Role::Clinician]),
-    (Action::NoteTemplateManage, &[Role::Manager]),
+    (Action::ClinicalSetup, &[Role::Manager]),
     (Action::StaffManage, &[Role::Admin]),
     (Action::AuditRead, &[Role::Admin]),
     (Action::BackupManage, &[Role::Admin]),

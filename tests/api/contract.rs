@@ -121,8 +121,11 @@ fn sample(spec: &Value, schema: &Value, name: &str, fx: &Fixtures) -> Value {
             }
             Value::Object(object)
         }
-        // A list that needs items gets one.
-        "array" if schema["minItems"].as_u64().unwrap_or(0) > 0 => json!([sample(spec, &schema["items"], name, fx)]),
+        // A list that needs items gets as many as it needs.
+        "array" if schema["minItems"].as_u64().unwrap_or(0) > 0 => {
+            let needed = schema["minItems"].as_u64().unwrap_or(1) as usize;
+            Value::Array(vec![sample(spec, &schema["items"], name, fx); needed])
+        }
         "array" => json!([]),
         "integer" => json!(id_of(name).max(schema["minimum"].as_i64().unwrap_or(1))),
         "number" => json!(1.0),

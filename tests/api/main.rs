@@ -21,6 +21,7 @@ mod merging;
 mod mfa;
 mod notes;
 mod patients;
+mod programmes;
 mod questionnaires;
 mod scheduling;
 mod scope;

@@ -94,7 +94,8 @@ async fn a_patient_registered_anyway_is_flagged_and_a_manager_merges_and_undoes_
     assert_eq!(merged.status, StatusCode::OK, "{:?}", merged.body);
     assert_eq!(
         merged.body["moved"],
-        json!({"appointments": 1, "notes": 0, "questionnaire_responses": 0, "attachments": 1, "shares": 1}),
+        json!({"appointments": 1, "notes": 0, "questionnaire_responses": 0, "questionnaire_assignments": 0,
+               "attachments": 1, "enrolments": 0, "shares": 1}),
         "the group place both hold stays"
     );
     let merge_id = merged.body["id"].as_i64().unwrap();

@@ -42,7 +42,7 @@ impl NotesApi {
         auth: StaffAuth,
         body: Json<NewNoteTemplate>,
     ) -> Result<Created<NoteTemplate>> {
-        auth.caller().require(Action::NoteTemplateManage)?;
+        auth.caller().require(Action::ClinicalSetup)?;
         let template = service::add_template(&app, auth.caller(), body.0).await?;
         Ok(Created::at(format!("/api/v1/note-templates/{}", template.id), template))
     }
@@ -175,7 +175,7 @@ const WRITE: Access = Access::PersonRequires(&[Action::ClinicalWrite]);
 /// Who may call each operation and the error codes that are its own.
 pub const OPERATIONS: &[Operation] = &[
     Operation::new("list_note_templates", READ),
-    Operation::new("create_note_template", Access::Requires(&[Action::NoteTemplateManage])),
+    Operation::new("create_note_template", Access::Requires(&[Action::ClinicalSetup])),
     Operation::new("create_note", WRITE),
     Operation::new("list_patient_notes", Access::Requires(&[Action::PatientRead])),
     Operation::new("list_pending_notes", READ),

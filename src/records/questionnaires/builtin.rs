@@ -69,6 +69,7 @@ pub fn all() -> Vec<Questionnaire> {
                 (20, 27, "severe"),
             ]),
             max_score: 27,
+            built_in: true,
         },
         Questionnaire {
             id: "gad-7".into(),
@@ -77,6 +78,7 @@ pub fn all() -> Vec<Questionnaire> {
             items: frequency_items(&GAD_7),
             bands: bands(&[(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe")]),
             max_score: 21,
+            built_in: true,
         },
         Questionnaire {
             id: "mood".into(),
@@ -89,6 +91,7 @@ pub fn all() -> Vec<Questionnaire> {
             }],
             bands: Vec::new(),
             max_score: 10,
+            built_in: true,
         },
     ]
 }

@@ -1,25 +1,53 @@
 //! Rules for questionnaire responses: answers checked against the items,
 //! scored and banded once, immutable, and every read audited.
 
+use rusqlite::Connection;
+
 use crate::App;
 use crate::audit::{self, Actor};
 use crate::db::changes::{self, ChangeOp};
 use crate::http::pagination::Page;
-use crate::kit::error::{Error, Result, Validator};
+use crate::kit::error::{Error, ErrorCode, Result, Validator};
 use crate::kit::principal::Caller;
 use crate::patients::service::visible;
-use crate::records::questionnaires::builtin;
+use crate::records::questionnaires::assignments::{self, NewAssignmentRow};
 use crate::records::questionnaires::model::{
-    NewResponse, OutcomePoint, Outcomes, Questionnaire, QuestionnaireResponse,
+    Assignment, AssignmentStatus, NewAssignment, NewQuestionnaire, NewResponse, OutcomePoint, Outcomes, Questionnaire,
+    QuestionnaireResponse,
 };
 use crate::records::questionnaires::store::{self, NewResponseRow};
+use crate::records::questionnaires::{builtin, custom};
+use crate::scheduling::setup::store::clinic_zone;
 
-pub fn questionnaires() -> Vec<Questionnaire> {
-    builtin::all()
+/// The built-in questionnaires, then the clinic's own.
+pub async fn questionnaires(app: &App) -> Result<Vec<Questionnaire>> {
+    let custom = app.db.read(custom::all).await?;
+    Ok(builtin::all().into_iter().chain(custom).collect())
 }
 
-fn questionnaire(id: &str, field: &str) -> Result<Questionnaire> {
-    builtin::find(id).ok_or_else(|| Error::invalid_field(field, "names no questionnaire (see GET /questionnaires)"))
+fn questionnaire(conn: &Connection, id: &str, field: &str) -> Result<Questionnaire> {
+    match builtin::find(id) {
+        Some(q) => Ok(q),
+        None => custom::get(conn, id)?
+            .ok_or_else(|| Error::invalid_field(field, "names no questionnaire (see GET /questionnaires)")),
+    }
+}
+
+/// Adds a clinic's own questionnaire. Audited.
+pub async fn add(app: &App, caller: &Caller, input: NewQuestionnaire) -> Result<Questionnaire> {
+    let q = custom::build(&input)?;
+    let (now, caller) = (app.clock.now(), caller.clone());
+    app.db
+        .write(move |tx| {
+            if custom::get(tx, &q.id)?.is_some() {
+                return Err(Error::invalid_field("id", "is taken by another questionnaire"));
+            }
+            custom::insert(tx, &q, caller.staff_id, now)?;
+            let details = serde_json::json!({ "questionnaire": q.id });
+            audit::record(tx, now, Actor::from(&caller), "questionnaire.create", "questionnaire", None, Some(details))?;
+            Ok(q)
+        })
+        .await
 }
 
 /// Each answer one of its item's scores, one answer per item.
@@ -58,12 +86,12 @@ fn audit_read(tx: &rusqlite::Transaction, app: &App, caller: &Caller, patient_id
 }
 
 pub async fn record(app: &App, caller: &Caller, patient_id: i64, input: NewResponse) -> Result<QuestionnaireResponse> {
-    let q = questionnaire(&input.questionnaire, "questionnaire")?;
-    check_answers(&q, &input.answers)?;
-    let (score, severity, flags) = builtin::score(&q, &input.answers);
     let (app2, caller) = (app.clone(), caller.clone());
     app.db
         .write(move |tx| {
+            let q = questionnaire(tx, &input.questionnaire, "questionnaire")?;
+            check_answers(&q, &input.answers)?;
+            let (score, severity, flags) = builtin::score(&q, &input.answers);
             visible(tx, &caller, app2.patients_booked_with, patient_id)?;
             if let Some(appointment) = input.appointment_id {
                 let found = crate::scheduling::appointments::store::get_appointment(tx, appointment)?;
@@ -95,6 +123,8 @@ pub async fn record(app: &App, caller: &Caller, patient_id: i64, input: NewRespo
                 Some(details),
             )?;
             changes::record(tx, now, "questionnaire_response", id, ChangeOp::Create)?;
+            let today = now.with_timezone(&clinic_zone(tx)?).date_naive();
+            assignments::answered(tx, patient_id, &q.id, id, today)?;
             store::get(tx, id)?.ok_or(Error::NotFound { entity: "questionnaire response" })
         })
         .await
@@ -121,10 +151,10 @@ pub async fn list(
 
 /// The patient's scores on one questionnaire over time, with its bands.
 pub async fn outcomes(app: &App, caller: &Caller, patient_id: i64, questionnaire_id: String) -> Result<Outcomes> {
-    let q = questionnaire(&questionnaire_id, "questionnaire")?;
     let (app2, caller) = (app.clone(), caller.clone());
     app.db
         .write(move |tx| {
+            let q = questionnaire(tx, &questionnaire_id, "questionnaire")?;
             visible(tx, &caller, app2.patients_booked_with, patient_id)?;
             let series = store::series(tx, patient_id, &q.id)?;
             let ids: Vec<i64> = series.iter().map(|r| r.id).collect();
@@ -144,6 +174,107 @@ pub async fn outcomes(app: &App, caller: &Caller, patient_id: i64, questionnaire
                     })
                     .collect(),
             })
+        })
+        .await
+}
+
+fn assignment_not_found() -> Error {
+    Error::NotFound { entity: "questionnaire assignment" }
+}
+
+fn audit_assignment(
+    tx: &rusqlite::Transaction,
+    app: &App,
+    caller: &Caller,
+    action: &str,
+    a: &Assignment,
+) -> Result<()> {
+    let details = serde_json::json!({ "patient_id": a.patient_id, "questionnaire": a.questionnaire });
+    let actor = Actor::from(caller);
+    audit::record(tx, app.clock.now(), actor, action, "questionnaire_assignment", Some(a.id), Some(details))
+}
+
+/// Assigns a questionnaire to a patient, due first on `first_due_on` (today
+/// in the clinic's zone unless given). One active assignment per
+/// questionnaire and patient (409 `ALREADY_ASSIGNED`).
+pub async fn assign(app: &App, caller: &Caller, patient_id: i64, input: NewAssignment) -> Result<Assignment> {
+    let (app2, caller) = (app.clone(), caller.clone());
+    app.db
+        .write(move |tx| {
+            visible(tx, &caller, app2.patients_booked_with, patient_id)?;
+            let q = questionnaire(tx, &input.questionnaire, "questionnaire")?;
+            let now = app2.clock.now();
+            let today = now.with_timezone(&clinic_zone(tx)?).date_naive();
+            let first_due_on = input.first_due_on.unwrap_or(today);
+            if first_due_on < today {
+                return Err(Error::invalid_field("first_due_on", "is in the past"));
+            }
+            if assignments::active_exists(tx, patient_id, &q.id)? {
+                return Err(Error::conflict(
+                    ErrorCode::AlreadyAssigned,
+                    format!("the patient already has {} assigned; end that assignment first", q.name),
+                ));
+            }
+            let row = NewAssignmentRow {
+                patient_id,
+                questionnaire: &q.id,
+                every_days: input.every_days,
+                first_due_on,
+                assigned_by: caller.staff_id,
+            };
+            let id = assignments::insert(tx, &row, now)?;
+            let assignment = assignments::get(tx, id)?.ok_or_else(assignment_not_found)?;
+            audit_assignment(tx, &app2, &caller, "questionnaire_assignment.create", &assignment)?;
+            Ok(assignment)
+        })
+        .await
+}
+
+pub async fn assignments_of(app: &App, caller: &Caller, patient_id: i64) -> Result<Vec<Assignment>> {
+    let (app2, caller) = (app.clone(), caller.clone());
+    app.db
+        .read(move |conn| {
+            visible(conn, &caller, app2.patients_booked_with, patient_id)?;
+            assignments::of_patient(conn, patient_id)
+        })
+        .await
+}
+
+/// Stops an active assignment; 409 `ALREADY_RESOLVED` when it is not active.
+pub async fn end_assignment(app: &App, caller: &Caller, id: i64) -> Result<Assignment> {
+    let (app2, caller) = (app.clone(), caller.clone());
+    app.db
+        .write(move |tx| {
+            let assignment = assignments::get(tx, id)?.ok_or_else(assignment_not_found)?;
+            visible(tx, &caller, app2.patients_booked_with, assignment.patient_id)
+                .map_err(|_| assignment_not_found())?;
+            if assignment.status != AssignmentStatus::Active {
+                return Err(Error::conflict(ErrorCode::AlreadyResolved, "the assignment is no longer active"));
+            }
+            assignments::end(tx, id, app2.clock.now())?;
+            let ended = assignments::get(tx, id)?.ok_or_else(assignment_not_found)?;
+            audit_assignment(tx, &app2, &caller, "questionnaire_assignment.end", &ended)?;
+            Ok(ended)
+        })
+        .await
+}
+
+/// The most questionnaires listed as due at once.
+const DUE_LIMIT: i64 = 500;
+
+/// Assignments due on or before `on` (today in the clinic's zone unless
+/// given), for the patients the caller may see.
+pub async fn due(app: &App, caller: &Caller, on: Option<chrono::NaiveDate>) -> Result<Vec<Assignment>> {
+    let (app2, caller) = (app.clone(), caller.clone());
+    app.db
+        .read(move |conn| {
+            let on = match on {
+                Some(date) => date,
+                None => app2.clock.now().with_timezone(&clinic_zone(conn)?).date_naive(),
+            };
+            let scope = crate::patients::scope::Scope::of(conn, &caller, app2.patients_booked_with)?;
+            let due = assignments::due(conn, on, DUE_LIMIT)?;
+            Ok(due.into_iter().filter(|a| scope.sees(a.patient_id)).collect())
         })
         .await
 }

@@ -509,3 +509,22 @@ pub fn completed_since(
 pub fn clinician_of_staff(conn: &Connection, staff_id: i64) -> Result<Option<i64>> {
     Ok(conn.query_row_cached("SELECT id FROM clinicians WHERE staff_id = ?1", [staff_id], |r| r.get(0)).optional()?)
 }
+
+/// How many of a patient's appointments with a clinician (of one service,
+/// when given) were completed from `from` until `until` (open when none).
+pub fn completed_count(
+    conn: &Connection,
+    patient_id: i64,
+    clinician_id: i64,
+    service_id: Option<i64>,
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+) -> Result<i64> {
+    Ok(conn.query_row_cached(
+        "SELECT count(*) FROM appointment_attendees t JOIN appointments a ON a.id = t.appointment_id
+         WHERE t.patient_id = ?1 AND t.status = 'booked' AND a.status = 'completed' AND a.clinician_id = ?2
+           AND (?3 IS NULL OR a.service_id = ?3) AND a.starts_at >= ?4 AND (?5 IS NULL OR a.starts_at < ?5)",
+        params![patient_id, clinician_id, service_id, to_millis(from), until.map(to_millis)],
+        |r| r.get(0),
+    )?)
+}

@@ -74,6 +74,18 @@ pub fn centre_zone(conn: &Connection, id: i64) -> Result<Option<Tz>> {
         .transpose()
 }
 
+/// The clinic's own zone (its first centre's; UTC before there is one),
+/// in which the clinic's dates without a centre, like "due today", are read.
+pub fn clinic_zone(conn: &Connection) -> Result<Tz> {
+    let first: Option<i64> = conn
+        .query_row_cached("SELECT id FROM centres ORDER BY active DESC, id LIMIT 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(match first {
+        Some(id) => centre_zone(conn, id)?.unwrap_or(Tz::UTC),
+        None => Tz::UTC,
+    })
+}
+
 const CLINICIAN_COLUMNS: &str = "id, staff_id, display_name, specialties, qualifications, languages, bio, \
     fee_amount_minor, fee_currency, active, created_at, updated_at";
 
