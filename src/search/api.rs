@@ -18,12 +18,14 @@ pub struct SearchApi;
 
 #[OpenApi(tag = "ApiTags::Search")]
 impl SearchApi {
-    /// Search patients and staff
+    /// Search patients, staff, notes and files
     ///
     /// Matches as you type and tolerates typos (one for words of 4+ letters,
     /// two for 8+); phone numbers match by their digits in any format, dates
     /// of birth as typed (`1984-03-07`, `07/03/1984`); accents do not matter.
-    /// Only records the caller's role may read are returned. Answers 503
+    /// Only records the caller's role may read are returned: notes (their text
+    /// and addenda) and files (their names and descriptions) for the roles that
+    /// read clinical content, each with the `patient_id` it is on. Answers 503
     /// `SEARCH_UNAVAILABLE` while the index is being rebuilt.
     #[oai(path = "/search", method = "get", operation_id = "search")]
     async fn search(
@@ -53,6 +55,7 @@ impl SearchApi {
                 subtitle: h.subtitle,
                 snippet: h.snippet,
                 score: h.score,
+                patient_id: h.patient_id,
             })
             .collect();
         Ok(Json(SearchResults { data }))

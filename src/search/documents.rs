@@ -6,6 +6,10 @@ use rusqlite::Connection;
 use crate::auth::model::StaffMember;
 use crate::kit::error::Result;
 use crate::patients::model::{Patient, PatientStatus};
+use crate::records::attachments::model::Attachment;
+use crate::records::attachments::store as attachments;
+use crate::records::notes::model::{Note, NoteStatus};
+use crate::records::notes::store as notes;
 
 /// A kind of record search finds.
 #[derive(poem_openapi::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -13,16 +17,27 @@ use crate::patients::model::{Patient, PatientStatus};
 pub enum Kind {
     Patient,
     Staff,
+    /// A clinical note: its sections and addenda.
+    Note,
+    /// A file on a patient's record: its name and description.
+    Attachment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Patient, Kind::Staff];
+    pub const ALL: [Kind; 4] = [Kind::Patient, Kind::Staff, Kind::Note, Kind::Attachment];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Patient => "patient",
             Kind::Staff => "staff",
+            Kind::Note => "note",
+            Kind::Attachment => "attachment",
         }
+    }
+
+    /// Whether the record belongs to a patient (whose scope then applies).
+    pub fn is_on_a_patient(self) -> bool {
+        matches!(self, Kind::Note | Kind::Attachment)
     }
 
     pub fn parse(value: &str) -> Option<Self> {
@@ -96,11 +111,71 @@ pub fn from_staff(s: &StaffMember) -> SearchDoc {
     }
 }
 
+/// A few words of a longer text, cut at a character boundary.
+fn opening(text: &str, chars: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// A note's sections and addenda. Whose note it is comes from the database
+/// at search time (a merge moves notes between records).
+fn from_notes(conn: &Connection, notes: Vec<Note>) -> Result<Vec<SearchDoc>> {
+    let templates: std::collections::HashMap<String, String> =
+        notes::templates(conn)?.into_iter().map(|t| (t.id, t.name)).collect();
+    let mut addenda = notes::addenda_of(conn, &notes.iter().map(|n| n.id).collect::<Vec<_>>())?;
+    Ok(notes
+        .into_iter()
+        .map(|note| {
+            let mut text: Vec<String> = note.content.clone().unwrap_or_default().into_values().collect();
+            text.extend(addenda.remove(&note.id).unwrap_or_default().into_iter().map(|a| a.text));
+            let body = text.join("\n");
+            let (status, at) = match note.status {
+                NoteStatus::Signed => ("signed", note.signed_at.unwrap_or(note.updated_at)),
+                NoteStatus::Draft => ("draft", note.updated_at),
+                NoteStatus::Discarded => ("discarded", note.updated_at),
+            };
+            SearchDoc {
+                kind: Kind::Note,
+                id: note.id,
+                title: templates.get(&note.template).cloned().unwrap_or_else(|| note.template.clone()),
+                subtitle: format!("{status} {}", at.format("%Y-%m-%d")),
+                snippet: opening(&body, 160),
+                words: body,
+                phones: Vec::new(),
+                dates: vec![note.created_at.format("%Y-%m-%d").to_string()],
+                archived: note.status == NoteStatus::Discarded,
+            }
+        })
+        .collect())
+}
+
+fn from_attachment(a: &Attachment) -> SearchDoc {
+    let filename = a.filename.clone().unwrap_or_default();
+    let description = a.description.clone().unwrap_or_default();
+    SearchDoc {
+        kind: Kind::Attachment,
+        id: a.id,
+        title: filename.clone(),
+        subtitle: format!("file {}", a.created_at.format("%Y-%m-%d")),
+        snippet: description.clone(),
+        // The name's parts are words too: "mri_knee.pdf" is found by "knee".
+        words: format!("{} {description}", filename.replace(['_', '-', '.'], " ")),
+        phones: Vec::new(),
+        dates: vec![a.created_at.format("%Y-%m-%d").to_string()],
+        archived: false,
+    }
+}
+
 /// The current document of one record; `None` when there is none.
 pub fn load(conn: &Connection, kind: Kind, id: i64) -> Result<Option<SearchDoc>> {
     Ok(match kind {
         Kind::Patient => crate::patients::store::get(conn, id)?.as_ref().map(from_patient),
         Kind::Staff => crate::auth::store::staff_by_id(conn, id)?.as_ref().map(from_staff),
+        Kind::Note => from_notes(conn, notes::get(conn, id)?.into_iter().collect())?.pop(),
+        Kind::Attachment => attachments::get(conn, id)?.as_ref().map(from_attachment),
     })
 }
 
@@ -109,6 +184,8 @@ pub fn page(conn: &Connection, kind: Kind, after_id: i64, limit: i64) -> Result<
     Ok(match kind {
         Kind::Patient => crate::patients::store::page_after(conn, after_id, limit)?.iter().map(from_patient).collect(),
         Kind::Staff => crate::auth::store::staff_page_after(conn, after_id, limit)?.iter().map(from_staff).collect(),
+        Kind::Note => from_notes(conn, notes::page_after(conn, after_id, limit)?)?,
+        Kind::Attachment => attachments::page_after(conn, after_id, limit)?.iter().map(from_attachment).collect(),
     })
 }
 
@@ -116,5 +193,16 @@ pub fn count(conn: &Connection, kind: Kind) -> Result<i64> {
     match kind {
         Kind::Patient => crate::patients::store::count(conn),
         Kind::Staff => crate::auth::store::count_staff(conn),
+        Kind::Note => notes::count(conn),
+        Kind::Attachment => attachments::count(conn),
+    }
+}
+
+/// The patient each of these records is on now, for records on a patient.
+pub fn patients_of(conn: &Connection, kind: Kind, ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+    match kind {
+        Kind::Note => notes::patients_of(conn, ids),
+        Kind::Attachment => attachments::patients_of(conn, ids),
+        Kind::Patient | Kind::Staff => Ok(Default::default()),
     }
 }

@@ -21,7 +21,7 @@ use crate::search::documents::{self, Kind, SearchDoc};
 
 /// Bump when the schema or the document mapping changes: an index built by
 /// another version is rebuilt rather than read.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
 const FOLDED_TOKENIZER: &str = "clinicbox_folded";
 /// Changes applied per commit at most; a commit costs ~85 ms, so batches matter.
@@ -97,6 +97,8 @@ pub struct Hit {
     pub subtitle: String,
     pub snippet: String,
     pub score: f32,
+    /// For a record on a patient (a note, a file): whose, as it is now.
+    pub patient_id: Option<i64>,
 }
 
 pub struct SearchIndex {
@@ -381,6 +383,7 @@ impl SearchIndex {
                 subtitle: text(f.subtitle),
                 snippet: text(f.snippet),
                 score,
+                patient_id: None,
             });
         }
         // Equal scores keep a stable order (by id) whatever the segment layout.

@@ -24,6 +24,8 @@ fn readable_by(caller: &Caller, kind: Kind) -> bool {
     let action = match kind {
         Kind::Patient => Action::PatientRead,
         Kind::Staff => Action::StaffManage,
+        // What a note says and what a file is called are clinical content.
+        Kind::Note | Kind::Attachment => Action::ClinicalRead,
     };
     caller.require(action).is_ok()
 }
@@ -87,14 +89,11 @@ pub async fn search(
     let (index, region) = (app.search.clone(), app.phone_region.get());
     let (scoped_caller, booked_with) = (caller.clone(), app.patients_booked_with);
     let scope = app.db.read(move |conn| Scope::of(conn, &scoped_caller, booked_with)).await?;
-    let hits = if scope == Scope::All {
-        run(index, region, text.to_owned(), kinds.clone(), include_archived, limit as usize).await?
-    } else {
-        // A clinician limited to their own patients: the best of the patients they may see.
-        let hits = run(index, region, text.to_owned(), kinds.clone(), include_archived, LIST_CANDIDATES).await?;
-        let seen = hits.into_iter().filter(|hit| hit.kind != Kind::Patient || scope.sees(hit.id));
-        seen.take(limit as usize).collect()
-    };
+    // A clinician limited to their own patients gets the best of what they may see.
+    let candidates = if scope == Scope::All { limit as usize } else { LIST_CANDIDATES };
+    let found = run(index, region, text.to_owned(), kinds.clone(), include_archived, candidates).await?;
+    let hits = app.db.read(move |conn| on_their_patients(conn, &scope, found)).await?;
+    let hits: Vec<Hit> = hits.into_iter().take(limit as usize).collect();
     // Who searched for what, and which records they were shown.
     let ids_of = |kind: Kind| hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect::<Vec<_>>();
     let details = serde_json::json!({
@@ -102,9 +101,44 @@ pub async fn search(
         "types": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         "patient_ids": ids_of(Kind::Patient),
         "staff_ids": ids_of(Kind::Staff),
+        "note_ids": ids_of(Kind::Note),
+        "attachment_ids": ids_of(Kind::Attachment),
     });
     audit::service::record_access(app, caller.into(), "search", "search", None, details).await?;
     Ok(hits)
+}
+
+/// The hits the scope lets the caller see, each record on a patient named
+/// with the patient it is on now (a merge may have moved it).
+fn on_their_patients(conn: &rusqlite::Connection, scope: &Scope, hits: Vec<Hit>) -> Result<Vec<Hit>> {
+    let mut owners = std::collections::HashMap::new();
+    for kind in Kind::ALL.into_iter().filter(|k| k.is_on_a_patient()) {
+        let ids: Vec<i64> = hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect();
+        if !ids.is_empty() {
+            for (id, patient) in crate::search::documents::patients_of(conn, kind, &ids)? {
+                owners.insert((kind, id), patient);
+            }
+        }
+    }
+    let mut names = std::collections::HashMap::new();
+    let mut seen = Vec::with_capacity(hits.len());
+    for mut hit in hits {
+        if hit.kind == Kind::Patient && !scope.sees(hit.id) {
+            continue;
+        }
+        if hit.kind.is_on_a_patient() {
+            let Some(patient) = owners.get(&(hit.kind, hit.id)).copied().filter(|p| scope.sees(*p)) else { continue };
+            if !names.contains_key(&patient) {
+                let name =
+                    crate::patients::store::get(conn, patient)?.map(|p| format!("{} {}", p.given_name, p.family_name));
+                names.insert(patient, name.unwrap_or_default());
+            }
+            hit.subtitle = format!("{} · {}", names[&patient], hit.subtitle);
+            hit.patient_id = Some(patient);
+        }
+        seen.push(hit);
+    }
+    Ok(seen)
 }
 
 /// One page of matches and how many match in all, off the async runtime.

@@ -261,3 +261,89 @@ async fn an_index_built_for_another_schema_is_rebuilt() {
     assert_eq!(answers(&restarted, &token).await, before);
     assert!(clinicbox::search::index::verify(&dir.path().join("index")).is_ok());
 }
+
+/// What `q` finds as `token`: (type, title, patient_id) of each hit.
+async fn found(server: &TestServer, token: &str, q: &str) -> Vec<(String, String, Option<i64>)> {
+    let reply = server.get(&format!("/api/v1/search?q={}", urlencode(q)), token).await;
+    assert_eq!(reply.status, StatusCode::OK, "{q}: {:?}", reply.body);
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (h["type"].as_str().unwrap().to_owned(), h["title"].as_str().unwrap().to_owned(), h["patient_id"].as_i64())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn note_text_and_file_names_are_found_only_by_those_who_may_read_them() {
+    let (server, admin) = TestServer::with_admin().await;
+    let c = crate::scheduling::clinic(&server, &admin).await;
+    let (clinician_staff, clinician) = server.staff_member(&admin, "ada@clinic.test", "clinician").await;
+    let (_, front_desk) = server.staff_member(&admin, "fd@clinic.test", "front_desk").await;
+    let clinician_path = format!("/api/v1/clinicians/{}", c.clinician);
+    let linked = server.patch(&clinician_path, &admin, json!({"staff_id": clinician_staff})).await;
+    assert_eq!(linked.status, StatusCode::OK);
+    let (mine, theirs) = (c.patients[0], c.patients[1]);
+    let booked = crate::scheduling::book_body(&c, mine, c.consult, &crate::scheduling::london(c.monday, "09:00"));
+    assert_eq!(server.post("/api/v1/appointments", &front_desk, booked).await.status, StatusCode::CREATED);
+
+    let content = json!({"subjective": "Swelling of the left knee after running.", "plan": "Physiotherapy"});
+    let note = server
+        .post(&format!("/api/v1/patients/{mine}/notes"), &clinician, json!({"template": "soap", "content": content}))
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    let sign = server.post(&format!("/api/v1/notes/{}/sign", note.body["id"]), &clinician, json!({})).await;
+    assert_eq!(sign.status, StatusCode::OK);
+    let addendum = json!({"text": "Scan booked: meniscus tear suspected."});
+    server.post(&format!("/api/v1/notes/{}/addenda", note.body["id"]), &clinician, addendum).await;
+    let other_note = json!({"template": "progress", "content": {"text": "Swelling of the ankle."}});
+    server.post(&format!("/api/v1/patients/{theirs}/notes"), &clinician, other_note).await;
+    let file =
+        crate::attachments::upload(&server, &clinician, mine, "mri_knee_report.pdf", crate::attachments::PDF, &[])
+            .await;
+    assert_eq!(file.status, StatusCode::CREATED);
+    server.index_caught_up().await;
+
+    let hits = found(&server, &clinician, "swelling").await;
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(hits.contains(&("note".into(), "SOAP note".into(), Some(mine))), "{hits:?}");
+    assert_eq!(
+        found(&server, &clinician, "menisus").await,
+        [("note".into(), "SOAP note".into(), Some(mine))],
+        "addenda, with a typo"
+    );
+    assert_eq!(
+        found(&server, &clinician, "knee report").await[0],
+        ("attachment".into(), "mri_knee_report.pdf".into(), Some(mine))
+    );
+    let subtitle = server.get("/api/v1/search?q=meniscus", &clinician).await.body["data"][0]["subtitle"].clone();
+    assert!(
+        subtitle.as_str().unwrap().starts_with(&format!("{} ", patient_name(&server, &admin, mine).await)),
+        "{subtitle}"
+    );
+
+    // The desk and the admin find neither, even asking for them by type.
+    for token in [&front_desk, &admin] {
+        assert!(found(&server, token, "swelling").await.is_empty());
+        let asked = server.get("/api/v1/search?q=knee&types=note,attachment", token).await;
+        assert_eq!(asked.body["data"], json!([]));
+    }
+    // A clinician limited to their own patients finds only their notes.
+    let body = json!({"mfa_required_roles": [], "clinician_scope": "own"});
+    assert_eq!(
+        server.call(Method::PUT, "/api/v1/settings/security", Some(&admin), Some(body)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(found(&server, &clinician, "swelling").await, [("note".into(), "SOAP note".into(), Some(mine))]);
+    let audited = server.count_rows_sql(
+        "SELECT count(*) FROM audit_log WHERE action = 'search' AND json_array_length(details, '$.note_ids') > 0",
+    );
+    assert!(audited >= 3, "which notes a search showed is in the audit log");
+}
+
+async fn patient_name(server: &TestServer, token: &str, id: i64) -> String {
+    let patient = server.get(&format!("/api/v1/patients/{id}"), token).await.body;
+    format!("{} {}", patient["given_name"].as_str().unwrap(), patient["family_name"].as_str().unwrap())
+}

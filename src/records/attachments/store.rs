@@ -78,3 +78,23 @@ pub fn hashes(conn: &Connection) -> Result<Vec<(String, i64)>> {
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
+
+/// Attachments in id order after `after_id`, for a search index rebuild.
+pub fn page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<Attachment>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM attachments WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    Ok(stmt.query_map(params![after_id, limit], from_row)?.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row_cached("SELECT count(*) FROM attachments", [], |r| r.get(0))?)
+}
+
+/// The patient each of these attachments is on now.
+pub fn patients_of(conn: &Connection, ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+    let ids = serde_json::to_string(ids).map_err(|e| crate::kit::error::Error::internal_from("attachment ids", e))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, patient_id FROM attachments WHERE id IN (SELECT value FROM json_each(?1))")?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -198,3 +198,23 @@ pub fn notes_for_appointments(conn: &Connection, appointment_ids: &[i64]) -> Res
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
+
+/// Notes in id order after `after_id`, for a search index rebuild.
+pub fn page_after(conn: &Connection, after_id: i64, limit: i64) -> Result<Vec<Note>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM clinical_notes WHERE id > ?1 ORDER BY id LIMIT ?2"))?;
+    Ok(stmt.query_map(params![after_id, limit], note_from_row)?.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row_cached("SELECT count(*) FROM clinical_notes", [], |r| r.get(0))?)
+}
+
+/// The patient each of these notes is on now.
+pub fn patients_of(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let ids = serde_json::to_string(ids).map_err(|e| Error::internal_from("note ids", e))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, patient_id FROM clinical_notes WHERE id IN (SELECT value FROM json_each(?1))")?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
