@@ -128,10 +128,9 @@ fn on_their_patients(conn: &rusqlite::Connection, scope: &Scope, hits: Vec<Hit>)
         }
         if hit.kind.is_on_a_patient() {
             let Some(patient) = owners.get(&(hit.kind, hit.id)).copied().filter(|p| scope.sees(*p)) else { continue };
-            if !names.contains_key(&patient) {
-                let name =
-                    crate::patients::store::get(conn, patient)?.map(|p| format!("{} {}", p.given_name, p.family_name));
-                names.insert(patient, name.unwrap_or_default());
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(patient) {
+                let found = crate::patients::store::get(conn, patient)?;
+                slot.insert(found.map(|p| format!("{} {}", p.given_name, p.family_name)).unwrap_or_default());
             }
             hit.subtitle = format!("{} · {}", names[&patient], hit.subtitle);
             hit.patient_id = Some(patient);
