@@ -3,6 +3,7 @@ import { get, whenSignedOut, del } from './js/api.js';
 import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
+import { clinicalTasks } from './js/views/tasks.js';
 import { staffView } from './js/views/staff.js';
 import { duplicatesView } from './js/views/duplicates.js';
 import { accountView } from './js/views/account.js';
@@ -38,7 +39,12 @@ const routes = [
 /** Home: a clinic that cannot take a booking yet shows what to set up, in order. */
 async function homeView(context) {
   const steps = await setupSteps();
-  return unfinished(steps) ? checklistView(steps) : patientListView(context);
+  if (unfinished(steps)) return checklistView(steps);
+  const view = await patientListView(context);
+  // A clinician's own to-do comes first, under the page's title.
+  const tasks = clinicalTasks();
+  if (tasks) view.querySelector('.page-head')?.after(tasks);
+  return view;
 }
 
 async function loadSession() {

@@ -31,7 +31,8 @@ export function upload(method, path, file) {
   return request(method, path, file, file.type || 'application/octet-stream');
 }
 
-async function request(method, path, body, contentType) {
+/** Sends a body as it is; `contentType` null lets the browser type it (a form with files). */
+export async function request(method, path, body, contentType) {
   const headers = { Accept: 'application/json' };
   if (contentType) headers['Content-Type'] = contentType;
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;

@@ -13,7 +13,12 @@ export function quickSearch(navigate) {
   let active = -1;
   let latest = 0;
 
-  const target = (hit) => (hit.type === 'patient' ? `/patients/${hit.id}` : '/staff');
+  const target = (hit) => {
+    if (hit.type === 'patient') return `/patients/${hit.id}`;
+    if (hit.patient_id) return `/patients/${hit.patient_id}`;
+    return '/staff';
+  };
+  const KIND_LABELS = { staff: 'Staff', note: 'Note', attachment: 'File' };
 
   function close() {
     list.hidden = true;
@@ -38,7 +43,7 @@ export function quickSearch(navigate) {
     list.replaceChildren(...(hits.length
       ? hits.map((hit, i) => h('li', { id: `quick-${i}`, role: 'option', 'aria-selected': 'false', onmousedown: (e) => { e.preventDefault(); open(hit); } },
         h('span', { class: 'quick-title' }, hit.title),
-        h('span', { class: 'quick-sub' }, [hit.type === 'staff' ? 'Staff' : null, hit.subtitle].filter(Boolean).join(' · '))))
+        h('span', { class: 'quick-sub' }, [KIND_LABELS[hit.type], hit.subtitle].filter(Boolean).join(' · '))))
       : [h('li', { class: 'quick-empty' }, message)]));
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');

@@ -1018,6 +1018,141 @@ test('a manager writes a note, saves the draft, signs it and adds an addendum; a
   await context.close();
 });
 
+test('a clinician writes the note of a visit from their home, adds files, assigns a questionnaire and enrols the patient; the chart shows it all', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  })).json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  // A clinician with an account, who saw a walk-in a few minutes ago.
+  const tomi = await call('POST', '/staff', { email: 'tomi@clinic.test', name: 'Tomi Bello', role: 'clinician', password });
+  const clinician = await call('POST', '/clinicians', { display_name: 'Dr Tomi Bello', centre_ids: [1], staff_id: tomi.id });
+  const checkUp = (await call('GET', '/services?page_size=100')).data.find((s) => s.name === 'Check-up');
+  await call('PATCH', `/services/${checkUp.id}`, { clinician_ids: [...checkUp.clinician_ids, clinician.id] });
+  const nowMs = Date.now();
+  const [hour, minute] = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date(nowMs)).split(':').map(Number);
+  const back = Math.min(((hour * 60 + minute) % 5) + 1, hour * 60 + minute);
+  const opens = new Date(Math.floor(nowMs / 60000) * 60000 - back * 60000);
+  await call('POST', `/clinicians/${clinician.id}/extra-availability`, { start: opens.toISOString(), end: new Date(opens.getTime() + 3 * 3600000).toISOString(), centre_id: 1, reason: 'walk-ins' });
+  const efua = await call('POST', '/patients', { given_name: 'Efua', family_name: 'Boateng', phone: '07700 900444' });
+  const visit = await call('POST', '/appointments', { patient_id: efua.id, service_id: checkUp.id, clinician_id: clinician.id, start: opens.toISOString(), centre_id: 1 });
+  await call('POST', `/appointments/${visit.id}/check-in`);
+  await call('POST', `/appointments/${visit.id}/complete`);
+
+  // The manager adds a programme in Clinic setup.
+  const managerContext = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const manager = await signIn(managerContext, 'mia@clinic.test');
+  await manager.goto(new URL('/setup-clinic#programmes', manager.url()).href);
+  const setup = manager.locator('#programmes');
+  await setup.getByText('No programmes yet.').waitFor();
+  await setup.getByLabel('Programme name').fill('Knee rehabilitation');
+  await setup.getByLabel('Planned sessions').fill('6');
+  await setup.getByLabel('Service').selectOption({ label: 'Check-up' });
+  await setup.getByLabel('GAD-7 (anxiety)').check();
+  await setup.getByLabel('Goals').fill('Climb stairs without pain\nReturn to running');
+  await setup.getByRole('button', { name: 'Add programme' }).click();
+  await manager.getByText('Programme added').waitFor();
+  await setup.getByText(/6 sessions · GAD-7 · 2 goals/).waitFor();
+  await managerContext.close();
+
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'tomi@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  // Home: the visit waits for its note; writing it starts from there, about that visit.
+  await page.goto(new URL('/', page.url()).href);
+  const toWrite = page.getByRole('list', { name: 'Notes to write' });
+  await toWrite.getByText('Efua Boateng').waitFor();
+  await toWrite.getByRole('link', { name: 'Write a note for Efua Boateng' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New note for Efua Boateng' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByLabel('Appointment').inputValue(), String(visit.id), 'the note is about the visit');
+  await dialog.getByLabel('Subjective').fill('Twisted the left knee on the stairs.');
+  await dialog.getByLabel('Plan').fill('Strengthening; review in a week.');
+  await dialog.getByRole('button', { name: 'Save and sign' }).click();
+  await page.getByText('Note signed', { exact: true }).waitFor();
+  // The calendar's appointment offers the same.
+  await page.goto(new URL(`/calendar?date=${new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(opens)}`, page.url()).href);
+  await page.getByRole('button', { name: /Efua Boateng, Check-up, Completed/ }).click();
+  const writeLink = page.getByRole('dialog').getByRole('link', { name: 'Write note' });
+  assert.equal(await writeLink.getAttribute('href'), `/patients/${efua.id}?write_note=${visit.id}`);
+  await writeLink.click();
+  await page.getByRole('heading', { name: /Efua Boateng/ }).waitFor();
+  await page.locator('.notes-card').getByText('Twisted the left knee on the stairs.').waitFor();
+  assert.equal(await page.getByRole('dialog').count(), 0, 'a visit with a signed note opens no new note');
+
+  // Files: chosen, and dropped; a program named .pdf is refused by its bytes.
+  const files = page.locator('.files-card');
+  await files.getByText('No files yet. Drop a file here or choose one.').waitFor();
+  await page.getByLabel('Choose files to add').setInputFiles({ name: 'GP referral.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n1 0 obj\n%%EOF\n') });
+  await page.getByText('GP referral.pdf added').waitFor();
+  const download = files.getByRole('link', { name: 'GP referral.pdf' });
+  assert.match(await download.getAttribute('href'), /^\/api\/v1\/attachments\/\d+\/content$/);
+  await page.getByLabel('Choose files to add').setInputFiles({ name: 'results.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90\x00\x03\x00\x00\x00PE\x00\x00') });
+  await page.getByText(/results\.pdf: The file is not a type a record keeps/).waitFor();
+  await files.evaluate((card) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['Knee X-ray report: no fracture.'], 'x-ray report.txt', { type: 'text/plain' }));
+    card.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await page.getByText('x-ray report.txt added').waitFor();
+  await files.getByRole('link', { name: 'x-ray report.txt' }).waitFor();
+  assert.equal(await files.getByRole('link').count(), 2, 'the refused file is not listed');
+
+  // A questionnaire every two weeks, due today.
+  const outcomes = page.locator('.outcomes-card');
+  await outcomes.getByRole('button', { name: 'Assign' }).click();
+  const assign = page.getByRole('dialog', { name: 'Assign a questionnaire to Efua' });
+  await assign.getByLabel('Questionnaire').selectOption('gad-7');
+  assert.equal(await assign.getByLabel('Repeat').inputValue(), '14');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the assign dialog');
+  await assign.getByRole('button', { name: 'Assign' }).click();
+  await page.getByText('GAD-7 (anxiety) assigned').waitFor();
+  const assigned = page.getByRole('list', { name: 'Assigned questionnaires' });
+  await assigned.getByText('Every 2 weeks').waitFor();
+  await assigned.getByText('Due today').waitFor();
+
+  // Enrolled in the programme: the visit today already counts.
+  const programmes = page.locator('.programmes-card');
+  await programmes.getByRole('button', { name: 'Enrol' }).click();
+  const enrol = page.getByRole('dialog', { name: 'Enrol Efua in a programme' });
+  await enrol.getByLabel('Clinician').selectOption({ label: 'Dr Tomi Bello' });
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled in the enrol dialog');
+  await enrol.getByRole('button', { name: 'Enrol' }).click();
+  await page.getByText('Enrolled', { exact: true }).waitFor();
+  await programmes.getByText('1 of 6 sessions completed').waitFor();
+  await programmes.getByRole('button', { name: 'Note progress on “Climb stairs without pain”' }).click();
+  const progress = page.getByRole('dialog', { name: 'How is this goal going?' });
+  await progress.getByLabel('Progress note').fill('Ten stairs with the rail.');
+  await progress.getByLabel('Goal achieved').check();
+  await progress.getByRole('button', { name: 'Save note' }).click();
+  await page.getByText('Goal achieved', { exact: true }).waitFor();
+  await programmes.getByText('Achieved', { exact: true }).waitFor();
+
+  // The chart has all of it, newest first.
+  await page.reload();
+  const chart = page.locator('.timeline-card');
+  await chart.getByText('SOAP note · signed').waitFor();
+  await chart.getByText('File added · x-ray report.txt').waitFor();
+  await chart.getByText('Appointment · Completed').waitFor();
+  await page.screenshot({ path: join(artifacts, '24-chart.png'), fullPage: true });
+  assert.deepEqual(await contrastProblems(page), [], 'contrast on the chart');
+  assert.deepEqual(await unlabelledControls(page), [], 'every control labelled on the chart');
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scroll on the chart on a phone');
+  await page.screenshot({ path: join(artifacts, '25-chart-phone.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a patient registered anyway is flagged; a manager compares, merges, undoes and dismisses the pair', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');

@@ -5,6 +5,7 @@ import { get, post, patch, query } from '../api.js';
 import { h, modal, sentence, toast } from '../dom.js';
 import { formatIn } from '../zone.js';
 import { attendeesPanel } from './attendees.js';
+import { can } from '../session.js';
 
 export const STATUS_LABEL = { pending: 'Pending', confirmed: 'Confirmed', checked_in: 'Checked in', completed: 'Completed', cancelled: 'Cancelled', no_show: 'No-show' };
 const STEPS = {
@@ -122,11 +123,14 @@ export function openAppointment(a, context) {
     message.replaceChildren();
     const steps = canChange ? (STEPS[a.status] || []) : [];
     const started = new Date(a.start) <= new Date();
+    // A visit under way or done gets its note written from here.
+    const writesNote = can('clinical_write') && ['checked_in', 'completed'].includes(a.status) && a.attendees.length === 1 && !(service?.capacity > 1);
     panel.replaceChildren(h('div', { class: 'form-actions dialog-actions' },
       steps.map(([action, text]) => h('button', { type: 'button', class: 'btn btn-primary', onclick: () => step(action) }, text)),
       canChange && movable(a.status) ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: reschedule }, 'Reschedule') : null,
       canChange && movable(a.status) && started ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => step('no-show') }, 'Mark no-show') : null,
       canChange && movable(a.status) ? h('button', { type: 'button', class: 'btn btn-ghost btn-danger', onclick: cancel }, 'Cancel appointment') : null,
+      writesNote ? h('a', { class: 'btn btn-primary', href: `/patients/${a.attendees[0].patient_id}?write_note=${a.id}`, dataset: { link: '' }, onclick: () => d.close() }, 'Write note') : null,
       a.attendees.length === 1 && !(service?.capacity > 1) ? h('a', { class: 'btn btn-ghost', href: `/patients/${a.attendees[0].patient_id}`, dataset: { link: '' }, onclick: () => d.close() }, 'Patient record') : null,
       h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => d.close() }, 'Close')));
   }

@@ -7,7 +7,7 @@ import { can, currentUser } from '../session.js';
 
 const STATUS = { draft: 'Draft', signed: 'Signed', discarded: 'Discarded' };
 
-export function notesCard(patient) {
+export function notesCard(patient, { writeFor = null, onChanged = () => {} } = {}) {
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading notes…'));
   const clinical = can('clinical_read');
   let templates = [];
@@ -25,6 +25,13 @@ export function notesCard(patient) {
       body.replaceChildren(notes.length
         ? h('ol', { class: 'plain-list note-list' }, notes.map(noteItem))
         : h('p', { class: 'muted' }, 'No notes yet.'));
+      // Opened from an appointment ("Write note"): its draft, or a new note about it.
+      if (writeFor && can('clinical_write')) {
+        const appointment = writeFor;
+        writeFor = null;
+        const draft = notes.find((n) => n.appointment_id === appointment && n.status === 'draft' && n.author_id === currentUser()?.id);
+        if (!notes.some((n) => n.appointment_id === appointment && n.status === 'signed')) editor(draft || null, appointment);
+      }
     } catch (error) {
       body.replaceChildren(h('p', { class: 'muted' }, sentence(error.message)));
     }
@@ -67,13 +74,14 @@ export function notesCard(patient) {
       await post(`/notes/${note.id}/sign`);
       toast('Note signed', 'success');
       load();
+      onChanged();
     } catch (error) {
       toast(sentence(error.message), 'error');
     }
   }
 
   /** Writes a new note, or edits a draft: saved as a draft, or signed at once. */
-  async function editor(note = null) {
+  async function editor(note = null, forAppointment = null) {
     let appointments = [];
     try {
       appointments = (await get(`/patients/${patient.id}/appointments?page_size=50`)).data.filter((a) => a.status !== 'cancelled');
@@ -82,7 +90,7 @@ export function notesCard(patient) {
       templates.map((t) => h('option', { value: t.id, selected: t.id === (note?.template || 'soap') }, t.name)));
     const appointmentSelect = h('select', { dataset: { field: 'appointment_id' } },
       h('option', { value: '' }, 'Not about one appointment'),
-      appointments.map((a) => h('option', { value: a.id, selected: a.id === note?.appointment_id }, formatInstant(a.start))));
+      appointments.map((a) => h('option', { value: a.id, selected: a.id === (note?.appointment_id ?? forAppointment) }, formatInstant(a.start))));
     const sectionsBox = h('div', { class: 'note-fields' });
     let inputs = {};
     const drawSections = () => {
@@ -109,6 +117,7 @@ export function notesCard(patient) {
         d.close();
         toast(andSign ? 'Note signed' : 'Draft saved', 'success');
         load();
+        onChanged();
       } catch (error) {
         if (!showFieldErrors(form, error)) message.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, sentence(error.message)));
         load();

@@ -2,8 +2,9 @@
 // by the API, and each measure's scores over time as a small chart with its
 // bands. A PHQ-9 self-harm answer is shown at the top, in red.
 import { get, post } from '../api.js';
-import { h, field, formatInstant, modal, sentence, showFieldErrors, clearFieldErrors, toast } from '../dom.js';
+import { h, ask, field, formatDate, formatInstant, modal, sentence, showFieldErrors, clearFieldErrors, toast } from '../dom.js';
 import { can } from '../session.js';
+import { clinicZone, nowIn } from '../zone.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const severityLabel = (s) => (s ? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) : '');
@@ -35,15 +36,83 @@ function chart(questionnaire, outcomes) {
   }, ...bands, line, ...dots);
 }
 
-export function outcomesCard(patient) {
+const REPEATS = [[null, 'Once'], [7, 'Every week'], [14, 'Every 2 weeks'], [28, 'Every 4 weeks'], [91, 'Every 3 months']];
+const repeatLabel = (days) => REPEATS.find(([d]) => d === (days ?? null))?.[1] || `Every ${days} days`;
+
+export function outcomesCard(patient, { onChanged = () => {} } = {}) {
   if (!can('clinical_read')) return null;
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const risk = h('div', {});
+  const assigned = h('div', {});
   let questionnaires = [];
+  const nameOf = (id) => questionnaires.find((q) => q.id === id)?.name || id;
+
+  async function loadAssignments() {
+    const { data } = await get(`/patients/${patient.id}/questionnaire-assignments`);
+    const active = data.filter((a) => a.status === 'active');
+    const today = nowIn(clinicZone()).date;
+    assigned.replaceChildren(active.length ? h('ul', { class: 'plain-list assignment-list', 'aria-label': 'Assigned questionnaires' }, active.map((a) => {
+      const due = a.next_due_on <= today;
+      return h('li', { class: 'row-between assignment' },
+        h('span', {}, h('span', { class: 'strong' }, nameOf(a.questionnaire)), ' ',
+          h('span', { class: 'muted small' }, `${repeatLabel(a.every_days)} · `),
+          h('span', { class: due ? 'badge due-badge' : 'muted small' }, due ? `Due ${a.next_due_on === today ? 'today' : `since ${formatDate(a.next_due_on)}`}` : `Due ${formatDate(a.next_due_on)}`)),
+        can('clinical_write') ? h('span', { class: 'actions' },
+          h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: () => enter(a.questionnaire) }, 'Enter answers'),
+          h('button', { class: 'btn btn-ghost btn-small', type: 'button', 'aria-label': `Stop ${nameOf(a.questionnaire)}`, onclick: () => endAssignment(a) }, 'Stop')) : null);
+    })) : null);
+  }
+
+  async function endAssignment(a) {
+    if (!await ask({ title: `Stop ${nameOf(a.questionnaire)}?`, text: 'It will no longer be due. Answers already entered stay.', yes: 'Stop' })) return;
+    try {
+      await post(`/questionnaire-assignments/${a.id}/end`);
+      toast(`${nameOf(a.questionnaire)} stopped`, 'success');
+      loadAssignments();
+    } catch (error) {
+      toast(sentence(error.message), 'error');
+    }
+  }
+
+  function assign() {
+    const picker = h('select', { dataset: { field: 'questionnaire' } }, questionnaires.map((q) => h('option', { value: q.id }, q.name)));
+    const repeat = h('select', { dataset: { field: 'every_days' } }, REPEATS.map(([days, label]) => h('option', { value: days ?? '' }, label)));
+    repeat.value = '14';
+    const first = h('input', { type: 'date', dataset: { field: 'first_due_on' }, value: nowIn(clinicZone()).date });
+    const message = h('div', {});
+    const form = h('form', {
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clearFieldErrors(form);
+        message.replaceChildren();
+        try {
+          await post(`/patients/${patient.id}/questionnaire-assignments`, {
+            questionnaire: picker.value, every_days: repeat.value ? Number(repeat.value) : null, first_due_on: first.value || null,
+          });
+          d.close();
+          toast(`${nameOf(picker.value)} assigned`, 'success');
+          loadAssignments();
+        } catch (error) {
+          if (!showFieldErrors(form, error)) message.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, sentence(error.message)));
+        }
+      },
+    },
+    h('h2', {}, `Assign a questionnaire to ${patient.given_name}`),
+    message,
+    field('Questionnaire', picker),
+    h('div', { class: 'grid' }, field('Repeat', repeat), field('First due', first)),
+    h('div', { class: 'form-actions dialog-actions' },
+      h('button', { class: 'btn btn-primary', type: 'submit' }, 'Assign'),
+      h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => d.close() }, 'Close')));
+    const d = modal(form);
+    picker.focus();
+  }
 
   async function load() {
     try {
       questionnaires = (await get('/questionnaires')).data;
+      await loadAssignments();
       const series = await Promise.all(questionnaires.map((q) => get(`/patients/${patient.id}/outcomes?questionnaire=${q.id}`)));
       const measured = questionnaires.map((q, i) => [q, series[i]]).filter(([, s]) => s.points.length);
       const flagged = series.flatMap((s) => s.points.filter((p) => p.flags.includes('self_harm_risk')));
@@ -63,8 +132,8 @@ export function outcomesCard(patient) {
     }
   }
 
-  function enter() {
-    const picker = h('select', { dataset: { field: 'questionnaire' } }, questionnaires.map((q) => h('option', { value: q.id }, q.name)));
+  function enter(chosen) {
+    const picker = h('select', { dataset: { field: 'questionnaire' } }, questionnaires.map((q) => h('option', { value: q.id, selected: q.id === chosen }, q.name)));
     const items = h('div', { class: 'questionnaire-items' });
     let selects = [];
     const draw = () => {
@@ -95,6 +164,7 @@ export function outcomesCard(patient) {
           const name = questionnaires.find((q) => q.id === saved.questionnaire)?.name || saved.questionnaire;
           toast(`${name}: ${saved.score}${saved.severity ? ` (${severityLabel(saved.severity)})` : ''}`, saved.flags.length ? 'error' : 'success');
           load();
+          onChanged();
         } catch (error) {
           if (!showFieldErrors(form, error)) message.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, sentence(error.message)));
         }
@@ -116,6 +186,9 @@ export function outcomesCard(patient) {
     risk,
     h('div', { class: 'row-between' }, h('h2', {}, 'Questionnaires and outcomes'),
       can('clinical_write') && patient.status === 'active'
-        ? h('button', { class: 'btn btn-primary btn-small', type: 'button', onclick: enter }, 'Enter answers') : null),
+        ? h('div', { class: 'actions' },
+          h('button', { class: 'btn btn-ghost btn-small', type: 'button', onclick: assign }, 'Assign'),
+          h('button', { class: 'btn btn-primary btn-small', type: 'button', onclick: () => enter() }, 'Enter answers')) : null),
+    assigned,
     body);
 }

@@ -5,6 +5,9 @@ import { centreZones, formatIn, wallIn } from '../zone.js';
 import { duplicateNotices, mergesCard, reviewLink } from './duplicates.js';
 import { notesCard } from './notes.js';
 import { outcomesCard } from './outcomes.js';
+import { filesCard } from './files.js';
+import { programmesCard } from './programmes.js';
+import { timelineCard } from './timeline.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -111,11 +114,11 @@ export async function patientListView({ query: params, navigate }) {
 
   get('/patients/facets').then((facets) => {
     const count = (v) => facets.status.find((s) => s.value === v)?.count || 0;
-    facetsLine.replaceChildren(
+    facetsLine.replaceChildren(...[
       h('span', { class: 'chip' }, `${count('active').toLocaleString()} active`),
       h('span', { class: 'chip' }, `${count('archived').toLocaleString()} archived`),
       ...facets.lead_source.slice(0, 4).map((s) => h('span', { class: 'chip chip-soft' }, `${leadSourceLabel(s.value)}: ${s.count}`)),
-      reviewLink());
+      reviewLink()].filter(Boolean));
   }).catch(() => {});
 
   load();
@@ -137,7 +140,7 @@ function definition(label, value) {
   return [h('dt', {}, label), h('dd', {}, value || '—')];
 }
 
-export async function patientDetailView({ params, navigate }) {
+export async function patientDetailView({ params, query: search, navigate }) {
   const id = params[0];
   let patient;
   try {
@@ -159,6 +162,7 @@ export async function patientDetailView({ params, navigate }) {
   await centreZones(get);
   const address = patient.address ? [patient.address.line1, patient.address.line2, patient.address.city, patient.address.region, patient.address.postal_code, patient.address.country].filter(Boolean).join(', ') : null;
   const ec = patient.emergency_contact;
+  const chart = timelineCard(patient);
   return h('section', { class: 'page' },
     h('a', { href: '/patients', dataset: { link: '' }, class: 'back' }, '← Patients'),
     h('div', { class: 'page-head' },
@@ -180,9 +184,12 @@ export async function patientDetailView({ params, navigate }) {
           definition('Registered', formatInstant(patient.created_at)), definition('Last changed', formatInstant(patient.updated_at)))),
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
-    appointmentsCard(patient),
-    notesCard(patient),
-    outcomesCard(patient),
+    h('div', { class: 'chart-columns' },
+      chart,
+      h('div', { class: 'chart-side' }, appointmentsCard(patient), filesCard(patient, { onChanged: chart.reload }))),
+    notesCard(patient, { writeFor: Number(search?.get('write_note')) || null, onChanged: chart.reload }),
+    outcomesCard(patient, { onChanged: chart.reload }),
+    programmesCard(patient),
     mergesCard(patient, navigate),
     canWrite() ? sharesCard(patient) : null);
 }

@@ -4,6 +4,8 @@ import { get, post, patch } from '../api.js';
 import { h, field, modal, showFieldErrors, clearFieldErrors, toast } from '../dom.js';
 import { clinicianRow, activeToggle } from './setup/clinicians.js';
 import { clinicCard } from './setup/clinic.js';
+import { programmesSetupCard } from './setup/programmes.js';
+import { can } from '../session.js';
 
 async function list(path) {
   return (await get(`${path}?page_size=100`)).data;
@@ -243,6 +245,7 @@ export async function clinicSetupView() {
   ]);
   defaultCurrency = profile.currency;
   return h('section', { class: 'page' },
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Clinic setup'), h('p', { class: 'muted' }, 'The clinic’s details, centres, clinicians and their hours, services, and the booking policy.'))),
-    h('div', { class: 'setup-grid' }, clinicCard(profile, rerender), centresCard(centres), cliniciansCard(clinicians, centres), servicesCard(services, clinicians), policyCard(settings)));
+    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Clinic setup'), h('p', { class: 'muted' }, 'The clinic’s details, centres, clinicians and their hours, services, the booking policy and treatment programmes.'))),
+    h('div', { class: 'setup-grid' }, clinicCard(profile, rerender), centresCard(centres), cliniciansCard(clinicians, centres), servicesCard(services, clinicians), policyCard(settings),
+      can('clinical_setup') ? programmesSetupCard(services) : null));
 }
