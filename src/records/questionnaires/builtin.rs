@@ -147,6 +147,32 @@ mod tests {
     }
 
     #[test]
+    fn gad_7_bands_meet_at_their_published_edges() {
+        let gad = find("gad-7").unwrap();
+        let severity = |total: i64| {
+            let mut answers = [0i64; 7];
+            let mut left = total;
+            for a in answers.iter_mut() {
+                *a = left.min(3);
+                left -= *a;
+            }
+            score(&gad, &answers).1.unwrap()
+        };
+        for (total, band) in [
+            (0, "minimal"),
+            (4, "minimal"),
+            (5, "mild"),
+            (9, "mild"),
+            (10, "moderate"),
+            (14, "moderate"),
+            (15, "severe"),
+            (21, "severe"),
+        ] {
+            assert_eq!(severity(total), band, "total {total}");
+        }
+    }
+
+    #[test]
     fn only_phq_9_item_9_raises_the_self_harm_flag() {
         let phq = find("phq-9").unwrap();
         assert_eq!(score(&phq, &[0, 0, 0, 0, 0, 0, 0, 0, 1]).2, ["self_harm_risk"]);
