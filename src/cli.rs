@@ -28,6 +28,25 @@ struct DataArg {
     dir: PathBuf,
 }
 
+/// Where the clinic's email and text messages go.
+#[derive(clap::Args)]
+struct MessageArgs {
+    /// SMTP server for email, e.g. smtp://user:pass@mail.example:587?tls=required.
+    #[arg(long, env = "CLINICBOX_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of the clinic's email, e.g. "Riverside Physio <desk@riverside.example>".
+    #[arg(long, env = "CLINICBOX_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// A gateway that takes SMS and WhatsApp messages as signed JSON.
+    #[arg(long, env = "CLINICBOX_SMS_WEBHOOK_URL")]
+    sms_webhook_url: Option<String>,
+    /// The secret the gateway checks each message's signature with.
+    #[arg(long, env = "CLINICBOX_SMS_WEBHOOK_SECRET", hide_env_values = true)]
+    sms_webhook_secret: Option<String>,
+}
+
+// Parsed once at start: the size of `serve`'s many settings costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
@@ -58,6 +77,8 @@ enum Command {
         /// The largest attachment accepted, in MiB [default: 25].
         #[arg(long, env = "CLINICBOX_MAX_UPLOAD_MB")]
         max_upload_mb: Option<u64>,
+        #[command(flatten)]
+        messages: MessageArgs,
     },
     /// Manage administrator accounts.
     Admin {
@@ -146,10 +167,23 @@ pub fn run() -> Result<()> {
             tls_cert,
             tls_key,
             max_upload_mb,
+            messages,
         } => {
             init_logging();
-            let overrides =
-                Overrides { listen, public_url, synchronous, phone_region, tls, tls_cert, tls_key, max_upload_mb };
+            let overrides = Overrides {
+                listen,
+                public_url,
+                synchronous,
+                phone_region,
+                tls,
+                tls_cert,
+                tls_key,
+                max_upload_mb,
+                smtp_url: messages.smtp_url,
+                smtp_from: messages.smtp_from,
+                sms_webhook_url: messages.sms_webhook_url,
+                sms_webhook_secret: messages.sms_webhook_secret,
+            };
             let config = Config::load(&data.dir, &overrides)?;
             serve(config)
         }

@@ -48,6 +48,25 @@ pub struct Config {
     pub tls_files: Option<TlsFiles>,
     /// The largest attachment accepted, in MiB (413 above it).
     pub max_upload_mb: u64,
+    /// Where email goes: `smtp://host:port`, `smtps://…`, `smtp://…?tls=required`,
+    /// credentials in the URL. None: no email.
+    pub smtp_url: Option<Redacted>,
+    /// The sender of the clinic's email, e.g. `Riverside Physio <desk@riverside.example>`.
+    pub smtp_from: Option<String>,
+    /// A gateway for SMS and WhatsApp: each message is POSTed there as signed JSON.
+    pub sms_webhook_url: Option<String>,
+    /// The shared secret of the gateway's `X-Clinicbox-Signature`.
+    pub sms_webhook_secret: Option<Redacted>,
+}
+
+/// A setting that holds a credential: printed as `***`, never as itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// `tls` in the configuration.
@@ -87,6 +106,10 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     max_upload_mb: Option<u64>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    sms_webhook_url: Option<String>,
+    sms_webhook_secret: Option<String>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -105,6 +128,10 @@ const KNOWN_KEYS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "max_upload_mb",
+    "smtp_url",
+    "smtp_from",
+    "sms_webhook_url",
+    "sms_webhook_secret",
 ];
 
 /// Values already merged from flags and environment by clap.
@@ -118,6 +145,10 @@ pub struct Overrides {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub max_upload_mb: Option<u64>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl Config {
@@ -138,6 +169,10 @@ impl Config {
             tls: TlsMode::Auto,
             tls_files: None,
             max_upload_mb: 25,
+            smtp_url: None,
+            smtp_from: None,
+            sms_webhook_url: None,
+            sms_webhook_secret: None,
         }
     }
 
@@ -223,6 +258,26 @@ impl Config {
                 return Err(invalid("max_upload_mb must be from 1 to 1024"));
             }
             config.max_upload_mb = mb;
+        }
+        if let Some(url) = overrides.smtp_url.clone().or(file.smtp_url) {
+            if !["smtp://", "smtps://"].iter().any(|scheme| url.starts_with(scheme)) {
+                return Err(invalid("smtp_url must start with smtp:// or smtps://"));
+            }
+            config.smtp_url = Some(Redacted(url));
+        }
+        config.smtp_from = overrides.smtp_from.clone().or(file.smtp_from);
+        if config.smtp_url.is_some() && config.smtp_from.is_none() {
+            return Err(invalid("smtp_url needs smtp_from: the address the clinic's email comes from"));
+        }
+        if let Some(url) = overrides.sms_webhook_url.clone().or(file.sms_webhook_url) {
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                return Err(invalid("sms_webhook_url must be an http(s) address"));
+            }
+            config.sms_webhook_url = Some(url);
+        }
+        config.sms_webhook_secret = overrides.sms_webhook_secret.clone().or(file.sms_webhook_secret).map(Redacted);
+        if config.sms_webhook_url.is_some() && config.sms_webhook_secret.is_none() {
+            return Err(invalid("sms_webhook_url needs sms_webhook_secret to sign what it sends"));
         }
         // A relative path in the file is read from the data directory.
         let in_data_dir = |path: PathBuf| if path.is_relative() { data_dir.join(path) } else { path };

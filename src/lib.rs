@@ -12,7 +12,9 @@ pub mod clinic;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod jobs;
 pub mod kit;
+pub mod notify;
 pub mod patients;
 pub mod records;
 pub mod scheduling;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub counts: Arc<crate::db::counts::CountCache>,
     /// Whom a clinician is booked with, for the clinician scope.
     pub patients_booked_with: crate::patients::scope::PatientsBookedWith,
+    /// What follows an appointment's change in its transaction: messages, reminders, notifications.
+    pub appointment_follow_up: crate::scheduling::appointments::follow_up::FollowUp,
     /// What other features keep about a patient, moved by a merge.
     pub patient_records_elsewhere: &'static [crate::patients::merging::HeldRecords],
     pub secret: secret::SecretKey,
@@ -91,6 +95,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             patient_ranking,
             patients_booked_with: crate::scheduling::appointments::store::patients_booked_with,
+            appointment_follow_up: crate::notify::plan::follow_up,
             patient_records_elsewhere: &[
                 crate::scheduling::appointments::merging::ATTENDANCE,
                 crate::records::notes::NOTES,

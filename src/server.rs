@@ -32,6 +32,7 @@ use crate::http::tls::Tls;
 use crate::http::{MAX_BODY_BYTES, assets, body_errors, context, error, ratelimit, spec};
 use crate::kit::error::Error;
 use crate::kit::permissions::Action;
+use crate::notify::api::NotificationsApi;
 use crate::patients::api::PatientsApi;
 use crate::patients::merging::api::PatientMergingApi;
 use crate::records::attachments::api::AttachmentsApi;
@@ -66,6 +67,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             SlotsApi,
             AppointmentsApi,
             ClinicApi,
+            NotificationsApi,
         ),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
@@ -106,6 +108,7 @@ pub fn operations() -> Vec<Operation> {
         crate::records::questionnaires::api::OPERATIONS,
         crate::records::attachments::api::OPERATIONS,
         crate::records::programmes::api::OPERATIONS,
+        crate::notify::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,
@@ -271,6 +274,7 @@ impl Background {
         let (stop, stopped) = watch::channel(false);
         let mut tasks =
             vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped.clone())];
+        tasks.push(crate::jobs::worker::spawn(app.clone(), crate::notify::JOB_HANDLERS, stopped.clone()));
         tasks.extend(backup::snapshots::spawn(app.clone(), stopped));
         Self { stop, tasks }
     }

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_attachments.sql"),
     migration!(14, "0014_questionnaire_assignments.sql"),
     migration!(15, "0015_programmes.sql"),
+    migration!(16, "0016_notifications.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -18,7 +18,7 @@ pub enum ApiTags {
     Settings,
     /// Patient records.
     Patients,
-    /// The clinical record: notes, signed and amended (clinical roles).
+    /// The clinical record: notes, files, questionnaires and programmes (clinical roles).
     Records,
     /// The audit log of changes and record reads (administrators).
     Audit,
@@ -26,6 +26,8 @@ pub enum ApiTags {
     Search,
     /// Snapshots of the data directory (administrators).
     Backups,
+    /// In-app notifications, messages to patients and when reminders go.
+    Notifications,
     /// Centres, clinicians, services, availability and slots.
     Scheduling,
     /// Booking appointments and following them to completion.

@@ -17,6 +17,7 @@ pub fn new_patient() -> Value {
 
 pub fn patient() -> Value {
     json!({
+        "contact_preferences": {"email": true, "sms": false, "whatsapp": false},
         "created_at": "2027-06-01T08:00:00Z",
         "date_of_birth": "1946-12-09",
         "email": "grace@example.org",
@@ -38,6 +39,7 @@ pub fn patient_patch() -> Value {
 
 pub fn patched_patient() -> Value {
     json!({
+        "contact_preferences": {"email": true, "sms": false, "whatsapp": false},
         "created_at": "2027-06-01T08:00:00Z",
         "date_of_birth": "1946-12-09",
         "family_name": "Hopper",

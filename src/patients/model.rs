@@ -61,6 +61,22 @@ pub struct EmergencyContact {
     pub relationship: Option<String>,
 }
 
+/// How the patient agreed to be contacted about their appointments.
+#[derive(Object, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(deny_unknown_fields)]
+pub struct ContactPreferences {
+    pub email: bool,
+    pub sms: bool,
+    pub whatsapp: bool,
+}
+
+impl Default for ContactPreferences {
+    /// Email only, until the patient says otherwise.
+    fn default() -> Self {
+        ContactPreferences { email: true, sms: false, whatsapp: false }
+    }
+}
+
 #[derive(Object, Clone, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Patient {
@@ -81,6 +97,8 @@ pub struct Patient {
     pub emergency_contact: Option<EmergencyContact>,
     /// How the patient found the clinic, e.g. `referral`, `website`.
     pub lead_source: Option<String>,
+    /// The channels confirmations and reminders may use.
+    pub contact_preferences: ContactPreferences,
     pub status: PatientStatus,
     /// Set when this record was merged into another (it is archived then): the record kept.
     pub merged_into_id: Option<i64>,
@@ -121,6 +139,8 @@ pub struct NewPatient {
     pub emergency_contact: Option<EmergencyContact>,
     #[oai(validator(max_length = 60))]
     pub lead_source: Option<String>,
+    /// Email only unless given.
+    pub contact_preferences: Option<ContactPreferences>,
 }
 
 /// Changes to a patient: fields left out stay as they are; `null` clears
@@ -148,6 +168,8 @@ pub struct PatientPatch {
     pub emergency_contact: MaybeUndefined<EmergencyContact>,
     #[oai(validator(max_length = 60))]
     pub lead_source: MaybeUndefined<String>,
+    /// Cannot be cleared: `null` is refused (422).
+    pub contact_preferences: Option<ContactPreferences>,
 }
 
 /// An existing record that looks like the same person (the details of `POSSIBLE_DUPLICATE`).

@@ -148,6 +148,7 @@ pub fn normalise(input: &NewPatient, region: &str, today: NaiveDate) -> Result<P
         address,
         emergency_contact,
         lead_source,
+        contact_preferences: input.contact_preferences.unwrap_or_default(),
     })
 }
 
@@ -165,6 +166,7 @@ fn as_input(patient: &Patient) -> NewPatient {
         address: patient.address.clone(),
         emergency_contact: patient.emergency_contact.clone(),
         lead_source: patient.lead_source.clone(),
+        contact_preferences: Some(patient.contact_preferences),
     }
 }
 
@@ -191,6 +193,9 @@ fn merge(mut input: NewPatient, patch: PatientPatch) -> Result<NewPatient> {
     patch.address.update_to(&mut input.address);
     patch.emergency_contact.update_to(&mut input.emergency_contact);
     patch.lead_source.update_to(&mut input.lead_source);
+    if patch.contact_preferences.is_some() {
+        input.contact_preferences = patch.contact_preferences;
+    }
     Ok(input)
 }
 
@@ -212,6 +217,7 @@ fn changed_fields(before: &PatientFields, after: &PatientFields) -> Vec<&'static
     check("address", before.address != after.address);
     check("emergency_contact", before.emergency_contact != after.emergency_contact);
     check("lead_source", before.lead_source != after.lead_source);
+    check("contact_preferences", before.contact_preferences != after.contact_preferences);
     changed
 }
 
@@ -505,6 +511,7 @@ mod tests {
             address: None,
             emergency_contact: None,
             lead_source: Some(" Referral ".into()),
+            contact_preferences: None,
         }
     }
 

@@ -11,7 +11,8 @@ use crate::kit::phone::digits_of;
 use crate::kit::sql::named_row;
 use crate::kit::time::{instant, optional_date, to_millis};
 use crate::patients::model::{
-    Address, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus, Sex, SortOrder,
+    Address, ContactPreferences, DuplicateMatch, EmergencyContact, FacetCount, Patient, PatientFacets, PatientStatus,
+    Sex, SortOrder,
 };
 
 /// Validated, normalised values of a patient's editable fields.
@@ -27,12 +28,13 @@ pub struct PatientFields {
     pub address: Address,
     pub emergency_contact: EmergencyContact,
     pub lead_source: Option<String>,
+    pub contact_preferences: ContactPreferences,
 }
 
 const COLUMNS: &str = "id, given_name, family_name, preferred_name, date_of_birth, sex, phone, email, \
     address_line1, address_line2, address_city, address_region, address_postal_code, address_country, \
     emergency_contact_name, emergency_contact_phone, emergency_contact_relationship, lead_source, status, \
-    created_at, updated_at, merged_into";
+    created_at, updated_at, merged_into, contact_email, contact_sms, contact_whatsapp";
 
 fn from_row(row: &Row) -> rusqlite::Result<Patient> {
     named_row("patients", row, read_patient)
@@ -66,6 +68,7 @@ fn read_patient(row: &Row) -> rusqlite::Result<Patient> {
         created_at: instant(row, 19)?,
         updated_at: instant(row, 20)?,
         merged_into_id: row.get(21)?,
+        contact_preferences: ContactPreferences { email: row.get(22)?, sms: row.get(23)?, whatsapp: row.get(24)? },
     })
 }
 
@@ -90,6 +93,9 @@ fn field_values(f: &PatientFields) -> Vec<Value> {
         text(&f.emergency_contact.phone),
         text(&f.emergency_contact.relationship),
         text(&f.lead_source),
+        Value::Integer(f.contact_preferences.email.into()),
+        Value::Integer(f.contact_preferences.sms.into()),
+        Value::Integer(f.contact_preferences.whatsapp.into()),
     ]
 }
 
@@ -112,6 +118,9 @@ const FIELD_COLUMNS: &[&str] = &[
     "emergency_contact_phone",
     "emergency_contact_relationship",
     "lead_source",
+    "contact_email",
+    "contact_sms",
+    "contact_whatsapp",
 ];
 
 pub fn insert(tx: &Transaction, fields: &PatientFields, now: DateTime<Utc>) -> Result<i64> {

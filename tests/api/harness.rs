@@ -76,6 +76,23 @@ impl TestServer {
         server
     }
 
+    /// A new server on a fresh directory, its clock at `at`, its configuration changed by `edit`.
+    pub async fn start_configured_at(at: DateTime<Utc>, edit: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_data_dir(dir.path());
+        edit(&mut config);
+        let mut server = Self::start_with(config, at).await;
+        server.dir = Some(dir);
+        server
+    }
+
+    /// A server on an existing directory (a restart), its clock at `at`, configured by `edit`.
+    pub async fn restart_configured_at(path: &Path, at: DateTime<Utc>, edit: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::for_data_dir(path);
+        edit(&mut config);
+        Self::start_with(config, at).await
+    }
+
     async fn start_in_at(path: &Path, at: DateTime<Utc>) -> Self {
         Self::start_with(Config::for_data_dir(path), at).await
     }

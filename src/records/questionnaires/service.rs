@@ -125,6 +125,21 @@ pub async fn record(app: &App, caller: &Caller, patient_id: i64, input: NewRespo
             changes::record(tx, now, "questionnaire_response", id, ChangeOp::Create)?;
             let today = now.with_timezone(&clinic_zone(tx)?).date_naive();
             assignments::answered(tx, patient_id, &q.id, id, today)?;
+            if flags.iter().any(|f| f == "self_harm_risk") {
+                let patient = crate::patients::store::get(tx, patient_id)?;
+                let name = patient.map(|p| format!("{} {}", p.given_name, p.family_name)).unwrap_or_default();
+                let title = format!("Self-harm risk: {name}");
+                let body =
+                    format!("{} item 9 was answered above “Not at all”. Follow the clinic’s risk procedure.", q.name);
+                crate::notify::store::tell_patients_clinicians(
+                    tx,
+                    patient_id,
+                    "questionnaire.risk",
+                    &title,
+                    &body,
+                    now,
+                )?;
+            }
             store::get(tx, id)?.ok_or(Error::NotFound { entity: "questionnaire response" })
         })
         .await

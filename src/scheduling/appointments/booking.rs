@@ -10,6 +10,7 @@ use crate::kit::error::{
 };
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
+use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::availability::model::ExceptionKind;
@@ -27,6 +28,7 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
     let (now, caller) = (app.clock.now(), caller.clone());
     let video_base = app.config.video_base_url.clone();
     let start = input.start.with_timezone(&Utc);
+    let follow_up = app.appointment_follow_up;
     let appointment = app
         .db
         .write(move |tx| {
@@ -62,11 +64,23 @@ pub async fn book(app: &App, caller: &Caller, input: NewAppointment) -> Result<A
             if service.capacity > 1
                 && let Some(session) = store::find_session(tx, service.id, clinician.id, start)?
             {
-                return super::sessions::take_seat(tx, now, &caller, session, patient.id, false);
+                let seated = super::sessions::take_seat(tx, now, &caller, session, patient.id, false)?;
+                follow_up(
+                    tx,
+                    &AppointmentChange {
+                        appointment_id: session,
+                        change: Change::Joined(patient.id),
+                        by_staff: caller.staff_id,
+                        at: now,
+                    },
+                )?;
+                return Ok(seated);
             }
             let bookable = check_bookable(tx, now, &caller, &service, &clinician, start, input.centre_id, None)?;
             let booking = Booking { service: &service, clinician_id: clinician.id, patient_id: patient.id, bookable };
             let id = insert_booking(tx, now, &caller, &booking, notes, None, &video_base)?;
+            let change = Change::Created { confirm: true };
+            follow_up(tx, &AppointmentChange { appointment_id: id, change, by_staff: caller.staff_id, at: now })?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
         .await?;
@@ -173,6 +187,7 @@ pub(super) struct Bookable {
 pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) -> Result<Appointment> {
     let (now, caller) = (app.clock.now(), caller.clone());
     let start = input.start.with_timezone(&Utc);
+    let follow_up = app.appointment_follow_up;
     app.db
         .write(move |tx| {
             let current = scope::visible(tx, &caller, id)?;
@@ -202,6 +217,8 @@ pub async fn reschedule(app: &App, caller: &Caller, id: i64, input: Reschedule) 
             }
             store::record_history(tx, id, now, caller.staff_id, "rescheduled", Some(details))?;
             audit_change(tx, now, &caller, "appointment.reschedule", "appointment", id, ChangeOp::Update)?;
+            let change = Change::Rescheduled;
+            follow_up(tx, &AppointmentChange { appointment_id: id, change, by_staff: caller.staff_id, at: now })?;
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })
         .await

@@ -7,6 +7,7 @@ use crate::db::changes::ChangeOp;
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result};
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
+use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::setup;
@@ -72,6 +73,7 @@ pub async fn transition_scoped(
     if reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
         return Err(Error::invalid_field("reason", "must be at most 500 characters"));
     }
+    let follow_up = app.appointment_follow_up;
     app.db
         .write(move |tx| {
             let current = scope::visible(tx, &caller, id)?;
@@ -106,6 +108,15 @@ pub async fn transition_scoped(
                 store::record_history(tx, target, now, caller.staff_id, step.name(), Some(details))?;
                 let action = format!("appointment.{}", step.name());
                 audit_change(tx, now, &caller, &action, "appointment", target, ChangeOp::Update)?;
+                if to == AppointmentStatus::Cancelled {
+                    let change = AppointmentChange {
+                        appointment_id: target,
+                        change: Change::Cancelled,
+                        by_staff: caller.staff_id,
+                        at: now,
+                    };
+                    follow_up(tx, &change)?;
+                }
             }
             store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
         })

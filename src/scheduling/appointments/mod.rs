@@ -5,6 +5,7 @@
 pub mod api;
 pub mod booking;
 pub mod examples;
+pub mod follow_up;
 pub mod lifecycle;
 pub mod merging;
 pub mod model;

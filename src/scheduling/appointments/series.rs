@@ -8,6 +8,7 @@ use crate::kit::error::{Error, ErrorCode, Result, Validator};
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
 use crate::scheduling::appointments::booking::{Booking, check_bookable, insert_booking};
+use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::store;
 use crate::scheduling::setup;
@@ -34,6 +35,7 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
     }
     v.finish()?;
     let (now, caller, video_base) = (app.clock.now(), caller.clone(), app.config.video_base_url.clone());
+    let follow_up = app.appointment_follow_up;
     let first_start = input.start.with_timezone(&Utc);
     app.db
         .write(move |tx| {
@@ -86,6 +88,12 @@ pub async fn book_series(app: &App, caller: &Caller, input: NewSeries) -> Result
                             Booking { service: &service, clinician_id: clinician.id, patient_id: patient.id, bookable };
                         let id =
                             insert_booking(tx, now, &caller, &booking, notes.clone(), Some(series_id), &video_base)?;
+                        // One confirmation for the series, with its first visit.
+                        let change = Change::Created { confirm: booked == 0 };
+                        follow_up(
+                            tx,
+                            &AppointmentChange { appointment_id: id, change, by_staff: caller.staff_id, at: now },
+                        )?;
                         booked += 1;
                         occurrences.push(Occurrence {
                             start: local,

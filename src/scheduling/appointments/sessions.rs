@@ -6,6 +6,7 @@ use crate::App;
 use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result, SessionFullDetails};
 use crate::kit::principal::Caller;
+use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::shared::{audit_change, not_found};
@@ -62,12 +63,18 @@ pub(super) fn take_seat(
 
 pub async fn join_session(app: &App, caller: &Caller, appointment_id: i64, input: JoinSession) -> Result<Appointment> {
     let (now, caller) = (app.clock.now(), caller.clone());
+    let follow_up = app.appointment_follow_up;
     app.db
         .write(move |tx| {
             scope::visible(tx, &caller, appointment_id)?;
             let patient =
                 crate::patients::service::for_booking(tx, &caller, store::patients_booked_with, input.patient_id)?;
-            take_seat(tx, now, &caller, appointment_id, patient.id, input.waitlist)
+            let session = take_seat(tx, now, &caller, appointment_id, patient.id, input.waitlist)?;
+            if store::attendee_status(tx, appointment_id, patient.id)? == Some(AttendeeStatus::Booked) {
+                let change = Change::Joined(patient.id);
+                follow_up(tx, &AppointmentChange { appointment_id, change, by_staff: caller.staff_id, at: now })?;
+            }
+            Ok(session)
         })
         .await
 }
@@ -76,6 +83,7 @@ pub async fn join_session(app: &App, caller: &Caller, appointment_id: i64, input
 /// patient on the waitlist, and that is recorded like any other change.
 pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, patient_id: i64) -> Result<Appointment> {
     let (now, caller) = (app.clock.now(), caller.clone());
+    let follow_up = app.appointment_follow_up;
     app.db
         .write(move |tx| {
             scope::visible(tx, &caller, appointment_id)?;
@@ -97,8 +105,11 @@ pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, pati
                 appointment_id,
                 ChangeOp::Update,
             )?;
+            let by_staff = caller.staff_id;
+            follow_up(tx, &AppointmentChange { appointment_id, change: Change::Left(patient_id), by_staff, at: now })?;
             if was_booked && let Some(next) = store::first_waitlisted(tx, appointment_id)? {
                 store::set_attendee(tx, appointment_id, next, AttendeeStatus::Booked, now)?;
+                follow_up(tx, &AppointmentChange { appointment_id, change: Change::Joined(next), by_staff, at: now })?;
                 let details = serde_json::json!({ "patient_id": next });
                 store::record_history(tx, appointment_id, now, None, "waitlist_promoted", Some(details))?;
                 changes::record(tx, now, "appointment", appointment_id, ChangeOp::Update)?;

@@ -528,3 +528,17 @@ pub fn completed_count(
         |r| r.get(0),
     )?)
 }
+
+/// The staff accounts of the clinicians a patient sees, the most recent first:
+/// those to tell about something on the patient's record.
+pub fn clinician_staff_of_patient(conn: &Connection, patient_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.staff_id FROM appointment_attendees t
+         JOIN appointments a ON a.id = t.appointment_id
+         JOIN clinicians c ON c.id = a.clinician_id
+         WHERE t.patient_id = ?1 AND t.status = 'booked' AND a.status != 'cancelled' AND c.staff_id IS NOT NULL
+         GROUP BY c.staff_id ORDER BY max(a.starts_at) DESC LIMIT 3",
+    )?;
+    let ids = stmt.query_map([patient_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
