@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_questionnaire_assignments.sql"),
     migration!(15, "0015_programmes.sql"),
     migration!(16, "0016_notifications.sql"),
+    migration!(17, "0017_message_templates.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -12,8 +12,8 @@ use crate::kit::error::ErrorCode as C;
 use crate::kit::error::Result;
 use crate::kit::permissions::{Access, Action};
 use crate::notify::model::{
-    MessageStatus, Notification, NotificationSettings, NotificationSettingsPatch, OutboundMessage, TestMessage,
-    TestOutcome, UnreadCount,
+    MessageStatus, MessageTemplate, MessageTemplateInput, Notification, NotificationSettings,
+    NotificationSettingsPatch, OutboundMessage, TestMessage, TestOutcome, UnreadCount,
 };
 use crate::notify::service;
 
@@ -113,6 +113,34 @@ impl NotificationsApi {
         Ok(Json(service::update_settings(&app, auth.caller(), body.0).await?))
     }
 
+    /// Read a message template
+    ///
+    /// The wording of one event's messages to patients (`confirmation`, `reschedule`,
+    /// `cancellation`, `reminder`): the clinic's own or the built-in one, with the placeholders a
+    /// template may use.
+    #[oai(path = "/settings/templates/:event", method = "get", operation_id = "get_message_template")]
+    async fn template(&self, app: Data<&App>, auth: StaffAuth, event: Path<String>) -> Result<Json<MessageTemplate>> {
+        auth.caller().require(Action::SchedulingRead)?;
+        Ok(Json(service::template(&app, &event.0).await?))
+    }
+
+    /// Change a message template
+    ///
+    /// Plain text with named placeholders such as `{patient_first_name}` and `{start_local}`; an
+    /// unknown placeholder or an empty part is a 422 naming it. Messages written from now on use
+    /// it. Audited.
+    #[oai(path = "/settings/templates/:event", method = "put", operation_id = "put_message_template")]
+    async fn put_template(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        event: Path<String>,
+        body: Json<MessageTemplateInput>,
+    ) -> Result<Json<MessageTemplate>> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        Ok(Json(service::save_template(&app, auth.caller(), &event.0, body.0).await?))
+    }
+
     /// Send a test message
     ///
     /// Sends a short message now on `channel` to `to` and answers whether it was delivered, and
@@ -134,5 +162,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new("list_outbound_messages", Access::Requires(&[Action::PatientRead])),
     Operation::new("get_notification_settings", Access::Requires(&[Action::SchedulingRead])),
     Operation::new("update_notification_settings", Access::Requires(&[Action::SchedulingSetup])),
+    Operation::new("get_message_template", Access::Requires(&[Action::SchedulingRead])).errors(&[C::NotFound]),
+    Operation::new("put_message_template", Access::Requires(&[Action::SchedulingSetup])).errors(&[C::NotFound]),
     Operation::new("test_notification_channel", Access::Requires(&[Action::StaffManage])),
 ];

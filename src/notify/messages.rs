@@ -15,61 +15,13 @@ use crate::kit::error::{Error, Result};
 use crate::notify::channels;
 use crate::notify::model::{Channel, MessageStatus};
 use crate::notify::store::{self, NewMessage, NewNotification};
+use crate::notify::templates::{self, render};
 use crate::scheduling::appointments::model::{AppointmentStatus, AttendeeStatus};
 use crate::scheduling::appointments::store as appointments;
 use crate::scheduling::setup::store as setup;
 
 /// The job that sends one outbound message.
 pub const SEND_JOB: &str = "message.send";
-
-/// The placeholders a template may use.
-pub const PLACEHOLDERS: &[&str] = &[
-    "patient_first_name",
-    "patient_name",
-    "start_local",
-    "clinician",
-    "service",
-    "centre",
-    "location",
-    "video_url",
-    "clinic_name",
-    "clinic_phone",
-];
-
-/// The built-in wording: (subject, email body, text message body).
-fn template(event: &str) -> (&'static str, &'static str, &'static str) {
-    match event {
-        "confirmation" => (
-            "Your appointment on {start_local}",
-            "Hello {patient_first_name},\n\nYour {service} with {clinician} is booked for {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: your {service} with {clinician} is booked for {start_local}. {location}",
-        ),
-        "reschedule" => (
-            "Your appointment has moved to {start_local}",
-            "Hello {patient_first_name},\n\nYour {service} with {clinician} is now on {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: your {service} has moved to {start_local}. {location}",
-        ),
-        "cancellation" => (
-            "Your appointment on {start_local} is cancelled",
-            "Hello {patient_first_name},\n\nYour {service} with {clinician} on {start_local} is cancelled.\n\nTo book again, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: your {service} on {start_local} is cancelled.",
-        ),
-        _ => (
-            "Reminder: your appointment on {start_local}",
-            "Hello {patient_first_name},\n\nA reminder of your {service} with {clinician} on {start_local}.\n{location}\n\nIf you cannot come, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: reminder of your {service} on {start_local}. {location}",
-        ),
-    }
-}
-
-/// The text with each `{name}` replaced by its value.
-pub fn render(text: &str, values: &BTreeMap<&str, String>) -> String {
-    let mut out = text.to_owned();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
-}
 
 /// Which channels can reach this patient: those they agreed to, that this
 /// server can send on, for which the record has an address.
@@ -119,7 +71,8 @@ pub fn write_messages(app: App, job: Job) -> std::pin::Pin<Box<dyn Future<Output
                 }
                 let Some(patient) = crate::patients::store::get(tx, patient_id)? else { return Ok(()) };
                 let values = placeholders(tx, &a, &patient)?;
-                let (subject, email_body, text_body) = template(&event);
+                let wording = templates::wording(tx, &event)?;
+                let (subject, email_body, text_body) = (&wording.subject, &wording.email_body, &wording.text_body);
                 for (channel, recipient) in reachable(&app2, &patient) {
                     let body = render(if channel == Channel::Email { email_body } else { text_body }, &values);
                     let subject = (channel == Channel::Email).then(|| render(subject, &values));
@@ -242,23 +195,4 @@ fn tell_desk_of_failure(
         store::notify(tx, &n, now)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_built_in_template_uses_only_known_placeholders() {
-        for event in ["confirmation", "reschedule", "cancellation", "reminder"] {
-            let (subject, email, text) = template(event);
-            for part in [subject, email, text] {
-                for name in part.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(n, _)| n)) {
-                    assert!(PLACEHOLDERS.contains(&name), "{event} uses unknown {{{name}}}");
-                }
-            }
-        }
-        let values = BTreeMap::from([("patient_first_name", "Zoë".to_owned())]);
-        assert_eq!(render("Hello {patient_first_name}, {patient_first_name}!", &values), "Hello Zoë, Zoë!");
-    }
 }

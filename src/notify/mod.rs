@@ -10,6 +10,7 @@ pub mod model;
 pub mod plan;
 pub mod service;
 pub mod store;
+pub mod templates;
 
 use crate::jobs::Handlers;
 

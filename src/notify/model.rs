@@ -139,3 +139,30 @@ pub struct TestOutcome {
     /// Why not, in the server's words.
     pub error: Option<String>,
 }
+
+/// The wording of one event's messages.
+#[derive(Object, Clone, Debug)]
+pub struct MessageTemplate {
+    /// `confirmation`, `reschedule`, `cancellation` or `reminder`.
+    pub event: String,
+    /// The email's subject.
+    pub subject: String,
+    pub email_body: String,
+    /// For SMS and WhatsApp: keep it short.
+    pub text_body: String,
+    /// The clinic's own wording rather than the built-in one.
+    pub custom: bool,
+    /// The names a template may use in braces, e.g. `{patient_first_name}`.
+    pub placeholders: Vec<String>,
+}
+
+#[derive(Object, Clone, Debug)]
+#[oai(deny_unknown_fields)]
+pub struct MessageTemplateInput {
+    #[oai(validator(max_length = 200))]
+    pub subject: String,
+    #[oai(validator(max_length = 5000))]
+    pub email_body: String,
+    #[oai(validator(max_length = 600))]
+    pub text_body: String,
+}

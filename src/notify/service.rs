@@ -153,3 +153,37 @@ pub async fn test(app: &App, caller: &Caller, input: TestMessage) -> Result<Test
     app.db.write(move |tx| store::record_attempt(tx, id, status, recorded.as_deref(), now)).await?;
     Ok(TestOutcome { channel, to: recipient, delivered: error.is_none(), error })
 }
+
+fn known_event(event: &str) -> Result<&'static str> {
+    crate::notify::templates::EVENTS
+        .iter()
+        .find(|e| **e == event)
+        .copied()
+        .ok_or(Error::NotFound { entity: "message template" })
+}
+
+pub async fn template(app: &App, event: &str) -> Result<crate::notify::model::MessageTemplate> {
+    let event = known_event(event)?;
+    app.db.read(move |conn| crate::notify::templates::wording(conn, event)).await
+}
+
+/// Saves the clinic's wording of an event's messages once every
+/// placeholder checks out. Audited.
+pub async fn save_template(
+    app: &App,
+    caller: &Caller,
+    event: &str,
+    input: crate::notify::model::MessageTemplateInput,
+) -> Result<crate::notify::model::MessageTemplate> {
+    let event = known_event(event)?;
+    crate::notify::templates::check(&input)?;
+    let (now, caller) = (app.clock.now(), caller.clone());
+    app.db
+        .write(move |tx| {
+            crate::notify::templates::save(tx, event, &input, caller.staff_id, now)?;
+            let details = serde_json::json!({ "event": event });
+            audit::record(tx, now, Actor::from(&caller), "settings.template", "settings", None, Some(details))?;
+            crate::notify::templates::wording(tx, event)
+        })
+        .await
+}

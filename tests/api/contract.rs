@@ -82,6 +82,7 @@ fn fill_path(path: &str, fx: &Fixtures) -> String {
         .replace("{extra_id}", &fx.extra.to_string())
         .replace("{staff_id}", &fx.spare_staff.to_string())
         .replace("{file}", "unknown.ics")
+        .replace("{event}", "reminder")
         // A snapshot name of the right shape that no snapshot has.
         .replace("{name}", "20200101T000000.000Z")
 }

@@ -404,3 +404,39 @@ async fn an_admin_tests_a_channel_and_hears_how_it_went() {
     assert_eq!(bad.field_error("to"), Some("is not an email address"));
     let _ = next_monday;
 }
+
+#[tokio::test]
+async fn a_manager_rewords_a_message_and_unknown_placeholders_are_refused() {
+    let smtp = SmtpStandIn::start().await;
+    let (server, admin) = server_with(&smtp, None).await;
+    let c = clinic(&server, &admin).await;
+    let (_, manager) = server.staff_member(&admin, "mo@clinic.test", "manager").await;
+    let (_, front_desk) = server.staff_member(&admin, "fd@clinic.test", "front_desk").await;
+    let path = "/api/v1/settings/templates/confirmation";
+    let built_in = server.get(path, &front_desk).await.body;
+    assert_eq!(built_in["custom"], false);
+    assert!(built_in["placeholders"].as_array().unwrap().contains(&json!("start_local")));
+    assert_eq!(server.get("/api/v1/settings/templates/birthday", &admin).await.status, StatusCode::NOT_FOUND);
+    let wording = json!({"subject": "See you {start_local}", "email_body": "Dear {patient_first_name}, {clinician} expects you {start_local}.", "text_body": "See you {start_local}"});
+    let by_desk = server.call(Method::PUT, path, Some(&front_desk), Some(wording.clone())).await;
+    assert_eq!(by_desk.status, StatusCode::FORBIDDEN);
+    let mut bad = wording.clone();
+    bad["email_body"] = json!("Dear {first_name}");
+    bad["text_body"] = json!("  ");
+    let refused = server.call(Method::PUT, path, Some(&manager), Some(bad)).await;
+    assert!(
+        refused.field_error("email_body").unwrap().starts_with("uses the unknown placeholder {first_name}"),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.field_error("text_body"), Some("must not be empty"));
+    let saved = server.call(Method::PUT, path, Some(&manager), Some(wording)).await;
+    assert_eq!((saved.status, saved.body["custom"].as_bool()), (StatusCode::OK, Some(true)), "{:?}", saved.body);
+
+    let zoe = patient(&server, &admin, json!({})).await;
+    server.post("/api/v1/appointments", &admin, book_body(&c, zoe, c.consult, &london(c.monday, "10:00"))).await;
+    wait_for_mails(&server, &smtp, 1).await;
+    let mail = &smtp.mails()[0];
+    assert_eq!(mail.header("Subject").unwrap(), format!("See you {} at 10:00", long_date(c.monday)));
+    assert!(mail.data.contains("Dr Ada Osei expects you"), "{}", mail.data);
+}

@@ -1,0 +1,150 @@
+//! The wording of patients' messages: built in for each event, or the
+//! clinic's own, plain text with named placeholders such as
+//! `{patient_first_name}`, checked when a manager saves it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::kit::error::{Result, Validator};
+use crate::kit::sql::CachedSql;
+use crate::kit::time::to_millis;
+use crate::notify::model::{MessageTemplate, MessageTemplateInput};
+
+/// The events a patient hears of.
+pub const EVENTS: &[&str] = &["confirmation", "reschedule", "cancellation", "reminder"];
+
+/// The placeholders a template may use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "patient_first_name",
+    "patient_name",
+    "start_local",
+    "clinician",
+    "service",
+    "centre",
+    "location",
+    "video_url",
+    "clinic_name",
+    "clinic_phone",
+];
+
+/// The built-in wording: (subject, email body, text message body).
+fn built_in(event: &str) -> (&'static str, &'static str, &'static str) {
+    match event {
+        "confirmation" => (
+            "Your appointment on {start_local}",
+            "Hello {patient_first_name},\n\nYour {service} with {clinician} is booked for {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\n",
+            "{clinic_name}: your {service} with {clinician} is booked for {start_local}. {location}",
+        ),
+        "reschedule" => (
+            "Your appointment has moved to {start_local}",
+            "Hello {patient_first_name},\n\nYour {service} with {clinician} is now on {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\n",
+            "{clinic_name}: your {service} has moved to {start_local}. {location}",
+        ),
+        "cancellation" => (
+            "Your appointment on {start_local} is cancelled",
+            "Hello {patient_first_name},\n\nYour {service} with {clinician} on {start_local} is cancelled.\n\nTo book again, contact {clinic_name} on {clinic_phone}.\n",
+            "{clinic_name}: your {service} on {start_local} is cancelled.",
+        ),
+        _ => (
+            "Reminder: your appointment on {start_local}",
+            "Hello {patient_first_name},\n\nA reminder of your {service} with {clinician} on {start_local}.\n{location}\n\nIf you cannot come, contact {clinic_name} on {clinic_phone}.\n",
+            "{clinic_name}: reminder of your {service} on {start_local}. {location}",
+        ),
+    }
+}
+
+/// The text with each `{name}` replaced by its value.
+pub fn render(text: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The names in braces a text uses.
+fn used_placeholders(text: &str) -> Vec<&str> {
+    text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
+}
+
+/// The wording in use for an event: the clinic's, else the built-in one.
+pub fn wording(conn: &Connection, event: &str) -> Result<MessageTemplate> {
+    let stored = conn
+        .query_row_cached(
+            "SELECT subject, email_body, text_body FROM message_templates WHERE event = ?1",
+            [event],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+        )
+        .optional()?;
+    let (custom, (subject, email_body, text_body)) = match stored {
+        Some(own) => (true, own),
+        None => {
+            let (s, e, t) = built_in(event);
+            (false, (s.to_owned(), e.to_owned(), t.to_owned()))
+        }
+    };
+    Ok(MessageTemplate {
+        event: event.to_owned(),
+        subject,
+        email_body,
+        text_body,
+        custom,
+        placeholders: PLACEHOLDERS.iter().map(|p| (*p).to_owned()).collect(),
+    })
+}
+
+/// Every placeholder known and no part empty; each problem by field.
+pub fn check(input: &MessageTemplateInput) -> Result<()> {
+    let mut v = Validator::new();
+    for (field, text) in
+        [("subject", &input.subject), ("email_body", &input.email_body), ("text_body", &input.text_body)]
+    {
+        if text.trim().is_empty() {
+            v.add(field, "must not be empty");
+            continue;
+        }
+        let unknown: Vec<&str> = used_placeholders(text).into_iter().filter(|p| !PLACEHOLDERS.contains(p)).collect();
+        if let Some(first) = unknown.first() {
+            v.add(field, format!("uses the unknown placeholder {{{first}}}; known: {}", PLACEHOLDERS.join(", ")));
+        }
+    }
+    v.finish()
+}
+
+pub fn save(
+    tx: &Transaction,
+    event: &str,
+    input: &MessageTemplateInput,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute_cached(
+        "INSERT INTO message_templates (event, subject, email_body, text_body, updated_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (event) DO UPDATE SET subject = excluded.subject, email_body = excluded.email_body,
+             text_body = excluded.text_body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        params![event, input.subject.trim(), input.email_body.trim_end(), input.text_body.trim(), by, to_millis(now)],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_template_uses_only_known_placeholders() {
+        for event in EVENTS {
+            let (subject, email, text) = built_in(event);
+            for part in [subject, email, text] {
+                for name in used_placeholders(part) {
+                    assert!(PLACEHOLDERS.contains(&name), "{event} uses unknown {{{name}}}");
+                }
+            }
+        }
+        let values = BTreeMap::from([("patient_first_name", "Zoë".to_owned())]);
+        assert_eq!(render("Hello {patient_first_name}, {patient_first_name}!", &values), "Hello Zoë, Zoë!");
+    }
+}
