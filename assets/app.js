@@ -4,6 +4,7 @@ import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
 import { clinicalTasks } from './js/views/tasks.js';
+import { bell } from './js/bell.js';
 import { staffView } from './js/views/staff.js';
 import { duplicatesView } from './js/views/duplicates.js';
 import { accountView } from './js/views/account.js';
@@ -90,6 +91,7 @@ function shell(content) {
         can('scheduling_setup') ? navLink('/setup-clinic', 'Clinic setup') : null,
         h('a', { href: '/api/docs', class: 'nav-link', target: '_blank', rel: 'noopener' }, 'API docs')),
       quickSearch(navigate),
+      bell(),
       h('div', { class: 'account' },
         h('a', { href: '/account', class: 'account-name', dataset: { link: '' }, title: `${user.name}, ${user.role.replace('_', ' ')}: your account`, 'aria-label': `Your account: ${user.name}` },
           h('span', { class: 'initials', 'aria-hidden': 'true' }, initials(user.name)),

@@ -118,13 +118,13 @@ test('setup, sign in, register a patient, find them and open their record', asyn
   await page.getByLabel('Family name').fill('Okafor');
   await page.getByLabel('Date of birth').fill('1984-03-07');
   await page.getByLabel('Phone', { exact: true }).fill('07911 123456');
-  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Email', { exact: true }).fill('not-an-email');
   await page.getByRole('button', { name: 'Register patient' }).click();
   await page.getByText('Email is not a valid email address').waitFor();
-  assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Email', { exact: true }).getAttribute('aria-invalid'), 'true');
   assert.equal(await page.evaluate(() => document.activeElement?.name), 'email', 'focus goes to the first invalid field');
   await page.screenshot({ path: join(artifacts, '2-form-errors.png'), fullPage: true });
-  await page.getByLabel('Email').fill('zoe@example.com');
+  await page.getByLabel('Email', { exact: true }).fill('zoe@example.com');
   await page.getByLabel('Lead source').fill('Referral');
   await page.getByRole('button', { name: 'Register patient' }).click();
 
@@ -1067,6 +1067,12 @@ test('a clinician writes the note of a visit from their home, adds files, assign
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  // The bell: reception booked the visit for him.
+  await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+  await page.getByRole('region', { name: 'Notifications' }).getByText('New booking: Efua Boateng').waitFor();
+  await page.getByRole('button', { name: 'Mark all read' }).click();
+  await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+  await page.keyboard.press('Escape');
   // Home: the visit waits for its note; writing it starts from there, about that visit.
   await page.goto(new URL('/', page.url()).href);
   const toWrite = page.getByRole('list', { name: 'Notes to write' });

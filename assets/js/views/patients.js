@@ -8,6 +8,7 @@ import { outcomesCard } from './outcomes.js';
 import { filesCard } from './files.js';
 import { programmesCard } from './programmes.js';
 import { timelineCard } from './timeline.js';
+import { messagesCard } from './messages.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -186,7 +187,7 @@ export async function patientDetailView({ params, query: search, navigate }) {
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
     h('div', { class: 'chart-columns' },
       chart,
-      h('div', { class: 'chart-side' }, appointmentsCard(patient), filesCard(patient, { onChanged: chart.reload }))),
+      h('div', { class: 'chart-side' }, appointmentsCard(patient), filesCard(patient, { onChanged: chart.reload }), messagesCard(patient))),
     notesCard(patient, { writeFor: Number(search?.get('write_note')) || null, onChanged: chart.reload }),
     outcomesCard(patient, { onChanged: chart.reload }),
     programmesCard(patient),
@@ -308,6 +309,9 @@ export async function patientFormView({ params, navigate }) {
     'emergency_contact.phone': input('emergency_contact.phone', { type: 'tel' }),
     lead_source: input('lead_source', { list: 'lead-sources', autocomplete: 'off' }),
   };
+  // Email only until the patient says otherwise.
+  const prefs = existing?.contact_preferences || { email: true, sms: false, whatsapp: false };
+  const consent = Object.fromEntries(['email', 'sms', 'whatsapp'].map((k) => [k, h('input', { type: 'checkbox', checked: prefs[k], dataset: { field: `contact_preferences.${k}` } })]));
   const val = (name) => inputs[name].value.trim() || null;
   const group = (prefix, names) => {
     const obj = Object.fromEntries(names.map((n) => [n, val(`${prefix}.${n}`)]));
@@ -324,6 +328,7 @@ export async function patientFormView({ params, navigate }) {
     address: group('address', ['line1', 'line2', 'city', 'region', 'postal_code', 'country']),
     emergency_contact: group('emergency_contact', ['name', 'relationship', 'phone']),
     lead_source: val('lead_source'),
+    contact_preferences: { email: consent.email.checked, sms: consent.sms.checked, whatsapp: consent.whatsapp.checked },
   });
 
   const message = h('div', { class: 'form-message' });
@@ -371,7 +376,9 @@ export async function patientFormView({ params, navigate }) {
     h('div', { class: 'grid' }, field('Given name', inputs.given_name), field('Family name', inputs.family_name),
       field('Preferred name', inputs.preferred_name), field('Date of birth', inputs.date_of_birth), field('Sex', inputs.sex))),
   h('fieldset', {}, h('legend', {}, 'Contact'),
-    h('div', { class: 'grid' }, field('Phone', inputs.phone, 'Any format; numbers without a country code use the clinic’s region.'), field('Email', inputs.email))),
+    h('div', { class: 'grid' }, field('Phone', inputs.phone, 'Any format; numbers without a country code use the clinic’s region.'), field('Email', inputs.email)),
+    h('fieldset', { class: 'checks' }, h('legend', {}, 'Appointment messages'),
+      h('label', { class: 'check' }, consent.email, ' By email'), h('label', { class: 'check' }, consent.sms, ' By SMS'), h('label', { class: 'check' }, consent.whatsapp, ' By WhatsApp'))),
   h('fieldset', {}, h('legend', {}, 'Address'),
     h('div', { class: 'grid' }, field('Address line 1', inputs['address.line1']), field('Address line 2', inputs['address.line2']),
       field('City', inputs['address.city']), field('Region', inputs['address.region']),
