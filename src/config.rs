@@ -57,6 +57,19 @@ pub struct Config {
     pub sms_webhook_url: Option<String>,
     /// The shared secret of the gateway's `X-Clinicbox-Signature`.
     pub sms_webhook_secret: Option<Redacted>,
+    /// Twilio instead of a gateway: the account, its key and the sending number.
+    pub twilio: Option<Twilio>,
+}
+
+/// Twilio's Messages API, for SMS and WhatsApp without a gateway of one's own.
+#[derive(Clone, Debug)]
+pub struct Twilio {
+    pub account_sid: String,
+    pub auth_token: Redacted,
+    /// The clinic's number in E.164 (WhatsApp sends from `whatsapp:` + it).
+    pub from: String,
+    /// `https://api.twilio.com` unless set (a stand-in in tests).
+    pub base_url: String,
 }
 
 /// A setting that holds a credential: printed as `***`, never as itself.
@@ -110,6 +123,10 @@ struct FileConfig {
     smtp_from: Option<String>,
     sms_webhook_url: Option<String>,
     sms_webhook_secret: Option<String>,
+    twilio_account_sid: Option<String>,
+    twilio_auth_token: Option<String>,
+    twilio_from: Option<String>,
+    twilio_base_url: Option<String>,
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -132,6 +149,10 @@ const KNOWN_KEYS: &[&str] = &[
     "smtp_from",
     "sms_webhook_url",
     "sms_webhook_secret",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from",
+    "twilio_base_url",
 ];
 
 /// Values already merged from flags and environment by clap.
@@ -173,6 +194,7 @@ impl Config {
             smtp_from: None,
             sms_webhook_url: None,
             sms_webhook_secret: None,
+            twilio: None,
         }
     }
 
@@ -279,6 +301,16 @@ impl Config {
         if config.sms_webhook_url.is_some() && config.sms_webhook_secret.is_none() {
             return Err(invalid("sms_webhook_url needs sms_webhook_secret to sign what it sends"));
         }
+        config.twilio = match (file.twilio_account_sid, file.twilio_auth_token, file.twilio_from) {
+            (Some(account_sid), Some(token), Some(from)) => Some(Twilio {
+                account_sid,
+                auth_token: Redacted(token),
+                from,
+                base_url: file.twilio_base_url.unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+            }),
+            (None, None, None) => None,
+            _ => return Err(invalid("twilio_account_sid, twilio_auth_token and twilio_from go together")),
+        };
         // A relative path in the file is read from the data directory.
         let in_data_dir = |path: PathBuf| if path.is_relative() { data_dir.join(path) } else { path };
         let cert = overrides.tls_cert.clone().or(file.tls_cert.map(in_data_dir));

@@ -109,6 +109,9 @@ pub fn signature(secret: &str, body: &[u8]) -> Result<String, String> {
 }
 
 async fn send_to_gateway(app: &App, message: &OutboundMessage) -> Result<(), String> {
+    if let Some(twilio) = &app.config.twilio {
+        return send_by_twilio(twilio, message).await;
+    }
     let (Some(url), Some(secret)) = (&app.config.sms_webhook_url, &app.config.sms_webhook_secret) else {
         return Err("text messages are not set up (sms_webhook_url, sms_webhook_secret)".into());
     };
@@ -133,6 +136,28 @@ async fn send_to_gateway(app: &App, message: &OutboundMessage) -> Result<(), Str
     match response.status() {
         status if status.is_success() => Ok(()),
         status => Err(format!("the gateway answered {status}")),
+    }
+}
+
+/// Twilio's Messages API: a form with `To`, `From` and `Body`, the account's key as basic auth.
+async fn send_by_twilio(twilio: &crate::config::Twilio, message: &OutboundMessage) -> Result<(), String> {
+    let address = |number: &str| match message.channel {
+        Channel::Whatsapp => format!("whatsapp:{number}"),
+        _ => number.to_owned(),
+    };
+    let url =
+        format!("{}/2010-04-01/Accounts/{}/Messages.json", twilio.base_url.trim_end_matches('/'), twilio.account_sid);
+    let client = reqwest::Client::builder().timeout(TIMEOUT).build().map_err(|e| e.to_string())?;
+    let response = client
+        .post(url)
+        .basic_auth(&twilio.account_sid, Some(&twilio.auth_token.0))
+        .form(&[("To", address(&message.recipient)), ("From", address(&twilio.from)), ("Body", message.body.clone())])
+        .send()
+        .await
+        .map_err(|e| format!("Twilio cannot be reached: {e}"))?;
+    match response.status() {
+        status if status.is_success() => Ok(()),
+        status => Err(format!("Twilio answered {status}")),
     }
 }
 

@@ -34,9 +34,8 @@ fn reachable(app: &App, patient: &crate::patients::model::Patient) -> Vec<(Chann
     {
         out.push((Channel::Email, email.clone()));
     }
-    if app.config.sms_webhook_url.is_some()
-        && let Some(phone) = &patient.phone
-    {
+    let texts = app.config.sms_webhook_url.is_some() || app.config.twilio.is_some();
+    if texts && let Some(phone) = &patient.phone {
         if prefs.sms {
             out.push((Channel::Sms, phone.clone()));
         }

@@ -54,7 +54,7 @@ pub async fn messages(
 }
 
 fn configured(app: &App) -> ChannelsConfigured {
-    let gateway = app.config.sms_webhook_url.is_some();
+    let gateway = app.config.sms_webhook_url.is_some() || app.config.twilio.is_some();
     ChannelsConfigured { email: app.config.smtp_url.is_some(), sms: gateway, whatsapp: gateway }
 }
 

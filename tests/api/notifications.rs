@@ -184,6 +184,7 @@ async fn a_stopped_mail_server_never_slows_a_booking_and_a_message_retries_until
     }
     server
         .eventually("the message dies", || async {
+            server.advance(Duration::hours(1));
             server.count_rows_sql("SELECT count(*) FROM outbound_messages WHERE status = 'dead' AND attempts = 6") == 1
         })
         .await;
@@ -279,9 +280,10 @@ async fn texts_go_to_the_gateway_signed_and_only_on_the_channels_a_patient_agree
         })
         .await;
     gateway.answer(202);
-    server.advance(Duration::minutes(1));
     server
         .eventually("the retry goes", || async {
+            // The retry is due 30 s after the failure was recorded, whenever that was.
+            server.advance(Duration::seconds(20));
             server
                 .count_rows_sql("SELECT count(*) FROM outbound_messages WHERE channel = 'whatsapp' AND status = 'sent'")
                 == 1
@@ -439,4 +441,45 @@ async fn a_manager_rewords_a_message_and_unknown_placeholders_are_refused() {
     let mail = &smtp.mails()[0];
     assert_eq!(mail.header("Subject").unwrap(), format!("See you {} at 10:00", long_date(c.monday)));
     assert!(mail.data.contains("Dr Ada Osei expects you"), "{}", mail.data);
+}
+
+#[tokio::test]
+async fn with_twilio_set_up_texts_go_through_its_messages_api() {
+    let twilio = HttpReceiver::start().await;
+    twilio.answer(201);
+    let base = twilio.base.clone();
+    let server = TestServer::start_configured_at(at("2026-03-04T09:00:00Z"), move |config| {
+        config.twilio = Some(clinicbox::config::Twilio {
+            account_sid: "AC123".into(),
+            auth_token: clinicbox::config::Redacted("token-456".into()),
+            from: "+441234567890".into(),
+            base_url: base,
+        });
+    })
+    .await;
+    server.setup_admin().await;
+    let admin = server.login(ADMIN_EMAIL, PASSWORD).await;
+    let c = clinic(&server, &admin).await;
+    let settings = server.get("/api/v1/settings/notifications", &admin).await.body;
+    assert_eq!(settings["channels"], json!({"email": false, "sms": true, "whatsapp": true}));
+    let kofi =
+        patient(&server, &admin, json!({"contact_preferences": {"email": true, "sms": false, "whatsapp": true}})).await;
+    let booked =
+        server.post("/api/v1/appointments", &admin, book_body(&c, kofi, c.consult, &london(c.monday, "10:00"))).await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    server.eventually("Twilio is sent the message", || async { !twilio.received().is_empty() }).await;
+    let sent = &twilio.received()[0];
+    assert_eq!(sent.path, "/2010-04-01/Accounts/AC123/Messages.json");
+    // Basic base64("AC123:token-456").
+    assert_eq!(sent.authorization.as_deref(), Some("Basic QUMxMjM6dG9rZW4tNDU2"));
+    let form = String::from_utf8(sent.body.clone()).unwrap();
+    assert!(
+        form.contains("To=whatsapp%3A%2B447700900123") && form.contains("From=whatsapp%3A%2B441234567890"),
+        "{form}"
+    );
+    assert!(form.contains("Body="), "{form}");
+    // Email is wanted but not set up: only the WhatsApp message exists.
+    let sent = messages(&server, &admin, &format!("patient_id={kofi}")).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["channel"], "whatsapp");
 }

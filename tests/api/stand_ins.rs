@@ -117,7 +117,9 @@ impl SmtpStandIn {
 
 #[derive(Clone, Debug)]
 pub struct Received {
+    pub path: String,
     pub signature: Option<String>,
+    pub authorization: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -125,6 +127,8 @@ pub struct Received {
 #[derive(Clone)]
 pub struct HttpReceiver {
     pub url: String,
+    /// The address without a path, for a service whose paths are its own (Twilio).
+    pub base: String,
     received: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
 }
@@ -136,6 +140,7 @@ impl HttpReceiver {
         let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
         let receiver = HttpReceiver {
             url: format!("http://{addr}/messages"),
+            base: format!("http://{addr}"),
             received: Default::default(),
             status: Arc::new(AtomicU16::new(202)),
         };
@@ -144,8 +149,10 @@ impl HttpReceiver {
             let (kept, status) = (kept.clone(), status.clone());
             async move {
                 let signature = req.header("x-clinicbox-signature").map(str::to_owned);
+                let authorization = req.header("authorization").map(str::to_owned);
+                let path = req.uri().path().to_owned();
                 let body = req.into_body().into_vec().await.unwrap_or_default();
-                kept.lock().unwrap().push(Received { signature, body });
+                kept.lock().unwrap().push(Received { path, signature, authorization, body });
                 poem::http::StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap()
             }
         });
