@@ -760,13 +760,17 @@ test('reception books a weekly series and sees what was skipped, then fills a gr
     return res.json();
   };
   const isoDay = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(ms));
-  // A week after tomorrow, on the weekday Dr Ada Osei works.
-  const first = isoDay(Date.now() + 8 * 24 * 3600 * 1000);
-  const third = isoDay(Date.now() + 22 * 24 * 3600 * 1000);
   const { data: services } = await call('GET', '/services?page_size=100');
   const checkUp = services.find((x) => x.name === 'Check-up');
   const { data: clinicians } = await call('GET', '/clinicians?page_size=100');
   const ada = clinicians.find((c) => c.display_name === 'Dr Ada Osei');
+  // A week after tomorrow or a little later, on a weekday Dr Ada Osei works
+  // (read from her hours, so a run across midnight finds the same day).
+  const { data: hours } = await call('GET', `/clinicians/${ada.id}/availability`);
+  const isoWeekday = (day) => ((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
+  const first = [8, 9, 10, 11, 12, 13, 14].map((n) => isoDay(Date.now() + n * 24 * 3600 * 1000))
+    .find((day) => hours.some((r) => r.weekday === isoWeekday(day)));
+  const third = isoDay(new Date(`${first}T12:00:00Z`).getTime() + 14 * 24 * 3600 * 1000);
   const slotAt = async (serviceId, date, time) => {
     const { data } = await call('GET', `/slots?service_id=${serviceId}&clinician_id=${ada.id}&from=${date}&to=${date}`);
     return data.find((x) => x.start.slice(11, 16) === time);
