@@ -12,6 +12,8 @@ use crate::kit::error::{Error, ErrorCode, Result};
 pub const DEFAULT_DATA_DIR: &str = "./clinicbox-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const CONFIG_FILE_NAME: &str = "clinicbox.toml";
+/// The data directory's folder of attachments (a backup carries it whole).
+pub const FILES_DIR: &str = "files";
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -351,7 +353,7 @@ impl Config {
 
     /// Where attachments are kept, by the SHA-256 of their bytes.
     pub fn files_path(&self) -> PathBuf {
-        self.data_dir.join(crate::backup::archive::FILES)
+        self.data_dir.join(FILES_DIR)
     }
 
     pub fn max_upload_bytes(&self) -> usize {

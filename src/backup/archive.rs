@@ -16,7 +16,7 @@ use crate::kit::error::{Error, ErrorCode, Result};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const DATABASE: &str = "clinicbox.db";
-pub const FILES: &str = "files";
+pub const FILES: &str = crate::config::FILES_DIR;
 const FORMAT: u32 = 1;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
