@@ -50,6 +50,9 @@ pub struct Config {
     pub tls_files: Option<TlsFiles>,
     /// The largest attachment accepted, in MiB (413 above it).
     pub max_upload_mb: u64,
+    /// How often a live-events socket is pinged: proxies drop quiet
+    /// connections, and a peer that stops answering is let go.
+    pub events_ping_seconds: u64,
     /// Where email goes: `smtp://host:port`, `smtps://…`, `smtp://…?tls=required`,
     /// credentials in the URL. None: no email.
     pub smtp_url: Option<Redacted>,
@@ -121,6 +124,7 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     max_upload_mb: Option<u64>,
+    events_ping_seconds: Option<u64>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     sms_webhook_url: Option<String>,
@@ -147,6 +151,7 @@ const KNOWN_KEYS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "max_upload_mb",
+    "events_ping_seconds",
     "smtp_url",
     "smtp_from",
     "sms_webhook_url",
@@ -192,6 +197,7 @@ impl Config {
             tls: TlsMode::Auto,
             tls_files: None,
             max_upload_mb: 25,
+            events_ping_seconds: 25,
             smtp_url: None,
             smtp_from: None,
             sms_webhook_url: None,
@@ -282,6 +288,12 @@ impl Config {
                 return Err(invalid("max_upload_mb must be from 1 to 1024"));
             }
             config.max_upload_mb = mb;
+        }
+        if let Some(seconds) = file.events_ping_seconds {
+            if !(1..=3600).contains(&seconds) {
+                return Err(invalid("events_ping_seconds must be from 1 to 3600"));
+            }
+            config.events_ping_seconds = seconds;
         }
         if let Some(url) = overrides.smtp_url.clone().or(file.smtp_url) {
             if !["smtp://", "smtps://"].iter().any(|scheme| url.starts_with(scheme)) {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clinic;
 pub mod config;
 pub mod db;
+pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod kit;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub patient_ranking: Arc<dyn PatientRanking>,
     /// Totals of list filters, kept until the change log moves on.
     pub counts: Arc<crate::db::counts::CountCache>,
+    /// Live events: the publisher writes, WebSocket connections read.
+    pub events: Arc<crate::events::Hub>,
     /// Whom a clinician is booked with, for the clinician scope.
     pub patients_booked_with: crate::patients::scope::PatientsBookedWith,
     /// What follows an appointment's change in its transaction: messages, reminders, notifications.
@@ -105,6 +108,7 @@ impl AppState {
                 crate::records::programmes::ENROLMENTS,
             ],
             counts: Default::default(),
+            events: Default::default(),
             throttle: LoginThrottle::new(clock.clone()),
             refresh_grace: Default::default(),
             setup: SetupGate::default(),

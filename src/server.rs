@@ -26,6 +26,7 @@ use crate::auth::sign_in::StaffCredentials;
 use crate::auth::staff_api::StaffApi;
 use crate::backup::api::BackupsApi;
 use crate::clinic::api::ClinicApi;
+use crate::events::api::EventsApi;
 use crate::http::auth::{Credentials, optional_caller};
 use crate::http::operations::Operation;
 use crate::http::tls::Tls;
@@ -68,6 +69,7 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             AppointmentsApi,
             ClinicApi,
             NotificationsApi,
+            EventsApi,
         ),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
@@ -109,6 +111,7 @@ pub fn operations() -> Vec<Operation> {
         crate::records::attachments::api::OPERATIONS,
         crate::records::programmes::api::OPERATIONS,
         crate::notify::api::OPERATIONS,
+        crate::events::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,
@@ -214,6 +217,13 @@ pub async fn serve_http(
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(addr = %addrs.join(", "), scheme, "listening");
     let grace = Some(Duration::from_secs(10));
+    // Live-event sockets outlive their request: tell them to close as the
+    // server starts to stop, or the grace period would wait on them.
+    let events = app.events.clone();
+    let shutdown = async move {
+        shutdown.await;
+        events.close_all();
+    };
     match tls {
         // The handshake happens on the connection's own task, so a client
         // that stalls mid-handshake holds up no one else's.
@@ -275,6 +285,7 @@ impl Background {
         let mut tasks =
             vec![search::indexer::spawn(app.clone(), stopped.clone()), spawn_maintenance(app.clone(), stopped.clone())];
         tasks.push(crate::jobs::worker::spawn(app.clone(), crate::notify::JOB_HANDLERS, stopped.clone()));
+        tasks.push(crate::events::publish::spawn(app.clone(), stopped.clone()));
         tasks.extend(backup::snapshots::spawn(app.clone(), stopped));
         Self { stop, tasks }
     }

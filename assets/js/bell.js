@@ -1,12 +1,15 @@
 // The bell in the top bar: how many of one's notifications are unread, and
-// the latest of them in a panel. Counted again every half minute and when
-// the window comes back into view.
+// the latest of them in a panel. Live events say when one arrives (a toast)
+// or is read in another tab; only while they are down is it counted every
+// half minute instead.
 import { get, post } from './api.js';
 import { h, formatInstant, toast } from './dom.js';
+import { isLive, onEvent } from './live.js';
 
 const EVERY_MS = 30000;
 let timer = null;
 let lastSeen = null;
+let stopListening = () => {};
 
 function bellIcon() {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -36,12 +39,12 @@ export function bell() {
     button.setAttribute('aria-label', n ? `Notifications, ${n} unread` : 'Notifications');
   }
 
-  async function refresh() {
+  async function refresh({ quiet = false } = {}) {
     try {
       const { unread } = await get('/notifications/unread-count');
       show(unread);
-      // A toast for what arrived since the last count.
-      if (lastSeen !== null && unread > lastSeen) {
+      // A toast for what arrived since the last count (a live event brings its own).
+      if (!quiet && lastSeen !== null && unread > lastSeen) {
         const { data } = await get('/notifications?unread_only=true&page_size=1');
         if (data[0]) toast(data[0].title, 'info');
       }
@@ -90,7 +93,19 @@ export function bell() {
   document.addEventListener('click', (e) => { if (!panel.hidden && !wrapper.contains(e.target)) close(); });
   const wrapper = h('div', { class: 'bell-wrap' }, button, panel);
   clearInterval(timer);
-  timer = setInterval(() => { if (!document.hidden) refresh(); }, EVERY_MS);
+  timer = setInterval(() => { if (!document.hidden && !isLive()) refresh(); }, EVERY_MS);
+  // The top bar is drawn again on each page: the newest bell listens.
+  stopListening();
+  const stops = [
+    onEvent('notification.created', (event) => {
+      if (event.type === 'notification.created') toast(event.data.title, 'info');
+      refresh({ quiet: event.type === 'notification.created' });
+    }),
+    onEvent('notification.read', (event) => {
+      if (event.type === 'notification.read') { show(event.data.unread); lastSeen = event.data.unread; } else refresh({ quiet: true });
+    }),
+  ];
+  stopListening = () => stops.forEach((stop) => stop());
   refresh();
   return wrapper;
 }

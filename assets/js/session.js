@@ -1,6 +1,7 @@
 // Who is signed in, what they may do (from the API's permission table),
 // and navigation. Views import this, never app.js.
 import { setCsrf } from './api.js';
+import { startLive, stopLive } from './live.js';
 
 const state = { user: null, actions: new Set(), mfa: { enabled: false, required: false, mustEnrol: false }, clinic: null };
 let renderer = () => {};
@@ -24,6 +25,8 @@ export function signedIn(session) {
   state.actions = new Set(session.allowed_actions || []);
   state.mfa = { enabled: !!session.mfa_enabled, required: !!session.mfa_required, mustEnrol: !!session.mfa_enrolment_required };
   if (session.csrf_token) setCsrf(session.csrf_token);
+  // Live updates follow the sign-in (not before two-step sign-in is set up: the server refuses).
+  if (state.mfa.mustEnrol) stopLive(); else startLive();
 }
 
 /** After a change to one's own account (`/auth/me`): keep the CSRF token. */
@@ -45,6 +48,7 @@ export function signedOut() {
   state.user = null;
   state.actions = new Set();
   setCsrf(null);
+  stopLive();
 }
 
 /** app.js hands over how to draw the current route. */

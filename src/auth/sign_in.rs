@@ -443,6 +443,30 @@ impl CredentialCheck for StaffCredentials {
 /// Resolves a presented token or session to the caller, or 401. A browser
 /// session unused for `session_idle_minutes` has ended.
 pub async fn authenticate(app: &App, kind: TokenKind, token: &str, context: RequestContext) -> Result<Caller> {
+    resolve(app, kind, token, context, Use::Counts).await
+}
+
+/// The caller a credential presented earlier still stands for, without
+/// counting as its use: an open live-events connection asks this, and an
+/// open tab alone must not keep an idle session alive.
+pub async fn still_valid(app: &App, kind: CredentialKind, secret: &str, context: RequestContext) -> Result<Caller> {
+    match kind {
+        CredentialKind::Access if secret.starts_with(tokens::API_KEY_PREFIX) => {
+            api_keys::service::authenticate(app, secret, context).await
+        }
+        CredentialKind::Access => resolve(app, TokenKind::Access, secret, context, Use::Quiet).await,
+        CredentialKind::Session => resolve(app, TokenKind::Session, secret, context, Use::Quiet).await,
+    }
+}
+
+/// Whether resolving a credential is a use of it (which keeps a sign-in from idling out).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Counts,
+    Quiet,
+}
+
+async fn resolve(app: &App, kind: TokenKind, token: &str, context: RequestContext, use_: Use) -> Result<Caller> {
     let hash = tokens::hash(token);
     let record = app.db.read(move |conn| store::find_token(conn, kind, &hash)).await?;
     let now = app.clock.now();
@@ -462,7 +486,7 @@ pub async fn authenticate(app: &App, kind: TokenKind, token: &str, context: Requ
                 "the session ended after being left unused; sign in again",
             ));
         }
-        if now - sign_in.last_used_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+        if use_ == Use::Counts && now - sign_in.last_used_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
             let address = context.client_addr.map(|ip| ip.to_string());
             app.db.write(move |tx| store::touch_sign_in(tx, sign_in.id, now, address)).await?;
         }

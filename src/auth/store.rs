@@ -5,10 +5,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::auth::model::{SignInKind, StaffMember};
+use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, FieldDetails, Result};
 use crate::kit::principal::Role;
 use crate::kit::sql::named_row;
 use crate::kit::time::{instant, to_millis};
+
+/// The change-log entity of a member's sign-ins ending (its id is the
+/// member's): open live-event connections check their credential again.
+pub const SIGN_INS_ENTITY: &str = "sign_ins";
 
 const STAFF_COLUMNS: &str = "id, email, name, role, active, created_at, updated_at";
 
@@ -209,6 +214,12 @@ pub fn mark_token_used(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<
 }
 
 pub fn revoke_family(tx: &Transaction, family: &str, now: DateTime<Utc>) -> Result<usize> {
+    let staff_id: Option<i64> = tx
+        .query_row_cached("SELECT staff_id FROM auth_tokens WHERE family = ?1 LIMIT 1", [family], |r| r.get(0))
+        .optional()?;
+    if let Some(staff_id) = staff_id {
+        changes::record(tx, now, SIGN_INS_ENTITY, staff_id, ChangeOp::Update)?;
+    }
     tx.execute_cached(
         "UPDATE sign_ins SET revoked_at = ?2 WHERE family = ?1 AND revoked_at IS NULL",
         params![family, to_millis(now)],
@@ -221,6 +232,7 @@ pub fn revoke_family(tx: &Transaction, family: &str, now: DateTime<Utc>) -> Resu
 
 /// Ends every sign-in of `staff_id` except the one of family `keep`.
 pub fn revoke_all_for_staff_except(tx: &Transaction, staff_id: i64, keep: &str, now: DateTime<Utc>) -> Result<usize> {
+    changes::record(tx, now, SIGN_INS_ENTITY, staff_id, ChangeOp::Update)?;
     tx.execute_cached(
         "UPDATE sign_ins SET revoked_at = ?3 WHERE staff_id = ?1 AND family <> ?2 AND revoked_at IS NULL",
         params![staff_id, keep, to_millis(now)],

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};
 
 use crate::kit::error::Result;
-use crate::kit::time::to_millis;
+use crate::kit::time::{instant, to_millis};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChangeOp {
@@ -32,9 +32,33 @@ impl ChangeOp {
 
 /// Appends one change; returns its sequence number.
 pub fn record(tx: &Transaction, at: DateTime<Utc>, entity: &str, entity_id: i64, op: ChangeOp) -> Result<i64> {
+    insert(tx, at, entity, entity_id, op, None)
+}
+
+/// Appends one change that says what sort it is (`cancelled`,
+/// `status_changed`), where its operation alone does not.
+pub fn record_kind(
+    tx: &Transaction,
+    at: DateTime<Utc>,
+    entity: &str,
+    entity_id: i64,
+    op: ChangeOp,
+    kind: &str,
+) -> Result<i64> {
+    insert(tx, at, entity, entity_id, op, Some(kind))
+}
+
+fn insert(
+    tx: &Transaction,
+    at: DateTime<Utc>,
+    entity: &str,
+    entity_id: i64,
+    op: ChangeOp,
+    kind: Option<&str>,
+) -> Result<i64> {
     tx.execute_cached(
-        "INSERT INTO changes (at, entity, entity_id, op) VALUES (?1, ?2, ?3, ?4)",
-        params![to_millis(at), entity, entity_id, op.as_str()],
+        "INSERT INTO changes (at, entity, entity_id, op, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![to_millis(at), entity, entity_id, op.as_str(), kind],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -43,16 +67,30 @@ pub fn record(tx: &Transaction, at: DateTime<Utc>, entity: &str, entity_id: i64,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     pub seq: i64,
+    pub at: DateTime<Utc>,
     pub entity: String,
     pub entity_id: i64,
+    /// `create`, `update`, `archive`, `restore` or `delete`.
+    pub op: String,
+    pub kind: Option<String>,
 }
 
 /// Up to `limit` changes after `after`, oldest first.
 pub fn after(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Change>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT seq, entity, entity_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, entity, entity_id, op, kind FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
     let rows = stmt
-        .query_map(params![after, limit], |r| Ok(Change { seq: r.get(0)?, entity: r.get(1)?, entity_id: r.get(2)? }))?
+        .query_map(params![after, limit], |r| {
+            Ok(Change {
+                seq: r.get(0)?,
+                at: instant(r, 1)?,
+                entity: r.get(2)?,
+                entity_id: r.get(3)?,
+                op: r.get(4)?,
+                kind: r.get(5)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }

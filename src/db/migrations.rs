@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_programmes.sql"),
     migration!(16, "0016_notifications.sql"),
     migration!(17, "0017_message_templates.sql"),
+    migration!(18, "0018_change_kinds.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -137,3 +137,71 @@ impl<'a> ApiExtractor<'a> for StaffAuth {
         }
     }
 }
+
+/// `?access_token=<token>`: for clients that cannot set headers, such as a
+/// browser's WebSocket. Only the live-events connection takes it.
+#[derive(SecurityScheme)]
+#[oai(ty = "api_key", key_in = "query", key_name = "access_token", checker = "check_query_token")]
+pub struct QueryTokenAuth(pub Caller);
+
+async fn check_query_token(req: &Request, key: ApiKey) -> poem::Result<Caller> {
+    check(req, CredentialKind::Access, &key.key).await
+}
+
+/// A signed-in principal for a long-lived connection, with the credential
+/// it presented so the connection can check it again later (after a
+/// sign-out, say): a bearer token, an `access_token` query parameter, or
+/// the session cookie, looked for in that order.
+pub struct HeldCredential {
+    pub caller: Caller,
+    pub kind: CredentialKind,
+    pub secret: String,
+}
+
+impl HeldCredential {
+    fn presented(req: &Request) -> Option<(CredentialKind, String)> {
+        if let Some(value) = req.header(header::AUTHORIZATION) {
+            let token = value.strip_prefix("Bearer ").unwrap_or_default().trim();
+            return Some((CredentialKind::Access, token.to_owned()));
+        }
+        let query = req.uri().query().unwrap_or_default();
+        let from_query = query.split('&').find_map(|pair| pair.strip_prefix("access_token="));
+        if let Some(token) = from_query {
+            let token = percent_encoding::percent_decode_str(token).decode_utf8_lossy();
+            return Some((CredentialKind::Access, token.into_owned()));
+        }
+        let session = req.cookie().get(SESSION_COOKIE)?;
+        Some((CredentialKind::Session, session.value_str().to_owned()))
+    }
+}
+
+impl<'a> ApiExtractor<'a> for HeldCredential {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        BearerAuth::register(registry);
+        QueryTokenAuth::register(registry);
+        SessionAuth::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        let mut schemes = BearerAuth::security_schemes();
+        schemes.extend(QueryTokenAuth::security_schemes());
+        schemes.extend(SessionAuth::security_schemes());
+        schemes
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let Some((kind, secret)) = Self::presented(req).filter(|(_, secret)| !secret.is_empty()) else {
+            return Err(Error::unauthorized(ErrorCode::Unauthenticated, "sign in to continue").into());
+        };
+        let caller = check(req, kind, &secret).await?;
+        Ok(HeldCredential { caller, kind, secret })
+    }
+}

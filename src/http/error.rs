@@ -105,7 +105,8 @@ pub fn status_of_code(code: ErrorCode) -> StatusCode {
         | C::ServiceInactive
         | C::ClinicianInactive
         | C::NonexistentLocalTime => StatusCode::UNPROCESSABLE_ENTITY,
-        C::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        C::TooManyRequests | C::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+        C::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
         C::SearchUnavailable | C::DataDirInUse => StatusCode::SERVICE_UNAVAILABLE,
         // The backup and start-up codes answer on the command line; over
         // HTTP they would be a request the server cannot act on.

@@ -232,7 +232,8 @@ fn status_summary(status: u16) -> &'static str {
         413 => "The body is too large.",
         415 => "The body is not JSON.",
         422 => "Invalid fields, or against a rule.",
-        429 => "Too many attempts.",
+        426 => "Needs a protocol upgrade.",
+        429 => "Too many attempts, or too many at once.",
         503 => "Not available right now.",
         _ => "Failed on the server.",
     }

@@ -28,6 +28,8 @@ pub enum ApiTags {
     Backups,
     /// In-app notifications, messages to patients and when reminders go.
     Notifications,
+    /// Live updates over a WebSocket: what changes, as it changes.
+    Events,
     /// Centres, clinicians, services, availability and slots.
     Scheduling,
     /// Booking appointments and following them to completion.

@@ -93,6 +93,10 @@ error_codes! {
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
     /// Too many attempts; wait `details.retry_after_seconds` (also `Retry-After`).
     TooManyRequests = "TOO_MANY_REQUESTS",
+    /// This address speaks WebSocket only: open it with an `Upgrade: websocket` request.
+    UpgradeRequired = "UPGRADE_REQUIRED",
+    /// This person or key already holds as many live-event connections as allowed (or the server does): close one, such as another tab.
+    TooManyConnections = "TOO_MANY_CONNECTIONS",
     /// Something failed on the server; the request id finds it in the log.
     Internal = "INTERNAL",
     /// The first administrator already exists.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, Result};
 use crate::kit::sql::CachedSql;
 use crate::kit::time::{instant, optional_instant, to_millis};
@@ -16,12 +17,29 @@ pub struct NewNotification<'a> {
     pub link: Option<&'a str>,
 }
 
+/// The change-log entity of a member's notifications being read (its id is
+/// the member's): live events tell their other tabs the new unread count.
+pub const READS_ENTITY: &str = "notification_reads";
+
 pub fn notify(tx: &Transaction, n: &NewNotification, now: DateTime<Utc>) -> Result<i64> {
     tx.execute_cached(
         "INSERT INTO notifications (staff_id, type, title, body, link, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![n.staff_id, n.kind, n.title, n.body, n.link, to_millis(now)],
     )?;
-    Ok(tx.last_insert_rowid())
+    let id = tx.last_insert_rowid();
+    changes::record(tx, now, "notification", id, ChangeOp::Create)?;
+    Ok(id)
+}
+
+/// One notification and whom it is for.
+pub fn notification(conn: &Connection, id: i64) -> Result<Option<(i64, Notification)>> {
+    Ok(conn
+        .query_row_cached(
+            "SELECT id, type, title, body, link, created_at, read_at, staff_id FROM notifications WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(7)?, notification_from_row(row)?)),
+        )
+        .optional()?)
 }
 
 fn notification_from_row(row: &Row) -> rusqlite::Result<Notification> {
@@ -69,10 +87,13 @@ pub fn unread_count(conn: &Connection, staff_id: i64) -> Result<i64> {
 
 /// Marks one of the member's notifications read; false when it is not theirs.
 pub fn mark_read(tx: &Transaction, staff_id: i64, id: i64, now: DateTime<Utc>) -> Result<Option<Notification>> {
-    tx.execute_cached(
-        "UPDATE notifications SET read_at = coalesce(read_at, ?3) WHERE id = ?1 AND staff_id = ?2",
+    let marked = tx.execute_cached(
+        "UPDATE notifications SET read_at = ?3 WHERE id = ?1 AND staff_id = ?2 AND read_at IS NULL",
         params![id, staff_id, to_millis(now)],
     )?;
+    if marked > 0 {
+        changes::record(tx, now, READS_ENTITY, staff_id, ChangeOp::Update)?;
+    }
     Ok(tx
         .query_row_cached(
             "SELECT id, type, title, body, link, created_at, read_at FROM notifications WHERE id = ?1 AND staff_id = ?2",
@@ -83,10 +104,14 @@ pub fn mark_read(tx: &Transaction, staff_id: i64, id: i64, now: DateTime<Utc>) -
 }
 
 pub fn mark_all_read(tx: &Transaction, staff_id: i64, now: DateTime<Utc>) -> Result<usize> {
-    Ok(tx.execute_cached(
+    let marked = tx.execute_cached(
         "UPDATE notifications SET read_at = ?2 WHERE staff_id = ?1 AND read_at IS NULL",
         params![staff_id, to_millis(now)],
-    )?)
+    )?;
+    if marked > 0 {
+        changes::record(tx, now, READS_ENTITY, staff_id, ChangeOp::Update)?;
+    }
+    Ok(marked)
 }
 
 pub struct NewMessage<'a> {

@@ -16,6 +16,7 @@ mod cli;
 mod clinic;
 mod contract;
 mod crash;
+mod events;
 mod http;
 mod merging;
 mod mfa;

@@ -1238,6 +1238,81 @@ test('a patient registered anyway is flagged; a manager compares, merges, undoes
   await context.close();
 });
 
+test('the calendar at reception changes as someone else books and cancels, and the clinician\'s bell rings, without a reload', async () => {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  })).json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  // A clinician with an account and hours from now on, today.
+  const lee = await call('POST', '/staff', { email: 'lee@clinic.test', name: 'Lee Live', role: 'clinician', password });
+  const clinician = await call('POST', '/clinicians', { display_name: 'Dr Lee Live', centre_ids: [1], staff_id: lee.id });
+  const checkUp = (await call('GET', '/services?page_size=100')).data.find((s) => s.name === 'Check-up');
+  await call('PATCH', `/services/${checkUp.id}`, { clinician_ids: [...checkUp.clinician_ids, clinician.id] });
+  const opens = new Date(Math.floor(Date.now() / 300000) * 300000);
+  await call('POST', `/clinicians/${clinician.id}/extra-availability`, { start: opens.toISOString(), end: new Date(opens.getTime() + 3 * 3600000).toISOString(), centre_id: 1, reason: 'late clinic' });
+  const kwame = await call('POST', '/patients', { given_name: 'Kwame', family_name: 'Mensah', phone: '07700 900781' });
+  // The visit is an hour on; the calendar shows its day (today, unless that is past midnight).
+  const start = new Date(opens.getTime() + 60 * 60000);
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(start);
+
+  const watch = (page) => {
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+    return errors;
+  };
+  const deskContext = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const desk = await signIn(deskContext, 'rita@clinic.test');
+  const deskErrors = watch(desk);
+  await desk.goto(`${base}/calendar?date=${today}&centre=1`);
+  await desk.locator('.live-badge.is-live').waitFor();
+  const leeContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await signIn(leeContext, 'lee@clinic.test');
+  const phoneErrors = watch(phone);
+  // Nothing may reload either page: a mark on each window would be lost.
+  await desk.evaluate(() => { window.stillHere = true; });
+  await phone.evaluate(() => { window.stillHere = true; });
+  await phone.waitForFunction(() => document.querySelector('.bell-count')?.hidden === true);
+
+  // The owner books for Dr Lee from elsewhere (the API).
+  const visit = await call('POST', '/appointments', { patient_id: kwame.id, service_id: checkUp.id, clinician_id: clinician.id, start: start.toISOString() });
+  const card = desk.locator(`[data-appointment="${visit.id}"]`);
+  await card.waitFor({ timeout: 5000 });
+  assert.match(await card.getAttribute('aria-label'), /Kwame Mensah/);
+  await phone.getByText('New booking: Kwame Mensah').waitFor({ timeout: 5000 });
+  await phone.waitForFunction(() => document.querySelector('.bell-count')?.textContent === '1');
+  await desk.screenshot({ path: join(artifacts, '30-live-calendar.png') });
+  await phone.screenshot({ path: join(artifacts, '31-live-bell-phone.png') });
+
+  // Cancelled elsewhere: the card says so, and the bell counts a second one.
+  await call('POST', `/appointments/${visit.id}/cancel`, { reason: 'Called to cancel' });
+  await desk.waitForFunction((id) => document.querySelector(`[data-appointment="${id}"]`)?.getAttribute('aria-label').includes('Cancelled'), visit.id, { timeout: 5000 });
+  await phone.waitForFunction(() => document.querySelector('.bell-count')?.textContent === '2');
+  // Read on the phone, the count goes down in the clinician's other tabs too.
+  const secondTab = await leeContext.newPage();
+  await secondTab.goto(`${base}/patients`);
+  await secondTab.waitForFunction(() => document.querySelector('.bell-count')?.textContent === '2');
+  await phone.getByRole('button', { name: /Notifications, 2 unread/ }).click();
+  await phone.getByRole('button', { name: 'Mark all read' }).click();
+  await secondTab.waitForFunction(() => document.querySelector('.bell-count')?.hidden === true, null, { timeout: 5000 });
+
+  await desk.setViewportSize({ width: 820, height: 1000 });
+  await desk.screenshot({ path: join(artifacts, '32-live-calendar-tablet.png') });
+  assert.equal(await desk.evaluate(() => window.stillHere), true, 'the calendar never reloaded');
+  assert.equal(await phone.evaluate(() => window.stillHere), true, 'the phone never reloaded');
+  assert.deepEqual(deskErrors, []);
+  assert.deepEqual(phoneErrors, []);
+  await deskContext.close();
+  await leeContext.close();
+});
+
 test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, 'owner@clinic.test');

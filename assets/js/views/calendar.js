@@ -7,6 +7,7 @@ import { can, currentUser } from '../session.js';
 import { nowIn, wallIn, wallToRfc, zoneName } from '../zone.js';
 import { STATUS_LABEL, openAppointment } from './appointment.js';
 import { bookingDialog } from './booking.js';
+import { isLive, onEvent, onLiveChange } from '../live.js';
 
 // The hours always drawn; a day with earlier or later hours or appointments draws those too.
 const DAY_STARTS = 7;
@@ -116,6 +117,7 @@ export async function calendarView({ query: params }) {
   const shift = (n) => { state.date = addDays(state.date, state.view === 'week' ? 7 * n : n); load(); };
 
   const narrow = matchMedia('(max-width: 600px)');
+  let quietLoad = false;
   let firstHour = DAY_STARTS;
   let lastHour = DAY_ENDS;
   async function load() {
@@ -129,7 +131,9 @@ export async function calendarView({ query: params }) {
     clinicianSelect.hidden = state.view !== 'week';
     datePicker.value = state.date;
     zoneLabel.textContent = `All times in ${zoneName(zone())} (${zone()})`;
-    board.setAttribute('aria-busy', 'true');
+    // A live refresh redraws in place, without the loading fade.
+    if (!quietLoad) board.setAttribute('aria-busy', 'true');
+    quietLoad = false;
     const first = state.view === 'week' ? mondayOf(state.date) : state.date;
     const days = state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
     // A phone gives the day its screen: the title fits one line.
@@ -156,7 +160,10 @@ export async function calendarView({ query: params }) {
       firstHour = Math.min(DAY_STARTS, ...spans.map(([from]) => Math.floor(from / 60)));
       lastHour = Math.min(24, Math.max(DAY_ENDS, ...spans.map(([, until]) => Math.ceil(until / 60))));
       const rendered = grid(columns);
+      // A refresh keeps the reader where they were on the day.
+      const keptScroll = board.firstElementChild?.scrollTop;
       board.replaceChildren(rendered);
+      if (scrolled && keptScroll) rendered.scrollTop = keptScroll;
       if (!scrolled) {
         // Open on the working day: now when it is today, else the morning.
         const now = nowIn(zone());
@@ -284,6 +291,39 @@ export async function calendarView({ query: params }) {
     type: 'button', class: 'btn btn-ghost btn-small', hidden: true,
     onclick: () => { showClosedDays = !showClosedDays; load(); },
   }, 'Show closed days');
+  // Someone else books, moves or cancels: the board redraws itself (the
+  // events say what changed; the board refetches what it shows).
+  const shownDays = () => {
+    const first = state.view === 'week' ? mondayOf(state.date) : state.date;
+    return state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
+  };
+  const concerns = (a) => board.querySelector(`[data-appointment="${a.id}"]`)
+    || (shownDays().includes(wallDate(a.start))
+      && (state.view === 'week' ? a.clinician_id === state.clinician : a.centre_id === state.centre));
+  let refreshTimer = null;
+  const refreshSoon = () => {
+    clearTimeout(refreshTimer);
+    // A burst of changes (a series) redraws once; never under a drag.
+    refreshTimer = setTimeout(() => {
+      if (dragging) { refreshSoon(); return; }
+      quietLoad = true;
+      load();
+    }, 250);
+  };
+  const liveBadge = h('span', { class: 'live-badge', role: 'status' });
+  const showLive = (live) => {
+    liveBadge.classList.toggle('is-live', live);
+    liveBadge.textContent = live ? 'Live' : 'Reconnecting…';
+    liveBadge.title = live ? 'Changes others make appear as they happen' : 'Live updates paused; the calendar refreshes when they are back';
+  };
+  showLive(isLive());
+  const stops = [
+    onEvent('appointment.*', (event) => {
+      if (!board.isConnected) { stops.forEach((stop) => stop()); return; }
+      if (event.type === 'resync' || concerns(event.data)) refreshSoon();
+    }),
+    onLiveChange((live) => { if (board.isConnected) showLive(live); else stops.forEach((stop) => stop()); }),
+  ];
   const firstBookable = () => clinicians.find((c) => c.active && (state.view === 'week' ? c.id === state.clinician : c.centre_ids.includes(state.centre)));
   load();
   return h('section', { class: 'page page-wide calendar-page' },
@@ -300,6 +340,6 @@ export async function calendarView({ query: params }) {
         }, 'New appointment') : null)),
     carryBanner,
     h('div', { class: 'legend' }, Object.entries(STATUS_LABEL).map(([k, v]) => h('span', { class: `legend-item status-${k}` }, v)),
-      h('span', { class: 'legend-item legend-closed' }, 'Closed'), closedToggle),
+      h('span', { class: 'legend-item legend-closed' }, 'Closed'), closedToggle, liveBadge),
     board);
 }

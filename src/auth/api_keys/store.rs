@@ -5,9 +5,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::auth::api_keys::model::ApiKey;
+use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::Result;
 use crate::kit::principal::Role;
 use crate::kit::time::{instant, optional_instant, to_millis};
+
+/// The change-log entity of a key being revoked: open live-event
+/// connections with it end.
+pub const ENTITY: &str = "api_key";
 
 const COLUMNS: &str =
     "id, name, role, key_prefix, created_by, created_at, expires_at, last_used_at, last_used_addr, revoked_at";
@@ -84,6 +89,9 @@ pub fn revoke(tx: &Transaction, id: i64, now: DateTime<Utc>) -> Result<bool> {
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, to_millis(now)],
     )?;
+    if changed == 1 {
+        changes::record(tx, now, ENTITY, id, ChangeOp::Update)?;
+    }
     Ok(changed == 1)
 }
 

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::App;
-use crate::db::changes::ChangeOp;
+use crate::audit::{self, Actor};
+use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result};
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
@@ -11,7 +12,7 @@ use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::setup;
-use crate::scheduling::shared::{audit_change, not_found};
+use crate::scheduling::shared::not_found;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {
@@ -107,7 +108,10 @@ pub async fn transition_scoped(
                 let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason });
                 store::record_history(tx, target, now, caller.staff_id, step.name(), Some(details))?;
                 let action = format!("appointment.{}", step.name());
-                audit_change(tx, now, &caller, &action, "appointment", target, ChangeOp::Update)?;
+                audit::record(tx, now, Actor::from(&caller), &action, "appointment", Some(target), None)?;
+                // Live events tell a cancellation from other status changes by this.
+                let kind = if to == AppointmentStatus::Cancelled { "cancelled" } else { "status_changed" };
+                changes::record_kind(tx, now, "appointment", target, ChangeOp::Update, kind)?;
                 if to == AppointmentStatus::Cancelled {
                     let change = AppointmentChange {
                         appointment_id: target,
