@@ -55,6 +55,7 @@ export async function request(method, path, body, contentType) {
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
+export const put = (path, body) => api('PUT', path, body);
 export const del = (path) => api('DELETE', path);
 
 export function query(params) {

@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_notifications.sql"),
     migration!(17, "0017_message_templates.sql"),
     migration!(18, "0018_change_kinds.sql"),
+    migration!(19, "0019_languages.sql"),
 ];
 
 pub fn checksum(sql: &str) -> String {

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod context;
 pub mod details;
 pub mod error;
+pub mod language;
 pub mod money;
 pub mod permissions;
 pub mod phone;

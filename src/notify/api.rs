@@ -116,29 +116,62 @@ impl NotificationsApi {
     /// Read a message template
     ///
     /// The wording of one event's messages to patients (`confirmation`, `reschedule`,
-    /// `cancellation`, `reminder`): the clinic's own or the built-in one, with the placeholders a
-    /// template may use.
+    /// `cancellation`, `reminder`) as a patient reading `language` gets it: the clinic's wording
+    /// in that language (`pt-BR`, else `pt`), else the clinic's usual wording, else the built-in
+    /// one; with the placeholders a template may use and the languages it is worded in.
     #[oai(path = "/settings/templates/:event", method = "get", operation_id = "get_message_template")]
-    async fn template(&self, app: Data<&App>, auth: StaffAuth, event: Path<String>) -> Result<Json<MessageTemplate>> {
+    async fn template(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        event: Path<String>,
+        /// A BCP 47 tag such as `cy` or `pt-BR`; left out, the clinic's usual wording.
+        #[oai(validator(max_length = 35))]
+        language: Query<Option<String>>,
+    ) -> Result<Json<MessageTemplate>> {
         auth.caller().require(Action::SchedulingRead)?;
-        Ok(Json(service::template(&app, &event.0).await?))
+        Ok(Json(service::template(&app, &event.0, language.0.as_deref()).await?))
     }
 
     /// Change a message template
     ///
     /// Plain text with named placeholders such as `{patient_first_name}` and `{start_local}`; an
-    /// unknown placeholder or an empty part is a 422 naming it. Messages written from now on use
-    /// it. Audited.
+    /// unknown placeholder or an empty part is a 422 naming it. With `language`, the wording for
+    /// patients who read that language; without, the clinic's usual wording. Messages written
+    /// from now on use it. Audited.
     #[oai(path = "/settings/templates/:event", method = "put", operation_id = "put_message_template")]
     async fn put_template(
         &self,
         app: Data<&App>,
         auth: StaffAuth,
         event: Path<String>,
+        /// A BCP 47 tag such as `cy` or `pt-BR`; left out, the clinic's usual wording.
+        #[oai(validator(max_length = 35))]
+        language: Query<Option<String>>,
         body: Json<MessageTemplateInput>,
     ) -> Result<Json<MessageTemplate>> {
         auth.caller().require(Action::SchedulingSetup)?;
-        Ok(Json(service::save_template(&app, auth.caller(), &event.0, body.0).await?))
+        Ok(Json(service::save_template(&app, auth.caller(), &event.0, language.0.as_deref(), body.0).await?))
+    }
+
+    /// Go back to the next wording down
+    ///
+    /// Forgets the clinic's wording of the event in `language` (patients reading it then get the
+    /// clinic's usual wording), or without `language` its usual wording (the built-in one
+    /// applies again). Answers the wording now in use; forgetting what is not there changes
+    /// nothing. Audited.
+    #[oai(path = "/settings/templates/:event", method = "delete", operation_id = "delete_message_template")]
+    async fn delete_template(
+        &self,
+        app: Data<&App>,
+        auth: StaffAuth,
+        event: Path<String>,
+        /// A BCP 47 tag such as `cy` or `pt-BR`; left out, the clinic's usual wording.
+        #[oai(validator(max_length = 35))]
+        language: Query<Option<String>>,
+    ) -> Result<Json<MessageTemplate>> {
+        auth.caller().require(Action::SchedulingSetup)?;
+        Ok(Json(service::remove_template(&app, auth.caller(), &event.0, language.0.as_deref()).await?))
     }
 
     /// Send a test message
@@ -164,5 +197,6 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::new("update_notification_settings", Access::Requires(&[Action::SchedulingSetup])),
     Operation::new("get_message_template", Access::Requires(&[Action::SchedulingRead])).errors(&[C::NotFound]),
     Operation::new("put_message_template", Access::Requires(&[Action::SchedulingSetup])).errors(&[C::NotFound]),
+    Operation::new("delete_message_template", Access::Requires(&[Action::SchedulingSetup])).errors(&[C::NotFound]),
     Operation::new("test_notification_channel", Access::Requires(&[Action::StaffManage])),
 ];

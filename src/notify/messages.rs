@@ -70,7 +70,7 @@ pub fn write_messages(app: App, job: Job) -> std::pin::Pin<Box<dyn Future<Output
                 }
                 let Some(patient) = crate::patients::store::get(tx, patient_id)? else { return Ok(()) };
                 let values = placeholders(tx, &a, &patient)?;
-                let wording = templates::wording(tx, &event)?;
+                let wording = templates::wording(tx, &event, patient.preferred_language.as_deref())?;
                 let (subject, email_body, text_body) = (&wording.subject, &wording.email_body, &wording.text_body);
                 for (channel, recipient) in reachable(&app2, &patient) {
                     let body = render(if channel == Channel::Email { email_body } else { text_body }, &values);
@@ -128,12 +128,16 @@ fn placeholders(
         },
         (None, None) => String::new(),
     };
+    let local = a.start.with_timezone(&zone);
     let clinic_name = if clinic.name.is_empty() { centre_name.clone() } else { clinic.name.clone() };
     let clinic_phone = clinic.phone.clone().or(centre.as_ref().and_then(|c| c.phone.clone())).unwrap_or_default();
     Ok(BTreeMap::from([
         ("patient_first_name", patient.given_name.clone()),
         ("patient_name", format!("{} {}", patient.given_name, patient.family_name)),
-        ("start_local", a.start.with_timezone(&zone).format("%A %-d %B %Y at %H:%M").to_string()),
+        ("start_local", local.format("%A %-d %B %Y at %H:%M").to_string()),
+        // Without English day and month names, for wording in other languages.
+        ("start_date", local.format("%Y-%m-%d").to_string()),
+        ("start_time", local.format("%H:%M").to_string()),
         ("clinician", clinician),
         ("service", service),
         ("centre", centre_name),

@@ -142,9 +142,12 @@ pub struct TestOutcome {
 
 /// The wording of one event's messages.
 #[derive(Object, Clone, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MessageTemplate {
     /// `confirmation`, `reschedule`, `cancellation` or `reminder`.
     pub event: String,
+    /// The language asked for (`?language=`); absent for the clinic's usual wording.
+    pub language: Option<String>,
     /// The email's subject.
     pub subject: String,
     pub email_body: String,
@@ -152,6 +155,11 @@ pub struct MessageTemplate {
     pub text_body: String,
     /// The clinic's own wording rather than the built-in one.
     pub custom: bool,
+    /// The language of the clinic's wording shown, when it is a translation: `pt` for
+    /// `?language=pt-BR` when only `pt` is worded. Absent for the usual or built-in wording.
+    pub wording_language: Option<String>,
+    /// The languages the clinic has worded this event in, besides its usual wording.
+    pub translations: Vec<String>,
     /// The names a template may use in braces, e.g. `{patient_first_name}`.
     pub placeholders: Vec<String>,
 }

@@ -6,7 +6,7 @@ use poem_openapi::types::MaybeUndefined;
 use crate::App;
 use crate::audit::{self, Actor};
 use crate::http::pagination::Page;
-use crate::kit::error::{Error, Result};
+use crate::kit::error::{Error, Result, Validator};
 use crate::kit::principal::Caller;
 use crate::notify::channels;
 use crate::notify::model::{
@@ -162,28 +162,73 @@ fn known_event(event: &str) -> Result<&'static str> {
         .ok_or(Error::NotFound { entity: "message template" })
 }
 
-pub async fn template(app: &App, event: &str) -> Result<crate::notify::model::MessageTemplate> {
-    let event = known_event(event)?;
-    app.db.read(move |conn| crate::notify::templates::wording(conn, event)).await
+/// The template language asked for, canonical; `None` for the clinic's usual wording.
+fn template_language(language: Option<&str>) -> Result<Option<String>> {
+    let Some(tag) = language.filter(|t| !t.trim().is_empty()) else { return Ok(None) };
+    let mut v = Validator::new();
+    let canonical = crate::kit::language::canonical(tag).map_err(|problem| v.add("language", problem)).ok();
+    v.finish()?;
+    Ok(canonical)
 }
 
-/// Saves the clinic's wording of an event's messages once every
-/// placeholder checks out. Audited.
+pub async fn template(app: &App, event: &str, language: Option<&str>) -> Result<crate::notify::model::MessageTemplate> {
+    let event = known_event(event)?;
+    let language = template_language(language)?;
+    app.db.read(move |conn| crate::notify::templates::wording(conn, event, language.as_deref())).await
+}
+
+/// Saves the clinic's wording of an event's messages (in `language`, or
+/// its usual wording) once every placeholder checks out. Audited.
 pub async fn save_template(
     app: &App,
     caller: &Caller,
     event: &str,
+    language: Option<&str>,
     input: crate::notify::model::MessageTemplateInput,
 ) -> Result<crate::notify::model::MessageTemplate> {
     let event = known_event(event)?;
+    let language = template_language(language)?;
     crate::notify::templates::check(&input)?;
     let (now, caller) = (app.clock.now(), caller.clone());
     app.db
         .write(move |tx| {
-            crate::notify::templates::save(tx, event, &input, caller.staff_id, now)?;
-            let details = serde_json::json!({ "event": event });
+            let language = language.as_deref();
+            crate::notify::templates::save(tx, event, language, &input, caller.staff_id, now)?;
+            let details = serde_json::json!({ "event": event, "language": language });
             audit::record(tx, now, Actor::from(&caller), "settings.template", "settings", None, Some(details))?;
-            crate::notify::templates::wording(tx, event)
+            crate::notify::templates::wording(tx, event, language)
+        })
+        .await
+}
+
+/// Forgets the clinic's wording of an event in `language` (or its usual
+/// wording), so the next one down applies; answers the wording now in use.
+/// Audited when there was something to forget.
+pub async fn remove_template(
+    app: &App,
+    caller: &Caller,
+    event: &str,
+    language: Option<&str>,
+) -> Result<crate::notify::model::MessageTemplate> {
+    let event = known_event(event)?;
+    let language = template_language(language)?;
+    let (now, caller) = (app.clock.now(), caller.clone());
+    app.db
+        .write(move |tx| {
+            let language = language.as_deref();
+            if crate::notify::templates::remove(tx, event, language)? {
+                let details = serde_json::json!({ "event": event, "language": language });
+                audit::record(
+                    tx,
+                    now,
+                    Actor::from(&caller),
+                    "settings.template_removed",
+                    "settings",
+                    None,
+                    Some(details),
+                )?;
+            }
+            crate::notify::templates::wording(tx, event, language)
         })
         .await
 }

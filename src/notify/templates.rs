@@ -1,6 +1,9 @@
 //! The wording of patients' messages: built in for each event, or the
 //! clinic's own, plain text with named placeholders such as
-//! `{patient_first_name}`, checked when a manager saves it.
+//! `{patient_first_name}`, checked when a manager saves it. A clinic may
+//! word an event in several languages; a patient gets the wording in their
+//! language (`pt-BR`, else `pt`), else the clinic's usual wording, else the
+//! built-in one.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +23,8 @@ pub const PLACEHOLDERS: &[&str] = &[
     "patient_first_name",
     "patient_name",
     "start_local",
+    "start_date",
+    "start_time",
     "clinician",
     "service",
     "centre",
@@ -69,28 +74,54 @@ fn used_placeholders(text: &str) -> Vec<&str> {
     text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
 }
 
-/// The wording in use for an event: the clinic's, else the built-in one.
-pub fn wording(conn: &Connection, event: &str) -> Result<MessageTemplate> {
-    let stored = conn
+/// The clinic's saved wording of `event` in `language` ('' for its usual wording).
+fn stored(conn: &Connection, event: &str, language: &str) -> Result<Option<(String, String, String)>> {
+    Ok(conn
         .query_row_cached(
-            "SELECT subject, email_body, text_body FROM message_templates WHERE event = ?1",
-            [event],
+            "SELECT subject, email_body, text_body FROM message_templates WHERE event = ?1 AND language = ?2",
+            params![event, language],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
         )
-        .optional()?;
-    let (custom, (subject, email_body, text_body)) = match stored {
-        Some(own) => (true, own),
-        None => {
-            let (s, e, t) = built_in(event);
-            (false, (s.to_owned(), e.to_owned(), t.to_owned()))
+        .optional()?)
+}
+
+/// The languages the clinic has worded `event` in, besides its usual wording.
+fn translations(conn: &Connection, event: &str) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT language FROM message_templates WHERE event = ?1 AND language <> '' ORDER BY language",
+    )?;
+    let languages = statement.query_map([event], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(languages)
+}
+
+/// The wording a patient reading `language` gets for an event (`None`: a
+/// patient with no language set): the clinic's in that language or its
+/// base language, else the clinic's usual wording, else the built-in one.
+pub fn wording(conn: &Connection, event: &str, language: Option<&str>) -> Result<MessageTemplate> {
+    let mut found = None;
+    for tag in language.map(crate::kit::language::fallbacks).unwrap_or_default() {
+        if let Some(own) = stored(conn, event, &tag)? {
+            found = Some((Some(tag), own));
+            break;
         }
-    };
+    }
+    if found.is_none() {
+        found = stored(conn, event, "")?.map(|own| (None, own));
+    }
+    let custom = found.is_some();
+    let (wording_language, (subject, email_body, text_body)) = found.unwrap_or_else(|| {
+        let (s, e, t) = built_in(event);
+        (None, (s.to_owned(), e.to_owned(), t.to_owned()))
+    });
     Ok(MessageTemplate {
         event: event.to_owned(),
+        language: language.map(str::to_owned),
         subject,
         email_body,
         text_body,
         custom,
+        wording_language,
+        translations: translations(conn, event)?,
         placeholders: PLACEHOLDERS.iter().map(|p| (*p).to_owned()).collect(),
     })
 }
@@ -113,21 +144,40 @@ pub fn check(input: &MessageTemplateInput) -> Result<()> {
     v.finish()
 }
 
+/// Saves the clinic's wording of `event` in `language` (`None`: its usual wording).
 pub fn save(
     tx: &Transaction,
     event: &str,
+    language: Option<&str>,
     input: &MessageTemplateInput,
     by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     tx.execute_cached(
-        "INSERT INTO message_templates (event, subject, email_body, text_body, updated_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (event) DO UPDATE SET subject = excluded.subject, email_body = excluded.email_body,
+        "INSERT INTO message_templates (event, language, subject, email_body, text_body, updated_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (event, language) DO UPDATE SET subject = excluded.subject, email_body = excluded.email_body,
              text_body = excluded.text_body, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        params![event, input.subject.trim(), input.email_body.trim_end(), input.text_body.trim(), by, to_millis(now)],
+        params![
+            event,
+            language.unwrap_or_default(),
+            input.subject.trim(),
+            input.email_body.trim_end(),
+            input.text_body.trim(),
+            by,
+            to_millis(now)
+        ],
     )?;
     Ok(())
+}
+
+/// Forgets the clinic's wording of `event` in `language`; whether there was one.
+pub fn remove(tx: &Transaction, event: &str, language: Option<&str>) -> Result<bool> {
+    let removed = tx.execute_cached(
+        "DELETE FROM message_templates WHERE event = ?1 AND language = ?2",
+        params![event, language.unwrap_or_default()],
+    )?;
+    Ok(removed > 0)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ pub fn new_patient() -> Value {
         "sex": "female",
         "phone": "07911 123456",
         "email": "grace@example.org",
-        "lead_source": "referral"
+        "lead_source": "referral",
+        "preferred_language": "en-GB"
     })
 }
 
@@ -27,6 +28,7 @@ pub fn patient() -> Value {
         "lead_source": "referral",
         "phone": "+447911123456",
         "phone_display": "07911 123456",
+        "preferred_language": "en-GB",
         "sex": "female",
         "status": "active",
         "updated_at": "2027-06-01T08:00:00Z"
@@ -48,6 +50,7 @@ pub fn patched_patient() -> Value {
         "lead_source": "referral",
         "phone": "+447911123456",
         "phone_display": "07911 123456",
+        "preferred_language": "en-GB",
         "preferred_name": "Amazing Grace",
         "sex": "female",
         "status": "active",

@@ -99,6 +99,9 @@ pub struct Patient {
     pub lead_source: Option<String>,
     /// The channels confirmations and reminders may use.
     pub contact_preferences: ContactPreferences,
+    /// The language messages to the patient are written in (a BCP 47 tag such as `cy` or
+    /// `pt-BR`), when the clinic has wording in it; the clinic's usual wording otherwise.
+    pub preferred_language: Option<String>,
     pub status: PatientStatus,
     /// Set when this record was merged into another (it is archived then): the record kept.
     pub merged_into_id: Option<i64>,
@@ -141,6 +144,9 @@ pub struct NewPatient {
     pub lead_source: Option<String>,
     /// Email only unless given.
     pub contact_preferences: Option<ContactPreferences>,
+    /// A BCP 47 language tag such as `cy` or `pt-BR`, written back in its canonical case.
+    #[oai(validator(max_length = 35))]
+    pub preferred_language: Option<String>,
 }
 
 /// Changes to a patient: fields left out stay as they are; `null` clears
@@ -170,6 +176,9 @@ pub struct PatientPatch {
     pub lead_source: MaybeUndefined<String>,
     /// Cannot be cleared: `null` is refused (422).
     pub contact_preferences: Option<ContactPreferences>,
+    /// A BCP 47 language tag such as `cy` or `pt-BR`; `null` for the clinic's usual wording.
+    #[oai(validator(max_length = 35))]
+    pub preferred_language: MaybeUndefined<String>,
 }
 
 /// An existing record that looks like the same person (the details of `POSSIBLE_DUPLICATE`).

@@ -136,6 +136,10 @@ pub fn normalise(input: &NewPatient, region: &str, today: NaiveDate) -> Result<P
     let lead_source = clean(input.lead_source.as_deref()).map(|s| s.to_lowercase());
     check_text(&mut v, "lead_source", &lead_source, LEAD_SOURCE_MAX);
 
+    let preferred_language = clean(input.preferred_language.as_deref()).and_then(|tag| {
+        crate::kit::language::canonical(&tag).map_err(|problem| v.add("preferred_language", problem)).ok()
+    });
+
     v.finish()?;
     Ok(PatientFields {
         given_name,
@@ -149,6 +153,7 @@ pub fn normalise(input: &NewPatient, region: &str, today: NaiveDate) -> Result<P
         emergency_contact,
         lead_source,
         contact_preferences: input.contact_preferences.unwrap_or_default(),
+        preferred_language,
     })
 }
 
@@ -167,6 +172,7 @@ fn as_input(patient: &Patient) -> NewPatient {
         emergency_contact: patient.emergency_contact.clone(),
         lead_source: patient.lead_source.clone(),
         contact_preferences: Some(patient.contact_preferences),
+        preferred_language: patient.preferred_language.clone(),
     }
 }
 
@@ -196,6 +202,7 @@ fn merge(mut input: NewPatient, patch: PatientPatch) -> Result<NewPatient> {
     if patch.contact_preferences.is_some() {
         input.contact_preferences = patch.contact_preferences;
     }
+    patch.preferred_language.update_to(&mut input.preferred_language);
     Ok(input)
 }
 
@@ -218,6 +225,7 @@ fn changed_fields(before: &PatientFields, after: &PatientFields) -> Vec<&'static
     check("emergency_contact", before.emergency_contact != after.emergency_contact);
     check("lead_source", before.lead_source != after.lead_source);
     check("contact_preferences", before.contact_preferences != after.contact_preferences);
+    check("preferred_language", before.preferred_language != after.preferred_language);
     changed
 }
 
@@ -512,6 +520,7 @@ mod tests {
             emergency_contact: None,
             lead_source: Some(" Referral ".into()),
             contact_preferences: None,
+            preferred_language: Some("PT-br".into()),
         }
     }
 
@@ -522,6 +531,7 @@ mod tests {
         assert_eq!(fields.preferred_name, None);
         assert_eq!(fields.phone.as_deref(), Some("+447911123456"));
         assert_eq!(fields.lead_source.as_deref(), Some("referral"));
+        assert_eq!(fields.preferred_language.as_deref(), Some("pt-BR"));
     }
 
     #[test]

@@ -29,12 +29,13 @@ pub struct PatientFields {
     pub emergency_contact: EmergencyContact,
     pub lead_source: Option<String>,
     pub contact_preferences: ContactPreferences,
+    pub preferred_language: Option<String>,
 }
 
 const COLUMNS: &str = "id, given_name, family_name, preferred_name, date_of_birth, sex, phone, email, \
     address_line1, address_line2, address_city, address_region, address_postal_code, address_country, \
     emergency_contact_name, emergency_contact_phone, emergency_contact_relationship, lead_source, status, \
-    created_at, updated_at, merged_into, contact_email, contact_sms, contact_whatsapp";
+    created_at, updated_at, merged_into, contact_email, contact_sms, contact_whatsapp, preferred_language";
 
 fn from_row(row: &Row) -> rusqlite::Result<Patient> {
     named_row("patients", row, read_patient)
@@ -69,6 +70,7 @@ fn read_patient(row: &Row) -> rusqlite::Result<Patient> {
         updated_at: instant(row, 20)?,
         merged_into_id: row.get(21)?,
         contact_preferences: ContactPreferences { email: row.get(22)?, sms: row.get(23)?, whatsapp: row.get(24)? },
+        preferred_language: row.get(25)?,
     })
 }
 
@@ -96,6 +98,7 @@ fn field_values(f: &PatientFields) -> Vec<Value> {
         Value::Integer(f.contact_preferences.email.into()),
         Value::Integer(f.contact_preferences.sms.into()),
         Value::Integer(f.contact_preferences.whatsapp.into()),
+        text(&f.preferred_language),
     ]
 }
 
@@ -121,6 +124,7 @@ const FIELD_COLUMNS: &[&str] = &[
     "contact_email",
     "contact_sms",
     "contact_whatsapp",
+    "preferred_language",
 ];
 
 pub fn insert(tx: &Transaction, fields: &PatientFields, now: DateTime<Utc>) -> Result<i64> {

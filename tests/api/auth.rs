@@ -258,7 +258,7 @@ async fn access_and_refresh_tokens_expire_at_the_end_of_their_lifetimes() {
 #[tokio::test]
 async fn a_browser_session_ends_after_its_lifetime() {
     let (server, _) = TestServer::with_admin().await;
-    let (_, session) = open_session(&server).await;
+    let (_, session) = server.open_session().await;
     assert_eq!(session.status, StatusCode::OK);
     let me = || async { into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await };
 
@@ -282,7 +282,7 @@ async fn a_browser_session_ends_after_its_lifetime() {
 #[tokio::test]
 async fn a_browser_session_left_unused_ends_after_the_idle_timeout() {
     let (server, _) = TestServer::with_admin().await;
-    let (_, session) = open_session(&server).await;
+    let (_, session) = server.open_session().await;
     assert_eq!(session.status, StatusCode::OK);
     let me = || async { into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await };
     let idle = Duration::minutes(server.app.config.session_idle_minutes);
@@ -303,7 +303,7 @@ async fn the_idle_timeout_is_configurable_and_leaves_bearer_sign_ins_alone() {
     let server = TestServer::start_configured(|config| config.session_idle_minutes = 5).await;
     server.setup_admin().await;
     let pair = server.login_reply(ADMIN_EMAIL, PASSWORD).await.body;
-    let (_, session) = open_session(&server).await;
+    let (_, session) = server.open_session().await;
     assert_eq!(session.status, StatusCode::OK);
     server.advance(Duration::minutes(6));
     let browser = into_reply(server.client.get(server.url("/api/v1/auth/me")).send().await.unwrap()).await;
@@ -329,7 +329,7 @@ async fn a_strangers_failures_never_stop_the_rightful_user_from_their_browser() 
     assert_eq!(into_reply(blocked.send().await.unwrap()).await.status, StatusCode::TOO_MANY_REQUESTS);
     // The rightful user, from their browser, signs in at the first try.
     assert_eq!(server.login_reply(ADMIN_EMAIL, PASSWORD).await.status, StatusCode::OK);
-    let (_, session) = open_session(&server).await;
+    let (_, session) = server.open_session().await;
     assert_eq!(session.status, StatusCode::OK, "{:?}", session.body);
     // A busy morning of correct sign-ins never slows anyone.
     for _ in 0..30 {
@@ -355,30 +355,10 @@ async fn a_forged_device_cookie_is_no_way_past_the_throttle() {
     assert_eq!(attempt(PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-/// Signs the admin in as a browser would; returns `Set-Cookie` and the answer.
-async fn open_session(server: &TestServer) -> (String, crate::harness::Reply) {
-    let response = server
-        .client
-        .post(server.url("/api/v1/auth/session"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let set_cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("clinicbox_session="))
-        .unwrap()
-        .to_owned();
-    (set_cookie, into_reply(response).await)
-}
-
 #[tokio::test]
 async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
     let (server, _) = TestServer::with_admin().await;
-    let (set_cookie, session) = open_session(&server).await;
+    let (set_cookie, session) = server.open_session().await;
     assert!(set_cookie.contains("clinicbox_session="), "{set_cookie}");
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
@@ -432,7 +412,7 @@ async fn browser_session_uses_a_strict_cookie_and_requires_csrf_on_changes() {
 #[tokio::test]
 async fn a_stolen_session_cookie_stops_working_after_sign_out() {
     let (server, _) = TestServer::with_admin().await;
-    let (set_cookie, session) = open_session(&server).await;
+    let (set_cookie, session) = server.open_session().await;
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let csrf = session.body["csrf_token"].as_str().unwrap().to_owned();
     server.client.delete(server.url("/api/v1/auth/session")).header("x-csrf-token", &csrf).send().await.unwrap();
@@ -467,6 +447,6 @@ async fn me_and_the_session_say_what_the_role_may_do() {
             assert!(!got.iter().any(|a| a == action), "{role} may not {action}: {got:?}");
         }
     }
-    let (_, session) = open_session(&server).await;
+    let (_, session) = server.open_session().await;
     assert!(actions(&session).contains(&"staff_manage".to_owned()), "{:?}", session.body);
 }

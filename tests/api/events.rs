@@ -295,24 +295,8 @@ async fn signing_out_or_revoking_a_key_closes_its_sockets_and_no_one_elses() {
 #[tokio::test]
 async fn a_browser_session_works_from_the_clinics_own_pages_only() {
     let (server, _) = TestServer::with_admin().await;
-    let response = server
-        .client
-        .post(server.url("/api/v1/auth/session"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("clinicbox_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (set_cookie, _) = server.open_session().await;
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
     let own_origin = server.base.clone();
     let mut socket = open(&server, Credential::Cookie(&cookie, Some(&own_origin))).await.unwrap();
     let (status, body) = open(&server, Credential::Cookie(&cookie, Some("https://evil.example"))).await.err().unwrap();

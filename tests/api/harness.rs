@@ -231,6 +231,26 @@ impl TestServer {
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     }
 
+    /// Signs the admin in as a browser would; returns `Set-Cookie` and the answer.
+    pub async fn open_session(&self) -> (String, Reply) {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/session"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let set_cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("clinicbox_session="))
+            .unwrap()
+            .to_owned();
+        (set_cookie, into_reply(response).await)
+    }
+
     pub async fn login_reply(&self, email: &str, password: &str) -> Reply {
         self.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": password}))).await
     }

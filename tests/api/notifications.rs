@@ -483,3 +483,105 @@ async fn with_twilio_set_up_texts_go_through_its_messages_api() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["channel"], "whatsapp");
 }
+
+#[tokio::test]
+async fn patients_get_the_wording_in_their_language_else_the_clinics_usual_one() {
+    let smtp = SmtpStandIn::start().await;
+    let (server, admin) = server_with(&smtp, None).await;
+    let c = clinic(&server, &admin).await;
+    let (_, manager) = server.staff_member(&admin, "mo@clinic.test", "manager").await;
+    let (_, front_desk) = server.staff_member(&admin, "fd@clinic.test", "front_desk").await;
+    let path = "/api/v1/settings/templates/confirmation";
+    let put = |language: &str, subject: &str, text: &str| {
+        let query = if language.is_empty() { String::new() } else { format!("?language={language}") };
+        let body = json!({"subject": subject, "email_body": text, "text_body": text});
+        (format!("{path}{query}"), body)
+    };
+    let (usual, body) = put("", "Usual {start_local}", "Hello {patient_first_name}");
+    assert_eq!(server.call(Method::PUT, &usual, Some(&manager), Some(body)).await.status, StatusCode::OK);
+    let (welsh, body) = put("CY", "Croeso {start_date} am {start_time}", "Helo {patient_first_name}");
+    let saved = server.call(Method::PUT, &welsh, Some(&manager), Some(body)).await;
+    assert_eq!((saved.status, saved.body["language"].as_str()), (StatusCode::OK, Some("cy")), "{:?}", saved.body);
+    let (portuguese, body) = put("pt", "Ola {start_time}", "Ola {patient_first_name}");
+    assert_eq!(server.call(Method::PUT, &portuguese, Some(&manager), Some(body)).await.status, StatusCode::OK);
+
+    let (not_a_tag, body) = put("english", "Hi", "Hi");
+    let refused = server.call(Method::PUT, &not_a_tag, Some(&manager), Some(body)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("language").is_some(), "{:?}", refused.body);
+    let (_, body) = put("fr", "Bonjour {prenom}", "Bonjour");
+    let refused = server.call(Method::PUT, &format!("{path}?language=fr"), Some(&manager), Some(body)).await;
+    assert!(refused.field_error("subject").unwrap().contains("{prenom}"), "{:?}", refused.body);
+    let french = server.get(&format!("{path}?language=fr"), &manager).await.body;
+    assert_eq!((french["subject"].as_str(), french["wording_language"].is_null()), (Some("Usual {start_local}"), true));
+
+    let brazilian = server.get(&format!("{path}?language=pt-br"), &front_desk).await.body;
+    assert_eq!(brazilian["language"], "pt-BR");
+    assert_eq!(brazilian["wording_language"], "pt");
+    assert_eq!(brazilian["subject"], "Ola {start_time}");
+    assert_eq!(brazilian["translations"], json!(["cy", "pt"]));
+
+    let refused = server
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&admin),
+            Some(json!({"given_name": "Kai", "family_name": "Tane", "preferred_language": "klingon!"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("preferred_language").is_some(), "{:?}", refused.body);
+    let dylan = patient(
+        &server,
+        &admin,
+        json!({"given_name": "Dylan", "family_name": "Rees", "email": "dylan@example.test", "phone": "07700 900201", "preferred_language": "CY"}),
+    )
+    .await;
+    assert_eq!(server.get(&format!("/api/v1/patients/{dylan}"), &admin).await.body["preferred_language"], "cy");
+    let bia = patient(
+        &server,
+        &admin,
+        json!({"given_name": "Bia", "family_name": "Souza", "email": "bia@example.test", "phone": "07700 900202", "preferred_language": "pt-br"}),
+    )
+    .await;
+    let amelie = patient(
+        &server,
+        &admin,
+        json!({"given_name": "Amelie", "family_name": "Roux", "email": "amelie@example.test", "phone": "07700 900203", "preferred_language": "fr"}),
+    )
+    .await;
+    for (who, time) in [(dylan, "09:00"), (bia, "10:00"), (amelie, "11:00")] {
+        let booked =
+            server.post("/api/v1/appointments", &admin, book_body(&c, who, c.consult, &london(c.monday, time))).await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{:?}", booked.body);
+    }
+    wait_for_mails(&server, &smtp, 3).await;
+    let subject_to = |address: &str| {
+        let mails = smtp.mails();
+        let mail = mails.iter().find(|m| m.to.iter().any(|t| t == address)).expect(address).clone();
+        mail.header("Subject").unwrap().to_owned()
+    };
+    assert_eq!(subject_to("dylan@example.test"), format!("Croeso {} am 09:00", c.monday.format("%Y-%m-%d")));
+    assert_eq!(subject_to("bia@example.test"), "Ola 10:00");
+    assert_eq!(subject_to("amelie@example.test"), format!("Usual {} at 11:00", long_date(c.monday)));
+
+    let cleared = server.patch(&format!("/api/v1/patients/{bia}"), &admin, json!({"preferred_language": null})).await;
+    assert!(cleared.body.get("preferred_language").is_none(), "{:?}", cleared.body);
+
+    let welsh_path = format!("{path}?language=cy");
+    assert_eq!(server.call(Method::DELETE, &welsh_path, Some(&front_desk), None).await.status, StatusCode::FORBIDDEN);
+    let forgotten = server.call(Method::DELETE, &welsh_path, Some(&manager), None).await;
+    assert_eq!(forgotten.status, StatusCode::OK, "{:?}", forgotten.body);
+    assert_eq!(forgotten.body["subject"], "Usual {start_local}");
+    assert_eq!(forgotten.body["translations"], json!(["pt"]));
+    let again = server.call(Method::DELETE, &welsh_path, Some(&manager), None).await;
+    assert_eq!(again.body["subject"], "Usual {start_local}");
+    let built_in = server.call(Method::DELETE, path, Some(&manager), None).await.body;
+    assert_eq!((built_in["custom"].as_bool(), built_in["translations"].clone()), (Some(false), json!(["pt"])));
+    let audit = server.get("/api/v1/audit?entity=settings", &admin).await.body;
+    let removals: Vec<&Value> =
+        audit["data"].as_array().unwrap().iter().filter(|e| e["action"] == "settings.template_removed").collect();
+    // The second Welsh removal found nothing to forget and is not recorded.
+    assert_eq!(removals.len(), 2, "{audit:?}");
+    assert_eq!(removals[1]["details"], json!({"event": "confirmation", "language": "cy"}));
+}

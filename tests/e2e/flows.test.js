@@ -202,6 +202,25 @@ async function signIn(context, email) {
   return page;
 }
 
+/**
+ * The owner's API, called from the test itself to arrange what a flow needs:
+ * `call(method, path, body)` answers the JSON and fails the test on an error.
+ */
+async function ownerApi() {
+  const base = setupUrl.replace(/\/setup\?.*$/, '');
+  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
+  })).json();
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  return { base, call };
+}
+
 test('an admin adds a staff member, who signs in without the admin pages', async () => {
   const admin = await browser.newContext({ viewport: { width: 1280, height: 820 } });
   const page = await signIn(admin, 'owner@clinic.test');
@@ -750,15 +769,7 @@ test('a manager keeps the clinic set up: hours copied from Monday, time off, edi
 });
 
 test('reception books a weekly series and sees what was skipped, then fills a group session and its waitlist', async () => {
-  const base = setupUrl.replace(/\/setup\?.*$/, '');
-  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
-  })).json();
-  const call = async (method, path, body) => {
-    const res = await fetch(`${base}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
-    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-    return res.json();
-  };
+  const { base, call } = await ownerApi();
   const isoDay = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(ms));
   const { data: services } = await call('GET', '/services?page_size=100');
   const checkUp = services.find((x) => x.name === 'Check-up');
@@ -1023,17 +1034,7 @@ test('a manager writes a note, saves the draft, signs it and adds an addendum; a
 });
 
 test('a clinician writes the note of a visit from their home, adds files, assigns a questionnaire and enrols the patient; the chart shows it all', async () => {
-  const base = setupUrl.replace(/\/setup\?.*$/, '');
-  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
-  })).json();
-  const call = async (method, path, body) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
-    });
-    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-    return res.status === 204 ? null : res.json();
-  };
+  const { base, call } = await ownerApi();
   // A clinician with an account, who saw a walk-in a few minutes ago.
   const tomi = await call('POST', '/staff', { email: 'tomi@clinic.test', name: 'Tomi Bello', role: 'clinician', password });
   const clinician = await call('POST', '/clinicians', { display_name: 'Dr Tomi Bello', centre_ids: [1], staff_id: tomi.id });
@@ -1144,7 +1145,8 @@ test('a clinician writes the note of a visit from their home, adds files, assign
   await progress.getByLabel('Progress note').fill('Ten stairs with the rail.');
   await progress.getByLabel('Goal achieved').check();
   await progress.getByRole('button', { name: 'Save note' }).click();
-  await page.getByText('Goal achieved', { exact: true }).waitFor();
+  // The toast, not the dialog's checkbox of the same words while it closes.
+  await page.locator('#toasts').getByText('Goal achieved', { exact: true }).waitFor();
   await programmes.getByText('Achieved', { exact: true }).waitFor();
 
   // The chart has all of it, newest first.
@@ -1239,17 +1241,7 @@ test('a patient registered anyway is flagged; a manager compares, merges, undoes
 });
 
 test('the calendar at reception changes as someone else books and cancels, and the clinician\'s bell rings, without a reload', async () => {
-  const base = setupUrl.replace(/\/setup\?.*$/, '');
-  const { access_token: token } = await (await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.test', password }),
-  })).json();
-  const call = async (method, path, body) => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
-    });
-    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-    return res.status === 204 ? null : res.json();
-  };
+  const { base, call } = await ownerApi();
   // A clinician with an account and hours from now on, today.
   const lee = await call('POST', '/staff', { email: 'lee@clinic.test', name: 'Lee Live', role: 'clinician', password });
   const clinician = await call('POST', '/clinicians', { display_name: 'Dr Lee Live', centre_ids: [1], staff_id: lee.id });
@@ -1311,6 +1303,69 @@ test('the calendar at reception changes as someone else books and cancels, and t
   assert.deepEqual(phoneErrors, []);
   await deskContext.close();
   await leeContext.close();
+});
+
+test('a manager words the reminder in Welsh with a placeholder, sets a patient to Welsh, and removes it again', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await signIn(context, 'mia@clinic.test');
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  await page.getByRole('link', { name: 'Clinic setup' }).click();
+  const card = page.locator('#wording');
+  await card.getByRole('heading', { name: 'Wording of messages' }).waitFor();
+  await card.getByLabel('Message', { exact: true }).selectOption('reminder');
+  await page.waitForFunction(() => document.querySelector('#wording input[data-field="subject"]').value.startsWith('Reminder:'));
+  await card.getByLabel('Language', { exact: true }).selectOption('+');
+  await card.getByLabel('New language').fill('cy');
+  await card.getByLabel('New language').press('Tab');
+  await card.getByText('No Welsh wording yet').waitFor();
+
+  const subject = card.getByLabel('Email subject');
+  await subject.fill('Nodyn atgoffa ');
+  await card.getByRole('button', { name: '{start_date}' }).click();
+  assert.equal(await subject.inputValue(), 'Nodyn atgoffa {start_date}');
+  const text = card.getByLabel('Text message (SMS, WhatsApp)');
+  await text.fill('Helo {enw}');
+  await card.getByRole('button', { name: 'Save wording' }).click();
+  await card.getByText(/unknown placeholder \{enw\}/).waitFor();
+  await text.fill('Helo {patient_first_name}, {start_time}');
+  await card.getByRole('button', { name: 'Save wording' }).click();
+  await page.getByText('Welsh wording saved').waitFor();
+  await card.getByText('The clinic’s Welsh wording.').waitFor();
+  assert.equal(await card.getByLabel('Language', { exact: true }).inputValue(), 'cy');
+  const saved = await page.evaluate(async () => (await fetch('/api/v1/settings/templates/reminder?language=cy')).json());
+  assert.equal(saved.subject, 'Nodyn atgoffa {start_date}');
+  assert.deepEqual(saved.translations, ['cy']);
+  await card.screenshot({ path: join(artifacts, '33-wording-desktop.png') });
+  await page.setViewportSize({ width: 820, height: 1000 });
+  await card.screenshot({ path: join(artifacts, '34-wording-tablet.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await card.screenshot({ path: join(artifacts, '35-wording-phone.png') });
+  await page.setViewportSize({ width: 1366, height: 900 });
+
+  // Kwame reads Welsh: his record says so.
+  const found = await page.evaluate(async () => (await fetch('/api/v1/patients?q=Kwame')).json());
+  const kwame = found.data[0];
+  await page.goto(setupUrl.replace(/\/setup\?.*$/, `/patients/${kwame.id}/edit`));
+  await page.getByLabel('Language for messages').fill('cy');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('Changes saved').waitFor();
+  const details = page.locator('.card', { has: page.getByRole('heading', { name: 'Details' }) });
+  await details.getByText('Welsh').waitFor();
+
+  // Removed, the Welsh patients get the usual wording again.
+  await page.getByRole('link', { name: 'Clinic setup' }).click();
+  await card.getByLabel('Message', { exact: true }).selectOption('reminder');
+  await card.getByLabel('Language', { exact: true }).selectOption('cy');
+  await card.getByRole('button', { name: 'Remove the Welsh wording' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.getByText('Wording removed').waitFor();
+  await page.waitForFunction(() => ![...document.querySelectorAll('#wording select option')].some((o) => o.value === 'cy'));
+  const after = await page.evaluate(async () => (await fetch('/api/v1/settings/templates/reminder?language=cy')).json());
+  assert.equal(after.custom, false);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('an admin turns on two-step sign-in, signs in with a code, and issues an API key', async () => {

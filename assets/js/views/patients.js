@@ -9,6 +9,7 @@ import { filesCard } from './files.js';
 import { programmesCard } from './programmes.js';
 import { timelineCard } from './timeline.js';
 import { messagesCard } from './messages.js';
+import { languageName, languageOptions } from '../languages.js';
 
 const SORTS = [
   ['family_name', 'Family name A–Z'],
@@ -182,6 +183,7 @@ export async function patientDetailView({ params, query: search, navigate }) {
         h('dl', { class: 'dl' }, definition('Phone', patient.phone ? phoneLink(patient) : null), definition('Email', patient.email), definition('Address', address))),
       h('article', { class: 'card' }, h('h2', {}, 'Details'),
         h('dl', { class: 'dl' }, definition('Sex', SEXES.find(([v]) => v === patient.sex)?.[1]), definition('Lead source', patient.lead_source && leadSourceLabel(patient.lead_source)),
+          definition('Language', patient.preferred_language && languageName(patient.preferred_language)),
           definition('Registered', formatInstant(patient.created_at)), definition('Last changed', formatInstant(patient.updated_at)))),
       h('article', { class: 'card' }, h('h2', {}, 'Emergency contact'),
         h('dl', { class: 'dl' }, definition('Name', ec?.name), definition('Relationship', ec?.relationship), definition('Phone', ec?.phone)))),
@@ -308,6 +310,7 @@ export async function patientFormView({ params, navigate }) {
     'emergency_contact.relationship': input('emergency_contact.relationship'),
     'emergency_contact.phone': input('emergency_contact.phone', { type: 'tel' }),
     lead_source: input('lead_source', { list: 'lead-sources', autocomplete: 'off' }),
+    preferred_language: input('preferred_language', { list: 'languages', autocomplete: 'off', placeholder: 'e.g. cy, pl, pt-BR' }),
   };
   // Email only until the patient says otherwise.
   const prefs = existing?.contact_preferences || { email: true, sms: false, whatsapp: false };
@@ -329,6 +332,7 @@ export async function patientFormView({ params, navigate }) {
     emergency_contact: group('emergency_contact', ['name', 'relationship', 'phone']),
     lead_source: val('lead_source'),
     contact_preferences: { email: consent.email.checked, sms: consent.sms.checked, whatsapp: consent.whatsapp.checked },
+    preferred_language: val('preferred_language'),
   });
 
   const message = h('div', { class: 'form-message' });
@@ -376,7 +380,8 @@ export async function patientFormView({ params, navigate }) {
     h('div', { class: 'grid' }, field('Given name', inputs.given_name), field('Family name', inputs.family_name),
       field('Preferred name', inputs.preferred_name), field('Date of birth', inputs.date_of_birth), field('Sex', inputs.sex))),
   h('fieldset', {}, h('legend', {}, 'Contact'),
-    h('div', { class: 'grid' }, field('Phone', inputs.phone, 'Any format; numbers without a country code use the clinic’s region.'), field('Email', inputs.email)),
+    h('div', { class: 'grid' }, field('Phone', inputs.phone, 'Any format; numbers without a country code use the clinic’s region.'), field('Email', inputs.email),
+      field('Language for messages', inputs.preferred_language, 'Messages use the clinic’s wording in this language when it has one.'), languageOptions(h, 'languages')),
     h('fieldset', { class: 'checks' }, h('legend', {}, 'Appointment messages'),
       h('label', { class: 'check' }, consent.email, ' By email'), h('label', { class: 'check' }, consent.sms, ' By SMS'), h('label', { class: 'check' }, consent.whatsapp, ' By WhatsApp'))),
   h('fieldset', {}, h('legend', {}, 'Address'),

@@ -6,6 +6,7 @@ import { clinicianRow, activeToggle } from './setup/clinicians.js';
 import { clinicCard } from './setup/clinic.js';
 import { programmesSetupCard } from './setup/programmes.js';
 import { messagesSetupCard } from './setup/messages.js';
+import { wordingSetupCard } from './setup/wording.js';
 import { can } from '../session.js';
 
 async function list(path) {
@@ -249,5 +250,6 @@ export async function clinicSetupView() {
     h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Clinic setup'), h('p', { class: 'muted' }, 'The clinic’s details, centres, clinicians and their hours, services, the booking policy and treatment programmes.'))),
     h('div', { class: 'setup-grid' }, clinicCard(profile, rerender), centresCard(centres), cliniciansCard(clinicians, centres), servicesCard(services, clinicians), policyCard(settings),
       messagesSetupCard(),
+      can('scheduling_setup') ? wordingSetupCard() : null,
       can('clinical_setup') ? programmesSetupCard(services) : null));
 }
