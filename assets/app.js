@@ -2,6 +2,7 @@
 import { get, whenSignedOut, del } from './js/api.js';
 import { h, mount, toast } from './js/dom.js';
 import { loginView, setupView } from './js/views/auth.js';
+import { manageView } from './js/views/manage.js';
 import { patientListView, patientDetailView, patientFormView } from './js/views/patients.js';
 import { clinicalTasks } from './js/views/tasks.js';
 import { bell } from './js/bell.js';
@@ -21,6 +22,7 @@ import { can, clinicProfile, currentUser, mfaState, navigate, onNavigate, setCli
 const routes = [
   { path: /^\/setup$/, view: setupView, public: true },
   { path: /^\/login$/, view: loginView, public: true },
+  { path: /^\/manage\/([\w-]{1,100})$/, view: manageView, public: true },
   { path: /^\/$/, view: homeView },
   { path: /^\/patients$/, view: patientListView },
   { path: /^\/welcome$/, view: async () => checklistView(await setupSteps() || []), action: 'scheduling_setup' },

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod kit;
 pub mod notify;
 pub mod patients;
+pub mod portal;
 pub mod records;
 pub mod scheduling;
 pub mod search;

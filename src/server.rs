@@ -36,6 +36,7 @@ use crate::kit::permissions::Action;
 use crate::notify::api::NotificationsApi;
 use crate::patients::api::PatientsApi;
 use crate::patients::merging::api::PatientMergingApi;
+use crate::portal::api::PortalApi;
 use crate::records::attachments::api::AttachmentsApi;
 use crate::records::notes::api::NotesApi;
 use crate::records::programmes::api::ProgrammesApi;
@@ -69,7 +70,8 @@ pub fn api_service() -> OpenApiService<impl OpenApi, ()> {
             AppointmentsApi,
             ClinicApi,
             NotificationsApi,
-            EventsApi,
+            // Tuples of APIs stop at 16: the newest ones share a place.
+            (EventsApi, PortalApi),
         ),
         "Clinicbox API",
         env!("CARGO_PKG_VERSION"),
@@ -112,6 +114,7 @@ pub fn operations() -> Vec<Operation> {
         crate::records::programmes::api::OPERATIONS,
         crate::notify::api::OPERATIONS,
         crate::events::api::OPERATIONS,
+        crate::portal::api::OPERATIONS,
         crate::audit::api::OPERATIONS,
         crate::search::api::OPERATIONS,
         crate::backup::api::OPERATIONS,

@@ -12,6 +12,7 @@ use crate::kit::sql::optional_json;
 use crate::kit::time::{instant, to_millis};
 
 /// Who acted, and from where.
+#[derive(Clone, Copy)]
 pub struct Actor<'a> {
     /// The staff member; `None` for an API key or someone not signed in.
     pub id: Option<i64>,

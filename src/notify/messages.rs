@@ -69,7 +69,9 @@ pub fn write_messages(app: App, job: Job) -> std::pin::Pin<Box<dyn Future<Output
                     return Ok(());
                 }
                 let Some(patient) = crate::patients::store::get(tx, patient_id)? else { return Ok(()) };
-                let values = placeholders(tx, &a, &patient)?;
+                let mut values = placeholders(tx, &a, &patient)?;
+                let link = crate::portal::links::url(&app2.secret, app2.config.public_url.as_deref(), a.id, patient_id);
+                values.insert("manage_url", link.unwrap_or_default());
                 let wording = templates::wording(tx, &event, patient.preferred_language.as_deref())?;
                 let (subject, email_body, text_body) = (&wording.subject, &wording.email_body, &wording.text_body);
                 for (channel, recipient) in reachable(&app2, &patient) {

@@ -30,6 +30,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "centre",
     "location",
     "video_url",
+    "manage_url",
     "clinic_name",
     "clinic_phone",
 ];
@@ -39,13 +40,13 @@ fn built_in(event: &str) -> (&'static str, &'static str, &'static str) {
     match event {
         "confirmation" => (
             "Your appointment on {start_local}",
-            "Hello {patient_first_name},\n\nYour {service} with {clinician} is booked for {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: your {service} with {clinician} is booked for {start_local}. {location}",
+            "Hello {patient_first_name},\n\nYour {service} with {clinician} is booked for {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\nTo cancel online: {manage_url}\n",
+            "{clinic_name}: your {service} with {clinician} is booked for {start_local}. {location}\nTo cancel: {manage_url}",
         ),
         "reschedule" => (
             "Your appointment has moved to {start_local}",
-            "Hello {patient_first_name},\n\nYour {service} with {clinician} is now on {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: your {service} has moved to {start_local}. {location}",
+            "Hello {patient_first_name},\n\nYour {service} with {clinician} is now on {start_local}.\n{location}\n\nTo change it, contact {clinic_name} on {clinic_phone}.\nTo cancel online: {manage_url}\n",
+            "{clinic_name}: your {service} has moved to {start_local}. {location}\nTo cancel: {manage_url}",
         ),
         "cancellation" => (
             "Your appointment on {start_local} is cancelled",
@@ -54,19 +55,31 @@ fn built_in(event: &str) -> (&'static str, &'static str, &'static str) {
         ),
         _ => (
             "Reminder: your appointment on {start_local}",
-            "Hello {patient_first_name},\n\nA reminder of your {service} with {clinician} on {start_local}.\n{location}\n\nIf you cannot come, contact {clinic_name} on {clinic_phone}.\n",
-            "{clinic_name}: reminder of your {service} on {start_local}. {location}",
+            "Hello {patient_first_name},\n\nA reminder of your {service} with {clinician} on {start_local}.\n{location}\n\nIf you cannot come, contact {clinic_name} on {clinic_phone}.\nTo cancel online: {manage_url}\n",
+            "{clinic_name}: reminder of your {service} on {start_local}. {location}\nTo cancel: {manage_url}",
         ),
     }
 }
 
-/// The text with each `{name}` replaced by its value.
+/// The text with each `{name}` replaced by its value. A line whose
+/// placeholders all come out empty is left out, so "To cancel online:
+/// {manage_url}" disappears where there is no link, and "{video_url}" for a
+/// visit in person.
 pub fn render(text: &str, values: &BTreeMap<&str, String>) -> String {
-    let mut out = text.to_owned();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let value = |name: &str| values.get(name).map(String::as_str).unwrap_or_default();
+    let mut lines = Vec::new();
+    for line in text.split('\n') {
+        let names = used_placeholders(line);
+        if !names.is_empty() && names.iter().all(|name| value(name).is_empty()) {
+            continue;
+        }
+        let mut out = line.to_owned();
+        for name in names {
+            out = out.replace(&format!("{{{name}}}"), value(name));
+        }
+        lines.push(out);
     }
-    out
+    lines.join("\n")
 }
 
 /// The names in braces a text uses.
@@ -194,7 +207,8 @@ mod tests {
                 }
             }
         }
-        let values = BTreeMap::from([("patient_first_name", "Zoë".to_owned())]);
+        let values = BTreeMap::from([("patient_first_name", "Zoë".to_owned()), ("manage_url", String::new())]);
         assert_eq!(render("Hello {patient_first_name}, {patient_first_name}!", &values), "Hello Zoë, Zoë!");
+        assert_eq!(render("Hi {patient_first_name}\nTo cancel: {manage_url}\n\nBye", &values), "Hi Zoë\n\nBye");
     }
 }

@@ -348,6 +348,7 @@ fn every_operation_states_its_security_and_the_public_ones_are_the_unauthenticat
         public,
         [
             "GET /calendar/{file}",
+            "GET /public/appointments/{token}",
             "GET /public/clinicians",
             "GET /public/slots",
             "GET /setup",
@@ -356,6 +357,7 @@ fn every_operation_states_its_security_and_the_public_ones_are_the_unauthenticat
             "POST /auth/refresh",
             "POST /auth/session",
             "POST /auth/session/mfa",
+            "POST /public/appointments/{token}/cancel",
             "POST /setup",
         ]
     );

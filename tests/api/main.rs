@@ -23,6 +23,7 @@ mod mfa;
 mod notes;
 mod notifications;
 mod patients;
+mod portal;
 mod programmes;
 mod questionnaires;
 mod scheduling;

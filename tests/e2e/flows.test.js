@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -1364,6 +1365,61 @@ test('a manager words the reminder in Welsh with a placeholder, sets a patient t
   await page.waitForFunction(() => ![...document.querySelectorAll('#wording select option')].some((o) => o.value === 'cy'));
   const after = await page.evaluate(async () => (await fetch('/api/v1/settings/templates/reminder?language=cy')).json());
   assert.equal(after.custom, false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/**
+ * The link a patient's messages carry to their appointment. This server
+ * sends no mail, so the test signs it as the server does: HMAC-SHA256 with
+ * the data directory's key over length-prefixed parts.
+ */
+function manageLink(base, appointmentId, patientId) {
+  const key = readFileSync(join(dataDir, 'secret.key'));
+  const mac = createHmac('sha256', key);
+  const be64 = (n) => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(n)); return b; };
+  for (const part of [Buffer.from('manage-appointment'), be64(appointmentId), be64(patientId)]) {
+    mac.update(be64(part.length));
+    mac.update(part);
+  }
+  return `${base}/manage/${appointmentId}-${patientId}-${mac.digest('hex').slice(0, 40)}`;
+}
+
+test('a patient opens the link from their messages on a phone and cancels; a changed link opens nothing', async () => {
+  const { base, call } = await ownerApi();
+  const { data: services } = await call('GET', '/services?page_size=100');
+  const checkUp = services.find((x) => x.name === 'Check-up');
+  const { data: clinicians } = await call('GET', '/clinicians?page_size=100');
+  const ada = clinicians.find((c) => c.display_name === 'Dr Ada Osei');
+  const isoDay = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(ms));
+  // Her first free slot from three days on: well before the clinic's 24 hours' notice.
+  const { data: slots } = await call('GET', `/slots?service_id=${checkUp.id}&clinician_id=${ada.id}&from=${isoDay(Date.now() + 3 * 86400000)}&to=${isoDay(Date.now() + 12 * 86400000)}`);
+  const ayo = await call('POST', '/patients', { given_name: 'Ayo', family_name: 'Link', phone: '07700 900947' });
+  const visit = await call('POST', '/appointments', { patient_id: ayo.id, service_id: checkUp.id, clinician_id: ada.id, start: slots[0].start, centre_id: slots[0].centre_id });
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text()); });
+  const link = manageLink(base, visit.id, ayo.id);
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Hello Ayo' }).waitFor();
+  await page.getByText('Check-up with Dr Ada Osei').waitFor();
+  await page.getByText(/You can cancel online until/).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Sign in' }).count(), 0, 'no staff pages around it');
+  assert.deepEqual(await unlabelledControls(page), []);
+  await page.screenshot({ path: join(artifacts, '36-manage-phone.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Cancel appointment' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel it' }).click();
+  await page.getByRole('heading', { name: 'Your appointment is cancelled' }).waitFor();
+  await page.screenshot({ path: join(artifacts, '37-manage-cancelled-phone.png'), fullPage: true });
+  assert.equal((await call('GET', `/appointments/${visit.id}`)).status, 'cancelled');
+
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.goto(link.replace(/.$/, (c) => (c === '0' ? '1' : '0')));
+  await page.getByRole('heading', { name: 'Appointment not found' }).waitFor();
+  await page.screenshot({ path: join(artifacts, '38-manage-not-found.png') });
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -8,7 +8,7 @@ use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result};
 use crate::kit::principal::Caller;
 use crate::kit::text::clean;
-use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
+use crate::scheduling::appointments::follow_up::{AppointmentChange, Change, FollowUp};
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::setup;
@@ -78,53 +78,71 @@ pub async fn transition_scoped(
     app.db
         .write(move |tx| {
             let current = scope::visible(tx, &caller, id)?;
-            let Some(next) = step.apply(current.status) else {
-                return Err(Error::Conflict {
-                    code: ErrorCode::InvalidTransition,
-                    message: format!(
-                        "a {} appointment cannot {}",
-                        current.status.as_str(),
-                        step.name().replace('_', " ")
-                    ),
-                    details: Some(ErrorDetails::InvalidTransition(InvalidTransitionDetails {
-                        action: step.name().into(),
-                        status: current.status.as_str().into(),
-                    })),
-                });
-            };
-            check_time(tx, now, step, current.start.with_timezone(&Utc))?;
-            let cancel = (next == AppointmentStatus::Cancelled).then_some((reason.as_deref(), caller.staff_id));
-            let mut targets = vec![(id, current.status)];
-            if scope == CancelScope::Following {
-                for later in store::following_in_series(tx, id)? {
-                    if let Some(a) = store::get_appointment(tx, later)? {
-                        targets.push((later, a.status));
-                    }
-                }
-            }
-            for (target, from) in targets {
-                let to = step.apply(from).unwrap_or(next);
-                store::set_status(tx, target, to, cancel, now)?;
-                let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason });
-                store::record_history(tx, target, now, caller.staff_id, step.name(), Some(details))?;
-                let action = format!("appointment.{}", step.name());
-                audit::record(tx, now, Actor::from(&caller), &action, "appointment", Some(target), None)?;
-                // Live events tell a cancellation from other status changes by this.
-                let kind = if to == AppointmentStatus::Cancelled { "cancelled" } else { "status_changed" };
-                changes::record_kind(tx, now, "appointment", target, ChangeOp::Update, kind)?;
-                if to == AppointmentStatus::Cancelled {
-                    let change = AppointmentChange {
-                        appointment_id: target,
-                        change: Change::Cancelled,
-                        by_staff: caller.staff_id,
-                        at: now,
-                    };
-                    follow_up(tx, &change)?;
-                }
-            }
-            store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
+            let by = By { actor: Actor::from(&caller), staff_id: caller.staff_id };
+            apply(tx, now, &by, &current, step, reason.as_deref(), scope, follow_up)
         })
         .await
+}
+
+/// Who takes a step: what the audit log names, and the staff member if any
+/// (a patient cancelling by their link is none).
+pub struct By<'a> {
+    pub actor: Actor<'a>,
+    pub staff_id: Option<i64>,
+}
+
+/// Applies a step to `current` (and, for `Following`, to every later live
+/// appointment of its series) in the caller's transaction, with its
+/// history, audit entry, change record and follow-up (messages, reminders).
+#[allow(clippy::too_many_arguments)]
+pub fn apply(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    by: &By,
+    current: &Appointment,
+    step: Transition,
+    reason: Option<&str>,
+    scope: CancelScope,
+    follow_up: FollowUp,
+) -> Result<Appointment> {
+    let id = current.id;
+    let Some(next) = step.apply(current.status) else {
+        return Err(Error::Conflict {
+            code: ErrorCode::InvalidTransition,
+            message: format!("a {} appointment cannot {}", current.status.as_str(), step.name().replace('_', " ")),
+            details: Some(ErrorDetails::InvalidTransition(InvalidTransitionDetails {
+                action: step.name().into(),
+                status: current.status.as_str().into(),
+            })),
+        });
+    };
+    check_time(tx, now, step, current.start.with_timezone(&Utc))?;
+    let cancel = (next == AppointmentStatus::Cancelled).then_some((reason, by.staff_id));
+    let mut targets = vec![(id, current.status)];
+    if scope == CancelScope::Following {
+        for later in store::following_in_series(tx, id)? {
+            if let Some(a) = store::get_appointment(tx, later)? {
+                targets.push((later, a.status));
+            }
+        }
+    }
+    for (target, from) in targets {
+        let to = step.apply(from).unwrap_or(next);
+        store::set_status(tx, target, to, cancel, now)?;
+        let details = serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason });
+        store::record_history(tx, target, now, by.staff_id, step.name(), Some(details))?;
+        let action = format!("appointment.{}", step.name());
+        audit::record(tx, now, by.actor, &action, "appointment", Some(target), None)?;
+        // Live events tell a cancellation from other status changes by this.
+        let kind = if to == AppointmentStatus::Cancelled { "cancelled" } else { "status_changed" };
+        changes::record_kind(tx, now, "appointment", target, ChangeOp::Update, kind)?;
+        if to == AppointmentStatus::Cancelled {
+            let change =
+                AppointmentChange { appointment_id: target, change: Change::Cancelled, by_staff: by.staff_id, at: now };
+            follow_up(tx, &change)?;
+        }
+    }
+    store::get_appointment(tx, id)?.ok_or_else(|| not_found("appointment"))
 }
 
 /// The steps that depend on the clock: check-in opens a while before the

@@ -3,10 +3,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::App;
+use crate::audit::{self, Actor};
 use crate::db::changes::{self, ChangeOp};
 use crate::kit::error::{Error, ErrorCode, ErrorDetails, InvalidTransitionDetails, Result, SessionFullDetails};
 use crate::kit::principal::Caller;
-use crate::scheduling::appointments::follow_up::{AppointmentChange, Change};
+use crate::scheduling::appointments::follow_up::{AppointmentChange, Change, FollowUp};
+use crate::scheduling::appointments::lifecycle::By;
 use crate::scheduling::appointments::model::*;
 use crate::scheduling::appointments::{scope, store};
 use crate::scheduling::shared::{audit_change, not_found};
@@ -87,34 +89,40 @@ pub async fn leave_session(app: &App, caller: &Caller, appointment_id: i64, pati
     app.db
         .write(move |tx| {
             scope::visible(tx, &caller, appointment_id)?;
-            let status = store::attendee_status(tx, appointment_id, patient_id)?;
-            let was_booked = match status {
-                Some(AttendeeStatus::Booked) => true,
-                Some(AttendeeStatus::Waitlisted) => false,
-                _ => return Err(not_found("attendee")),
-            };
-            store::set_attendee(tx, appointment_id, patient_id, AttendeeStatus::Left, now)?;
-            let details = serde_json::json!({ "patient_id": patient_id });
-            store::record_history(tx, appointment_id, now, caller.staff_id, "attendee_left", Some(details))?;
-            audit_change(
-                tx,
-                now,
-                &caller,
-                "appointment.attendee_leave",
-                "appointment",
-                appointment_id,
-                ChangeOp::Update,
-            )?;
-            let by_staff = caller.staff_id;
-            follow_up(tx, &AppointmentChange { appointment_id, change: Change::Left(patient_id), by_staff, at: now })?;
-            if was_booked && let Some(next) = store::first_waitlisted(tx, appointment_id)? {
-                store::set_attendee(tx, appointment_id, next, AttendeeStatus::Booked, now)?;
-                follow_up(tx, &AppointmentChange { appointment_id, change: Change::Joined(next), by_staff, at: now })?;
-                let details = serde_json::json!({ "patient_id": next });
-                store::record_history(tx, appointment_id, now, None, "waitlist_promoted", Some(details))?;
-                changes::record(tx, now, "appointment", appointment_id, ChangeOp::Update)?;
-            }
-            store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))
+            let by = By { actor: Actor::from(&caller), staff_id: caller.staff_id };
+            leave(tx, now, &by, appointment_id, patient_id, follow_up)
         })
         .await
+}
+
+/// `leave_session` in the caller's transaction, by staff or by the patient's own link.
+pub fn leave(
+    tx: &rusqlite::Transaction,
+    now: DateTime<Utc>,
+    by: &By,
+    appointment_id: i64,
+    patient_id: i64,
+    follow_up: FollowUp,
+) -> Result<Appointment> {
+    let status = store::attendee_status(tx, appointment_id, patient_id)?;
+    let was_booked = match status {
+        Some(AttendeeStatus::Booked) => true,
+        Some(AttendeeStatus::Waitlisted) => false,
+        _ => return Err(not_found("attendee")),
+    };
+    store::set_attendee(tx, appointment_id, patient_id, AttendeeStatus::Left, now)?;
+    let details = serde_json::json!({ "patient_id": patient_id });
+    store::record_history(tx, appointment_id, now, by.staff_id, "attendee_left", Some(details))?;
+    audit::record(tx, now, by.actor, "appointment.attendee_leave", "appointment", Some(appointment_id), None)?;
+    changes::record(tx, now, "appointment", appointment_id, ChangeOp::Update)?;
+    let by_staff = by.staff_id;
+    follow_up(tx, &AppointmentChange { appointment_id, change: Change::Left(patient_id), by_staff, at: now })?;
+    if was_booked && let Some(next) = store::first_waitlisted(tx, appointment_id)? {
+        store::set_attendee(tx, appointment_id, next, AttendeeStatus::Booked, now)?;
+        follow_up(tx, &AppointmentChange { appointment_id, change: Change::Joined(next), by_staff, at: now })?;
+        let details = serde_json::json!({ "patient_id": next });
+        store::record_history(tx, appointment_id, now, None, "waitlist_promoted", Some(details))?;
+        changes::record(tx, now, "appointment", appointment_id, ChangeOp::Update)?;
+    }
+    store::get_appointment(tx, appointment_id)?.ok_or_else(|| not_found("appointment"))
 }
