@@ -524,7 +524,11 @@ test('reception books a walk-in now and sees it through, books from a patient pa
 
   // The week hides the days the clinician does not work (a toggle shows them), and closed hours are shaded.
   // The working day's block (walk-in hours may spill past midnight into this day too).
-  const blocks = await Promise.all((await page.getByRole('region', { name: 'Dr Ada Osei' }).locator('.cal-open').all()).map((b) => b.boundingBox()));
+  // Measured again if a redraw replaced a block while it was being measured.
+  let blocks = [];
+  for (let tries = 0; tries < 10 && (!blocks.length || blocks.includes(null)); tries += 1) {
+    blocks = await Promise.all((await page.getByRole('region', { name: 'Dr Ada Osei' }).locator('.cal-open').all()).map((b) => b.boundingBox()));
+  }
   const open = blocks.reduce((a, b) => (b.height > a.height ? b : a));
   const columnBox = await page.getByRole('region', { name: 'Dr Ada Osei' }).boundingBox();
   assert.equal(Math.round(open.y - columnBox.y), (8 - top) * 90, 'open from 08:00');

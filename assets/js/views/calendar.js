@@ -118,6 +118,7 @@ export async function calendarView({ query: params }) {
 
   const narrow = matchMedia('(max-width: 600px)');
   let quietLoad = false;
+  let lastShown = null;
   let firstHour = DAY_STARTS;
   let lastHour = DAY_ENDS;
   async function load() {
@@ -132,7 +133,8 @@ export async function calendarView({ query: params }) {
     datePicker.value = state.date;
     zoneLabel.textContent = `All times in ${zoneName(zone())} (${zone()})`;
     // A live refresh redraws in place, without the loading fade.
-    if (!quietLoad) board.setAttribute('aria-busy', 'true');
+    const quiet = quietLoad;
+    if (!quiet) board.setAttribute('aria-busy', 'true');
     quietLoad = false;
     const first = state.view === 'week' ? mondayOf(state.date) : state.date;
     const days = state.view === 'week' ? [...Array(7)].map((_, i) => addDays(first, i)) : [first];
@@ -159,6 +161,11 @@ export async function calendarView({ query: params }) {
       const spans = columns.flatMap((col) => [...col.open, ...col.items.map((a) => [wallMinutes(a.start), wallMinutes(a.end) || 24 * 60])]);
       firstHour = Math.min(DAY_STARTS, ...spans.map(([from]) => Math.floor(from / 60)));
       lastHour = Math.min(24, Math.max(DAY_ENDS, ...spans.map(([, until]) => Math.ceil(until / 60))));
+      // A live refresh that finds what is already shown (one's own change,
+      // echoed back) leaves the board alone: nothing under the pointer moves.
+      const shown = JSON.stringify([columns.map((c) => [c.key, c.label, c.open, c.off, c.items]), firstHour, lastHour]);
+      if (quiet && shown === lastShown && board.firstElementChild) return;
+      lastShown = shown;
       const rendered = grid(columns);
       // A refresh keeps the reader where they were on the day.
       const keptScroll = board.firstElementChild?.scrollTop;
@@ -172,6 +179,7 @@ export async function calendarView({ query: params }) {
         scrolled = true;
       }
     } catch (error) {
+      lastShown = null;
       board.replaceChildren(h('div', { class: 'banner banner-error', role: 'alert' }, error.message));
     } finally {
       board.setAttribute('aria-busy', 'false');
