@@ -86,9 +86,17 @@ fn client_addr(req: &Request, trust: &ProxyTrust) -> Option<IpAddr> {
 }
 
 /// Paths whose segments are secrets are logged without them.
+/// Paths whose rest is a credential (a calendar feed's token, a patient's
+/// link to their appointment): the log keeps only the part before it.
+const PATHS_WITH_SECRETS: &[(&str, &str)] = &[
+    ("/api/v1/calendar/", "/api/v1/calendar/…"),
+    ("/api/v1/public/appointments/", "/api/v1/public/appointments/…"),
+    ("/manage/", "/manage/…"),
+];
+
 fn loggable_path(path: &str) -> &str {
-    if path.starts_with("/api/v1/calendar/") {
-        return "/api/v1/calendar/…";
+    if let Some((_, redacted)) = PATHS_WITH_SECRETS.iter().find(|(prefix, _)| path.starts_with(prefix)) {
+        return redacted;
     }
     // A refused over-long address is not copied whole into the log.
     let end = (0..=path.len().min(LOGGED_PATH_MAX)).rev().find(|i| path.is_char_boundary(*i)).unwrap_or(0);
@@ -248,5 +256,20 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, limits: BodyLimi
             }
         }
         answer => answer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_no_credential_that_stands_in_a_path() {
+        assert_eq!(loggable_path("/api/v1/calendar/3-0a1b2c.ics"), "/api/v1/calendar/…");
+        assert_eq!(loggable_path("/api/v1/public/appointments/12-7-0a1b2c/cancel"), "/api/v1/public/appointments/…");
+        assert_eq!(loggable_path("/manage/12-7-0a1b2c"), "/manage/…");
+        assert_eq!(loggable_path("/api/v1/patients/12"), "/api/v1/patients/12");
+        let long = format!("/api/v1/x{}", "é".repeat(400));
+        assert_eq!(loggable_path(&long).len(), LOGGED_PATH_MAX - 1, "cut at a character's edge");
     }
 }
